@@ -1,0 +1,46 @@
+# Policy provenance registry: set-up, tests, service and benchmarks.
+#
+#   make serve   install what is needed and run the service on the embedded chain
+#   make test    install what is needed, then ruff, mypy and the whole pytest suite
+#   make contracts   recompile contracts/ into contracts/artifacts/ (needs npm deps)
+#   make bench   the full benchmark suite (writes tests/benchmarks/report.{md,json})
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+
+.PHONY: install test lint serve contracts bench clean
+
+install: $(PY_STAMP) $(NPM_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+serve: install
+	$(BIN)/policy-registry serve
+
+contracts: install
+	$(BIN)/python -m registry.toolchain.compile
+
+bench: install
+	$(BIN)/python -m tests.benchmarks.run
+
+clean:
+	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache

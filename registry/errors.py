@@ -1,0 +1,103 @@
+"""Typed errors of the policy registry.
+
+One root, a small tree under it; adapters translate library exceptions at the
+edge (``raise ChainUnavailable(...) from exc``) so that web3, sqlite or HTTP
+exceptions never cross into the core, the service or the API::
+
+    RegistryError
+    ├── InputError                  the caller sent something unusable (CLI exit 2, HTTP 422)
+    │   ├── EmptyDocument
+    │   ├── DocumentTooLarge        (HTTP 413)
+    │   ├── InvalidIdentifier       malformed id, digest or prefix
+    │   ├── InvalidMetadata
+    │   ├── InvalidManifest
+    │   └── InvalidReceipt          malformed receipt, unknown format or major version
+    ├── NotFound                    unknown article, batch or digest (HTTP 404)
+    ├── AmbiguousIdentifier         a prefix matching several articles (HTTP 409)
+    ├── Conflict                    a state change that is not allowed now (HTTP 409)
+    ├── Unauthorized                missing or wrong write token (HTTP 401)
+    ├── VerificationError           a proof, receipt or stored record does not check out
+    ├── ChainError                  the chain refused or failed an operation
+    │   ├── ChainUnavailable        node unreachable (HTTP 503)
+    │   ├── TransactionReverted     the contract reverted (carries the custom error name)
+    │   └── ContractNotDeployed
+    └── StoreError                  the store failed (corrupt, unreachable)
+"""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class InputError(RegistryError):
+    """The caller sent something unusable."""
+
+
+class EmptyDocument(InputError):
+    """A document with no bytes."""
+
+
+class DocumentTooLarge(InputError):
+    """A document over the configured size limit."""
+
+
+class InvalidIdentifier(InputError):
+    """A malformed article id, digest or prefix."""
+
+
+class InvalidMetadata(InputError):
+    """Metadata that fails validation."""
+
+
+class InvalidManifest(InputError):
+    """A corpus manifest that is unreadable or inconsistent."""
+
+
+class InvalidReceipt(InputError):
+    """A receipt that is malformed or of an unknown format or major version."""
+
+
+class NotFound(RegistryError):
+    """Unknown article, batch or digest."""
+
+
+class AmbiguousIdentifier(RegistryError):
+    """An id prefix that matches several articles."""
+
+
+class Conflict(RegistryError):
+    """A state change that is not allowed now (already revoked, superseded...)."""
+
+
+class Unauthorized(RegistryError):
+    """A write without a valid token."""
+
+
+class VerificationError(RegistryError):
+    """A proof, receipt or stored record does not check out."""
+
+
+class ChainError(RegistryError):
+    """The chain refused or failed an operation."""
+
+
+class ChainUnavailable(ChainError):
+    """The node cannot be reached."""
+
+
+class TransactionReverted(ChainError):
+    """The contract reverted; ``error_name`` is its custom error (e.g. ``AlreadyAnchored``)."""
+
+    def __init__(self, message: str, error_name: str | None = None) -> None:
+        super().__init__(message)
+        self.error_name = error_name
+
+
+class ContractNotDeployed(ChainError):
+    """No registry contract at the configured address."""
+
+
+class StoreError(RegistryError):
+    """The store failed."""
