@@ -7,17 +7,28 @@ adapter passes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
 
 from registry.core.records import (
     BatchRecord,
     ChainEvent,
     DocumentDigests,
+    DocumentStatus,
     InclusionProof,
     OnChainStatus,
     TxInfo,
 )
+
+
+class BatchState(StrEnum):
+    """Where a batch is in its life: recorded locally, then anchored on chain."""
+
+    PENDING = "pending"
+    ANCHORED = "anchored"
 
 
 class ChainPort(Protocol):
@@ -39,7 +50,7 @@ class ChainPort(Protocol):
     def latest_block(self) -> int: ...
 
     def anchor_batch(self, root: bytes, document_count: int, label: str) -> TxInfo:
-        """Anchor ``root``; raises ``TransactionReverted(error_name="AlreadyAnchored")`` if anchored."""
+        """Anchor ``root``; ``TransactionReverted(error_name="AlreadyAnchored")`` if it was."""
         ...
 
     def find_anchor(self, root: bytes) -> TxInfo | None:
@@ -50,7 +61,9 @@ class ChainPort(Protocol):
         """The contract's record of ``root``; None if it was never anchored."""
         ...
 
-    def verify_document(self, root: bytes, proof: Sequence[bytes], digests: DocumentDigests) -> bool:
+    def verify_document(
+        self, root: bytes, proof: Sequence[bytes], digests: DocumentDigests
+    ) -> bool:
         """The contract's ``verifyDocument`` view."""
         ...
 
@@ -67,3 +80,118 @@ class ChainPort(Protocol):
     def close(self) -> None:
         """Release resources (flush and close a durable chain's database)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A document about to be stored as part of a pending batch."""
+
+    digests: DocumentDigests
+    metadata_json: str
+    content: bytes
+    media_type: str
+    paragraph_digests: tuple[bytes, ...]
+    leaf_index: int
+    proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    root: bytes
+    label: str
+    document_count: int
+    state: BatchState
+    created_at: float
+    tx: TxInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    digests: DocumentDigests
+    metadata_json: str
+    size: int
+    media_type: str
+    paragraph_count: int
+    registered_at: float
+    batch_root: bytes
+    leaf_index: int
+    proof: tuple[bytes, ...]
+    status: OnChainStatus
+
+    @property
+    def content_digest(self) -> bytes:
+        return self.digests.content_digest
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.metadata_json)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilter:
+    language: str | None = None
+    publisher: str | None = None
+    policy: str | None = None
+    status: DocumentStatus | None = None
+
+
+class StorePort(Protocol):
+    """The registry's local index: documents (exact bytes), batches, leaves, proofs, statuses.
+
+    Every method that writes is atomic: it either applies entirely or not at all.
+    """
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def add_pending_batch(self, root: bytes, label: str, documents: Sequence[NewDocument]) -> None:
+        """Record a batch and its documents before the anchor transaction is sent."""
+        ...
+
+    def mark_batch_anchored(self, root: bytes, tx: TxInfo) -> None: ...
+
+    def mark_batch_pending(self, root: bytes) -> None:
+        """Return a batch to pending (its anchor was dropped by a reorganisation)."""
+        ...
+
+    def pending_batches(self) -> list[StoredBatch]: ...
+
+    def get_batch(self, root: bytes) -> StoredBatch | None: ...
+
+    def list_batches(self) -> list[StoredBatch]: ...
+
+    def get_document(self, content_digest: bytes) -> StoredDocument | None: ...
+
+    def get_content(self, content_digest: bytes) -> bytes | None: ...
+
+    def resolve_prefix(self, hex_prefix: str, limit: int = 2) -> list[bytes]:
+        """Content digests whose hex starts with ``hex_prefix`` (at most ``limit``)."""
+        ...
+
+    def find_by_paragraph_root(self, paragraph_root: bytes) -> list[StoredDocument]: ...
+
+    def paragraph_hits(self, paragraph_digests: Sequence[bytes]) -> dict[bytes, int]:
+        """For each stored document sharing paragraphs with the given digests, how many."""
+        ...
+
+    def list_documents(
+        self, filters: DocumentFilter, offset: int, limit: int
+    ) -> tuple[list[StoredDocument], int]:
+        """A page of documents (newest first) and the total matching the filters."""
+        ...
+
+    def iter_documents(self) -> Iterator[StoredDocument]: ...
+
+    def set_status(self, content_digest: bytes, status: OnChainStatus) -> None: ...
+
+    def set_leaf(
+        self, content_digest: bytes, batch_root: bytes, leaf_index: int, proof: Sequence[bytes]
+    ) -> None:
+        """Rewrite a document's leaf (used when rebuilding the index from the chain)."""
+        ...
+
+    def count_documents(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 ZERO32 = b"\x00" * 32
 
@@ -67,7 +67,7 @@ class BatchRecord:
     label: str
 
 
-class DocumentStatus(str, Enum):
+class DocumentStatus(StrEnum):
     ACTIVE = "active"
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
@@ -83,7 +83,7 @@ class OnChainStatus:
     supersedes: bytes | None = None
 
 
-class ChainEventKind(str, Enum):
+class ChainEventKind(StrEnum):
     BATCH_ANCHORED = "BatchAnchored"
     DOCUMENT_REVOKED = "DocumentRevoked"
     DOCUMENT_SUPERSEDED = "DocumentSuperseded"

@@ -3,8 +3,9 @@
 The compiler is chosen as follows: a native ``solc`` of exactly
 :data:`SOLC_VERSION` (on ``PATH`` or installed by py-solc-x) when one exists,
 otherwise solc-js from ``node_modules`` (npm ``solc``, pinned in
-``package.json``) through the shim ``contracts/tools/solc``. Both are driven by py-solc-x's standard-JSON interface, and
-the same version and settings give byte-identical bytecode.
+``package.json``) through the shim ``contracts/tools/solc``. Both are driven
+by py-solc-x's standard-JSON interface, and the same version and settings give
+byte-identical bytecode.
 
 Imports are resolved here, not by the compiler: every source, including the
 ``@openzeppelin/...`` files from ``node_modules``, is embedded in the
@@ -17,6 +18,7 @@ refresh ``contracts/artifacts/PolicyRegistry.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import re
@@ -116,10 +118,8 @@ def find_compiler(node_modules: Path = NODE_MODULES) -> Path:
     native = shutil.which("solc")
     if native:
         candidates.append(Path(native))
-    try:
+    with contextlib.suppress(solcx.exceptions.SolcNotInstalled):
         candidates.append(Path(solcx.install.get_executable(wanted)))
-    except solcx.exceptions.SolcNotInstalled:
-        pass
     for candidate in candidates:
         try:
             if solcx.wrapper.get_solc_version(candidate) == wanted:

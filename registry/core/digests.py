@@ -1,0 +1,138 @@
+"""The three digests of a document and its leaf in a batch tree.
+
+- content digest: SHA-256 of the exact bytes (what ``sha256sum`` prints), the
+  document's identity;
+- paragraph root: the root of the StandardMerkleTree over
+  ``(uint256 index, bytes32 sha256(paragraph))`` for the canonical paragraphs
+  (:mod:`registry.core.canonical`); 32 zero bytes for binary documents and
+  texts without paragraphs;
+- metadata digest: SHA-256 of the RFC 8785 canonical JSON of the metadata
+  object, top-level fields whose value is None left out;
+- document leaf: the StandardMerkleTree leaf of
+  ``(contentDigest, paragraphRoot, metadataDigest)`` as three bytes32.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+from registry.core.canonical import CanonicalText, canonicalize
+from registry.core.merkle import (
+    DOCUMENT_LEAF_ENCODING,
+    PARAGRAPH_LEAF_ENCODING,
+    StandardMerkleTree,
+    hash_leaf,
+)
+from registry.core.records import ZERO32, DocumentDigests
+from registry.errors import InvalidMetadata
+
+EMPTY_PARAGRAPH_ROOT = ZERO32
+"""The paragraph root of a binary document or of a text without paragraphs."""
+
+
+def content_digest(data: bytes) -> bytes:
+    """SHA-256 of the exact bytes."""
+    return hashlib.sha256(data).digest()
+
+
+class ContentHasher:
+    """The content digest of a document read in chunks (an upload, a large file)."""
+
+    def __init__(self) -> None:
+        self._sha256 = hashlib.sha256()
+        self._size = 0
+
+    def update(self, chunk: bytes) -> None:
+        self._sha256.update(chunk)
+        self._size += len(chunk)
+
+    @property
+    def size(self) -> int:
+        """Bytes hashed so far."""
+        return self._size
+
+    def digest(self) -> bytes:
+        return self._sha256.digest()
+
+
+def paragraph_digest(paragraph: str) -> bytes:
+    """SHA-256 of a canonical paragraph's UTF-8 bytes."""
+    return hashlib.sha256(paragraph.encode("utf-8")).digest()
+
+
+def paragraph_tree_of_digests(digests: Sequence[bytes]) -> StandardMerkleTree:
+    """The paragraph tree over ``(index, digest)``; ValueError if there are no digests."""
+    return StandardMerkleTree.of(list(enumerate(digests)), PARAGRAPH_LEAF_ENCODING)
+
+
+def paragraph_tree(paragraphs: Sequence[str]) -> StandardMerkleTree:
+    """The paragraph tree of canonical paragraphs; ValueError if there are none."""
+    return paragraph_tree_of_digests([paragraph_digest(p) for p in paragraphs])
+
+
+def paragraph_root_of_digests(digests: Sequence[bytes]) -> bytes:
+    """The paragraph root from paragraph digests; 32 zero bytes when there are none."""
+    if not digests:
+        return EMPTY_PARAGRAPH_ROOT
+    return paragraph_tree_of_digests(digests).root
+
+
+def paragraph_root(paragraphs: Sequence[str]) -> bytes:
+    """The paragraph root of canonical paragraphs; 32 zero bytes when there are none."""
+    return paragraph_root_of_digests([paragraph_digest(p) for p in paragraphs])
+
+
+def canonical_metadata_json(metadata: Mapping[str, Any]) -> bytes:
+    """RFC 8785 canonical JSON of ``metadata`` without its None-valued fields."""
+    present = {key: value for key, value in metadata.items() if value is not None}
+    try:
+        return rfc8785.dumps(present)
+    except rfc8785.CanonicalizationError as exc:
+        raise InvalidMetadata(f"metadata cannot be canonicalized as JSON: {exc}") from exc
+
+
+def metadata_digest(metadata: Mapping[str, Any]) -> bytes:
+    """SHA-256 of the canonical JSON of ``metadata`` (None-valued fields left out)."""
+    return hashlib.sha256(canonical_metadata_json(metadata)).digest()
+
+
+def document_leaf(digests: DocumentDigests) -> bytes:
+    """The document's leaf in a batch tree: keccak256(keccak256(abi.encode(three bytes32)))."""
+    return hash_leaf(DOCUMENT_LEAF_ENCODING, digests.leaf_value)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestedDocument:
+    """A document's digests and what they were computed from."""
+
+    digests: DocumentDigests
+    canonical: CanonicalText | None
+    paragraph_digests: tuple[bytes, ...]
+    size: int
+
+    @property
+    def is_text(self) -> bool:
+        return self.canonical is not None
+
+
+def digest_document(data: bytes, metadata: Mapping[str, Any]) -> DigestedDocument:
+    """Every digest of a document: content, canonical paragraphs, paragraph root, metadata."""
+    canonical = canonicalize(data)
+    paragraphs = canonical.paragraphs if canonical is not None else ()
+    paragraph_digests = tuple(paragraph_digest(p) for p in paragraphs)
+    digests = DocumentDigests(
+        content_digest=content_digest(data),
+        paragraph_root=paragraph_root_of_digests(paragraph_digests),
+        metadata_digest=metadata_digest(metadata),
+    )
+    return DigestedDocument(
+        digests=digests,
+        canonical=canonical,
+        paragraph_digests=paragraph_digests,
+        size=len(data),
+    )

@@ -1,0 +1,145 @@
+"""What the registry says about a presented document: a value with its evidence.
+
+The service does the lookups and calls the ``judge_*`` builder that fits:
+
+1. the content digest is registered -> :func:`judge_authentic`;
+2. the paragraph root (not the empty one) is registered ->
+   :func:`judge_authentic_normalized` (same paragraphs, other layout);
+3. :func:`registry.core.diff.choose_candidate` finds a registered document
+   sharing enough paragraphs -> :func:`judge_modified`;
+4. otherwise -> :func:`judge_unknown`.
+
+It then attaches the chain's evidence with :meth:`Verdict.with_status` and
+:meth:`Verdict.with_anchor`. A verdict is never an error; a proof that does not
+check out is (:class:`~registry.errors.VerificationError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from registry.core.canonical import canonicalize, formatting_differences
+from registry.core.diff import ParagraphChange, compare_paragraphs
+from registry.core.digests import content_digest
+from registry.core.hexstr import Hex32, to_hex
+from registry.core.receipt import ReceiptAnchor
+from registry.core.records import DocumentStatus, OnChainStatus
+
+VerdictKind = Literal["authentic", "authentic_normalized", "modified", "unknown"]
+
+
+class AnchorEvidence(ReceiptAnchor):
+    """Where the batch holding the registered document was anchored, and its root."""
+
+    batch_root: Hex32
+
+
+class Verdict(BaseModel):
+    """The verdict on a presented document and the evidence behind it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: VerdictKind
+    presented_digest: Hex32
+    registered_digest: Hex32 | None = None
+    """The registered document the verdict is about (none for "unknown")."""
+    formatting_differences: tuple[str, ...] = ()
+    """For "authentic_normalized": the layout aspects that differ."""
+    changes: tuple[ParagraphChange, ...] = ()
+    """For "modified": the paragraphs changed, added or removed."""
+    similarity: float | None = Field(default=None, ge=0.0, le=1.0)
+    unified_diff: str = ""
+    status: DocumentStatus | None = None
+    revocation_reason: str | None = None
+    superseded_by: Hex32 | None = None
+    anchor: AnchorEvidence | None = None
+
+    @model_validator(mode="after")
+    def _evidence_fits_kind(self) -> Verdict:
+        if self.kind == "unknown":
+            if self.registered_digest is not None:
+                raise ValueError("an unknown document has no registered digest")
+        elif self.registered_digest is None:
+            raise ValueError(f"a {self.kind!r} verdict names the registered document")
+        if self.kind == "authentic" and self.registered_digest != self.presented_digest:
+            raise ValueError("an authentic document is the registered one, byte for byte")
+        if self.kind != "authentic" and self.registered_digest == self.presented_digest:
+            raise ValueError(f"a {self.kind!r} document differs from the registered bytes")
+        if self.formatting_differences and self.kind != "authentic_normalized":
+            raise ValueError("only an authentic_normalized verdict lists formatting differences")
+        if self.changes and self.kind != "modified":
+            raise ValueError("only a modified verdict lists paragraph changes")
+        return self
+
+    def with_status(self, status: OnChainStatus) -> Verdict:
+        """This verdict with the registered document's on-chain status attached."""
+        superseded_by = to_hex(status.superseded_by) if status.superseded_by else None
+        return self._with(
+            status=status.status,
+            revocation_reason=status.reason or None,
+            superseded_by=superseded_by,
+        )
+
+    def with_anchor(self, anchor: AnchorEvidence) -> Verdict:
+        """This verdict with the anchoring transaction attached."""
+        return self._with(anchor=anchor)
+
+    def _with(self, **changes: object) -> Verdict:
+        # model_copy(update=...) skips validation; rebuild so the result is checked too
+        return Verdict.model_validate({**dict(self), **changes})
+
+
+def judge_authentic(digest: bytes) -> Verdict:
+    """The presented bytes are a registered document."""
+    hex_digest = to_hex(digest)
+    return Verdict(
+        kind="authentic", presented_digest=hex_digest, registered_digest=hex_digest, similarity=1.0
+    )
+
+
+def judge_authentic_normalized(registered: bytes, presented: bytes) -> Verdict:
+    """Same canonical paragraphs as a registered text, laid out differently.
+
+    Raises ``ValueError`` if either is binary, their paragraphs differ or there
+    are none: the empty paragraph root is shared by every binary document and
+    must never be looked up.
+    """
+    canonical = canonicalize(registered)
+    if canonical is not None and not canonical.paragraphs:
+        raise ValueError("documents without paragraphs cannot match by paragraph root")
+    differences = formatting_differences(registered, presented)
+    if not differences:
+        raise ValueError("identical bytes are authentic, not authentic_normalized")
+    return Verdict(
+        kind="authentic_normalized",
+        presented_digest=to_hex(content_digest(presented)),
+        registered_digest=to_hex(content_digest(registered)),
+        formatting_differences=differences,
+        similarity=1.0,
+    )
+
+
+def judge_modified(
+    presented_digest: bytes,
+    registered_digest: bytes,
+    registered_paragraphs: Sequence[str],
+    presented_paragraphs: Sequence[str],
+) -> Verdict:
+    """A modified copy of a registered text: which paragraphs changed, and how much."""
+    comparison = compare_paragraphs(registered_paragraphs, presented_paragraphs)
+    return Verdict(
+        kind="modified",
+        presented_digest=to_hex(presented_digest),
+        registered_digest=to_hex(registered_digest),
+        changes=comparison.changes,
+        similarity=comparison.similarity,
+        unified_diff=comparison.unified_diff,
+    )
+
+
+def judge_unknown(presented_digest: bytes) -> Verdict:
+    """Nothing registered matches the presented document."""
+    return Verdict(kind="unknown", presented_digest=to_hex(presented_digest))

@@ -1,0 +1,1 @@
+"""Tests of the chain and store adapters, one shared contract class per port."""
