@@ -21,8 +21,10 @@ $(PY_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# `npm install` installs the versions pinned in package-lock.json; `npm ci` refuses this
+# lock because npm 11 leaves other platforms' optional anvil binaries out of it.
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 lint: install
