@@ -1,9 +1,7 @@
 # Policy provenance registry: set-up, tests, service and benchmarks.
 #
-#   make serve   install what is needed and run the service on the embedded chain
 #   make test    install what is needed, then ruff, mypy and the whole pytest suite
 #   make contracts   recompile contracts/ into contracts/artifacts/ (needs npm deps)
-#   make bench   the full benchmark suite (writes tests/benchmarks/report.{md,json})
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +9,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: install test lint serve contracts bench clean
+.PHONY: install test lint contracts clean
 
 install: $(PY_STAMP) $(NPM_STAMP)
 
@@ -35,14 +33,8 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
-serve: install
-	$(BIN)/policy-registry serve
-
 contracts: install
 	$(BIN)/python -m registry.toolchain.compile
-
-bench: install
-	$(BIN)/python -m tests.benchmarks.run
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache
