@@ -1,4 +1,4 @@
-# Policy provenance registry: set-up, tests, service and benchmarks.
+# Policy provenance registry: set-up, tests and the contract artifact.
 #
 #   make test    install what is needed, then ruff, mypy and the whole pytest suite
 #   make contracts   recompile contracts/ into contracts/artifacts/ (needs npm deps)
