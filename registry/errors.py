@@ -21,7 +21,8 @@ exceptions never cross into the core, the service or the API::
     │   ├── ChainUnavailable        node unreachable (HTTP 503)
     │   ├── TransactionReverted     the contract reverted (carries the custom error name)
     │   └── ContractNotDeployed
-    └── StoreError                  the store failed (corrupt, unreachable)
+    ├── StoreError                  the store failed (corrupt, unreachable)
+    └── ConfigurationError          settings that cannot work (no contract address, wrong data dir)
 """
 
 from __future__ import annotations
@@ -101,3 +102,7 @@ class ContractNotDeployed(ChainError):
 
 class StoreError(RegistryError):
     """The store failed."""
+
+
+class ConfigurationError(RegistryError):
+    """Settings that cannot work: a missing contract address, a data directory of another chain."""

@@ -29,6 +29,7 @@ from registry.core.receipt import ReceiptAnchor
 from registry.core.records import DocumentStatus, OnChainStatus
 
 VerdictKind = Literal["authentic", "authentic_normalized", "modified", "unknown"]
+AnchorState = Literal["pending", "anchored"]
 
 
 class AnchorEvidence(ReceiptAnchor):
@@ -52,6 +53,8 @@ class Verdict(BaseModel):
     """For "modified": the paragraphs changed, added or removed."""
     similarity: float | None = Field(default=None, ge=0.0, le=1.0)
     unified_diff: str = ""
+    state: AnchorState | None = None
+    """Whether the registered document's batch is anchored yet (none for "unknown")."""
     status: DocumentStatus | None = None
     revocation_reason: str | None = None
     superseded_by: Hex32 | None = None
@@ -83,9 +86,18 @@ class Verdict(BaseModel):
             superseded_by=superseded_by,
         )
 
-    def with_anchor(self, anchor: AnchorEvidence) -> Verdict:
-        """This verdict with the anchoring transaction attached."""
-        return self._with(anchor=anchor)
+    def with_anchor(self, anchor: AnchorEvidence | None) -> Verdict:
+        """This verdict with the anchoring transaction attached; None: not anchored yet."""
+        return self._with(anchor=anchor, state="pending" if anchor is None else "anchored")
+
+    @property
+    def is_current(self) -> bool:
+        """Authentic (exactly or up to formatting), anchored and active: the all-clear."""
+        return (
+            self.kind in ("authentic", "authentic_normalized")
+            and self.state == "anchored"
+            and self.status == DocumentStatus.ACTIVE
+        )
 
     def _with(self, **changes: object) -> Verdict:
         # model_copy(update=...) skips validation; rebuild so the result is checked too

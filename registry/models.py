@@ -1,0 +1,141 @@
+"""What the registry service returns: frozen models shared by the CLI and the HTTP API.
+
+The core's values (:class:`~registry.core.verdict.Verdict`,
+:class:`~registry.core.receipt.Receipt`, :class:`~registry.core.quotes.QuoteProof`)
+travel as they are; the models here describe the registry's own records: an
+article as stored and anchored, a registration, a check of a stored article
+against the chain, and an audit of them all.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry.core.hexstr import Hex32, HexAddress
+from registry.core.metadata import ArticleMetadata
+from registry.core.quotes import QuoteLocation, QuoteProof
+from registry.core.receipt import ReceiptAnchor
+from registry.core.records import DocumentStatus
+from registry.core.verdict import AnchorState
+
+ArticleId = str
+"""An article's id: the SHA-256 of its exact bytes in lowercase hex, as ``sha256sum`` prints it."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ArticleRecord(_Frozen):
+    """A registered article: its digests, metadata, batch, anchor and status."""
+
+    id: ArticleId = Field(pattern=r"^[0-9a-f]{64}$")
+    content_digest: Hex32
+    paragraph_root: Hex32
+    metadata_digest: Hex32
+    metadata: ArticleMetadata
+    size: int = Field(ge=1)
+    media_type: str
+    paragraph_count: int = Field(ge=0)
+    registered_at: float
+    """Unix time at which this registry recorded the article (not a chain fact)."""
+    batch_root: Hex32
+    leaf_index: int = Field(ge=0)
+    state: AnchorState
+    anchor: ReceiptAnchor | None = None
+    """Where the batch was anchored; none while it is pending."""
+    status: DocumentStatus
+    revocation_reason: str | None = None
+    superseded_by: ArticleId | None = None
+    supersedes: ArticleId | None = None
+
+
+class RegisteredArticle(_Frozen):
+    article: ArticleRecord
+    created: bool
+    """False when the same bytes were registered before (nothing new was anchored)."""
+
+
+class Registration(_Frozen):
+    """The outcome of one registration request: one batch, at most one anchor transaction."""
+
+    articles: tuple[RegisteredArticle, ...]
+    batch_root: Hex32 | None = None
+    """The new batch's root; none when every document was already registered."""
+    anchored: bool
+    """Every article of the request is anchored (false: some wait for the chain)."""
+
+
+class BatchView(_Frozen):
+    """A batch as the registry recorded it, and the chain's record when anchored."""
+
+    root: Hex32
+    label: str
+    document_count: int = Field(ge=0)
+    state: AnchorState
+    created_at: float
+    anchor: ReceiptAnchor | None = None
+    documents: tuple[ArticleId, ...] = ()
+
+
+class ArticleCheck(_Frozen):
+    """A stored article re-checked from its stored bytes up to the chain."""
+
+    id: ArticleId
+    ok: bool
+    state: AnchorState
+    problems: tuple[str, ...] = ()
+    """What does not check out; empty when ``ok``."""
+    status: DocumentStatus | None = None
+    anchor: ReceiptAnchor | None = None
+
+
+class AuditReport(_Frozen):
+    """Every stored article and batch re-checked against the chain."""
+
+    ok: bool
+    articles_checked: int = Field(ge=0)
+    batches_checked: int = Field(ge=0)
+    pending: int = Field(ge=0)
+    failures: tuple[ArticleCheck, ...] = ()
+    batch_problems: tuple[str, ...] = ()
+
+
+class QuoteCheck(_Frozen):
+    """Whether a passage is one or more whole paragraphs of a registered article."""
+
+    found: bool
+    whole_paragraphs: bool
+    """True only when the passage is exactly a run of whole paragraphs."""
+    message: str
+    article_id: ArticleId | None = None
+    location: QuoteLocation | None = None
+    state: AnchorState | None = None
+    anchor: ReceiptAnchor | None = None
+    status: DocumentStatus | None = None
+    proof: QuoteProof | None = None
+
+
+class ReceiptCheck(_Frozen):
+    """A document and its receipt checked against a chain."""
+
+    valid: bool
+    content_digest: Hex32
+    root: Hex32
+    chain_id: int
+    contract: HexAddress
+    status: DocumentStatus
+    revocation_reason: str | None = None
+    superseded_by: ArticleId | None = None
+    anchor: ReceiptAnchor
+
+
+class ReconcileReport(_Frozen):
+    """What a reconciliation of pending work with the chain did."""
+
+    anchored: tuple[Hex32, ...] = ()
+    """Pending batches anchored now."""
+    found_on_chain: tuple[Hex32, ...] = ()
+    """Pending batches the chain already had (a crash after sending, before recording)."""
+    still_pending: tuple[Hex32, ...] = ()
+    """Batches that could not be anchored now (the chain is unreachable)."""

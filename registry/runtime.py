@@ -1,0 +1,126 @@
+"""Open a registry from settings: the store, the chain and the service that wires them.
+
+This is the one place that chooses adapters: the embedded durable chain or a
+JSON-RPC node, SQLite in the data directory or a server database. A data
+directory remembers which chain and contract it belongs to, and refuses
+another, so records of one registry are never checked against a different one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from registry.adapters.chain import EmbeddedChain, RpcChain, load_signer_key
+from registry.adapters.store.sql import SqlStore
+from registry.errors import ChainUnavailable, ConfigurationError
+from registry.manifest import bundled_corpus, read_manifest
+from registry.models import Registration
+from registry.ports import ChainPort, StorePort
+from registry.service import RegistryService, Submission
+from registry.settings import Settings
+
+CORPUS_LABEL = "founding corpus"
+
+
+def open_store(settings: Settings) -> StorePort:
+    if settings.database_url is not None:
+        return SqlStore(settings.database_url.get_secret_value())
+    return SqlStore.in_data_dir(settings.data_dir)
+
+
+def open_chain(settings: Settings, store: StorePort) -> ChainPort:
+    """The embedded chain in the data directory, or the contract on the configured node."""
+    if settings.rpc_url is None:
+        return EmbeddedChain(settings.data_dir)
+    if settings.keystore is not None:
+        password = os.environ.get(settings.keystore_password_env)
+        key = load_signer_key(None, settings.keystore, password)
+    else:
+        key = load_signer_key(settings.signer_key_env, None, None)
+    address = settings.contract_address or store.get_meta("contract_address")
+    if address is None:
+        raise ConfigurationError(
+            "no registry contract address: deploy one with `policy-registry deploy` and set "
+            "POLICY_REGISTRY_CONTRACT_ADDRESS (or --contract-address)"
+        )
+    return RpcChain(
+        settings.rpc_url.get_secret_value(),
+        address,
+        key,
+        confirmations=settings.confirmations,
+    )
+
+
+def _bind_store_to_chain(store: StorePort, chain: ChainPort) -> None:
+    """Record the chain and contract on first use; refuse a different one afterwards."""
+    try:
+        chain_id, address = str(chain.chain_id), chain.contract_address
+    except ChainUnavailable:
+        return  # checked on a later start; reads of local data still work meanwhile
+    known_chain, known_address = store.get_meta("chain_id"), store.get_meta("contract_address")
+    if known_chain is None and known_address is None:
+        store.set_meta("chain_id", chain_id)
+        store.set_meta("contract_address", address)
+        return
+    if known_chain != chain_id or (known_address or "").lower() != address.lower():
+        raise ConfigurationError(
+            f"this registry's records belong to contract {known_address} on chain {known_chain}, "
+            f"not to {address} on chain {chain_id}: use another data directory or database"
+        )
+
+
+def open_service(settings: Settings) -> RegistryService:
+    """A ready service: adapters opened, bound to each other, pending work reconciled."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings)
+    try:
+        chain = open_chain(settings, store)
+    except BaseException:
+        store.close()
+        raise
+    service = RegistryService(store, chain, max_document_bytes=settings.max_document_bytes)
+    try:
+        _bind_store_to_chain(store, chain)
+        with contextlib.suppress(ChainUnavailable):
+            service.reconcile()
+    except BaseException:
+        service.close()
+        raise
+    return service
+
+
+@contextmanager
+def opened_service(settings: Settings) -> Iterator[RegistryService]:
+    service = open_service(settings)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+def register_manifest(
+    service: RegistryService, manifest_path: Path, label: str = ""
+) -> Registration:
+    """Register every article a manifest lists, as one batch."""
+    articles = read_manifest(manifest_path)
+    submissions = [
+        Submission(
+            content=article.path.read_bytes(),
+            metadata=article.metadata,
+            name=article.path.name,
+            supersedes=article.supersedes,
+        )
+        for article in articles
+    ]
+    return service.register(submissions, label=label)
+
+
+def seed_corpus(service: RegistryService) -> Registration | None:
+    """Register the bundled founding corpus if the registry is empty; None if it was not."""
+    if service.count() > 0:
+        return None
+    return register_manifest(service, bundled_corpus(), label=CORPUS_LABEL)

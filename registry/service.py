@@ -1,0 +1,860 @@
+"""The registry service: registration, verification, receipts, quotes, status and audit.
+
+It wires the pure core to the two ports (:class:`~registry.ports.StorePort`,
+:class:`~registry.ports.ChainPort`) and is what the CLI and the HTTP API call.
+
+Two rules shape it:
+
+- **The chain decides.** A verdict's anchor and status are read from the
+  contract (inclusion through ``verifyDocument``, the batch record, the
+  document's status), never taken from the store alone; the store is an index
+  that says where to look. An anchored batch's record is immutable, so it is
+  cached; a document's status is read fresh every time.
+- **Intent before transaction.** A registration records its batch as pending
+  (documents, leaves, proofs) in one store transaction, then sends the anchor.
+  If the process dies or the chain is unreachable in between, the batch stays
+  pending and :meth:`RegistryService.reconcile` finishes it (the contract's
+  write-once roots make a second attempt harmless: it finds the first).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from registry.core.batch import MAX_BATCH_SIZE, build_batch
+from registry.core.canonical import canonicalize, decode_text, split_passage
+from registry.core.diff import choose_candidate
+from registry.core.digests import (
+    content_digest,
+    digest_document,
+    document_leaf,
+    paragraph_digest,
+    paragraph_root_of_digests,
+)
+from registry.core.hexstr import to_hex
+from registry.core.merkle import process_proof
+from registry.core.metadata import ArticleMetadata
+from registry.core.quotes import QuoteLocation, build_quote_proof, locate_passage
+from registry.core.receipt import (
+    Receipt,
+    ReceiptAnchor,
+    check_receipt_anchor,
+    check_receipt_document,
+)
+from registry.core.records import (
+    BatchRecord,
+    DocumentDigests,
+    DocumentStatus,
+    InclusionProof,
+    OnChainStatus,
+)
+from registry.core.verdict import (
+    AnchorEvidence,
+    AnchorState,
+    Verdict,
+    judge_authentic,
+    judge_authentic_normalized,
+    judge_modified,
+    judge_unknown,
+)
+from registry.errors import (
+    AmbiguousIdentifier,
+    ChainUnavailable,
+    Conflict,
+    DocumentTooLarge,
+    EmptyDocument,
+    InputError,
+    InvalidIdentifier,
+    InvalidMetadata,
+    NotFound,
+    TransactionReverted,
+    VerificationError,
+)
+from registry.models import (
+    ArticleCheck,
+    ArticleRecord,
+    AuditReport,
+    BatchView,
+    QuoteCheck,
+    ReceiptCheck,
+    ReconcileReport,
+    RegisteredArticle,
+    Registration,
+)
+from registry.ports import (
+    BatchState,
+    ChainPort,
+    DocumentFilter,
+    NewDocument,
+    StoredBatch,
+    StoredDocument,
+    StorePort,
+)
+
+DEFAULT_MAX_DOCUMENT_BYTES: Final = 10 * 1024 * 1024
+MIN_PREFIX_LENGTH: Final = 8
+MAX_LABEL_BYTES: Final = 256
+MAX_PAGE_SIZE: Final = 500
+MAX_REASON_BYTES: Final = 1024
+TEXT_MEDIA_TYPE: Final = "text/plain; charset=utf-8"
+BINARY_MEDIA_TYPE: Final = "application/octet-stream"
+# How many of the documents sharing the most paragraphs are scored as a modified copy's source.
+_CANDIDATES: Final = 16
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A document to register: its exact bytes, what the registrar says of it, and its name.
+
+    ``name`` (a file name, for messages and the media type) never reaches the
+    file system: stored bytes are addressed by their digest.
+    """
+
+    content: bytes
+    metadata: ArticleMetadata
+    name: str = "document"
+    media_type: str | None = None
+    supersedes: str | None = None
+    """The id (or unambiguous prefix) of the registered article this one replaces."""
+
+
+def parse_article_id(text: str) -> str:
+    """A full id or a prefix (lowercase hex, at least 8 digits); ``0x`` allowed."""
+    if not isinstance(text, str):
+        raise InvalidIdentifier("an article id must be a string")
+    value = text.strip().lower().removeprefix("0x")
+    if not value or _HEX.fullmatch(value) is None:
+        raise InvalidIdentifier(f"not a hexadecimal article id: {text[:80]!r}")
+    if len(value) > 64:
+        raise InvalidIdentifier("an article id has at most 64 hex digits (a SHA-256)")
+    if len(value) < MIN_PREFIX_LENGTH:
+        raise InvalidIdentifier(f"an id prefix needs at least {MIN_PREFIX_LENGTH} hex digits")
+    return value
+
+
+def parse_digest(text: str) -> bytes:
+    """A full SHA-256 digest as 64 hex digits, ``0x`` allowed."""
+    value = parse_article_id(text)
+    if len(value) != 64:
+        raise InvalidIdentifier("a SHA-256 digest has exactly 64 hex digits")
+    return bytes.fromhex(value)
+
+
+def media_type_for(name: str, content: bytes, declared: str | None = None) -> str:
+    """The media type to store: the declared one if well-formed, else guessed from the name."""
+    is_text = decode_text(content) is not None
+    if declared:
+        essence = declared.split(";", 1)[0].strip().lower()
+        if _MEDIA_TYPE.fullmatch(essence) is None:
+            raise InvalidMetadata(f"not a media type: {declared[:80]!r}")
+        if essence not in ("application/octet-stream", "text/plain"):
+            return essence + ("; charset=utf-8" if is_text and essence.startswith("text/") else "")
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    if guessed and guessed != "text/plain" and guessed.startswith(("text/", "application/")):
+        return guessed + ("; charset=utf-8" if is_text and guessed.startswith("text/") else "")
+    return TEXT_MEDIA_TYPE if is_text else BINARY_MEDIA_TYPE
+
+
+class RegistryService:
+    """The registry over a store and a chain. Thread-safe; registrations are serialized."""
+
+    def __init__(
+        self,
+        store: StorePort,
+        chain: ChainPort,
+        *,
+        max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+    ) -> None:
+        self.store = store
+        self.chain = chain
+        self.max_document_bytes = max_document_bytes
+        self._register_lock = threading.Lock()
+        # An anchored root's record never changes: safe to keep.
+        self._batch_records: dict[bytes, BatchRecord] = {}
+        self._included: set[tuple[bytes, bytes]] = set()
+
+    # -- identifiers ------------------------------------------------------------------
+
+    def resolve(self, article_id: str) -> bytes:
+        """The content digest an id or unambiguous prefix names."""
+        value = parse_article_id(article_id)
+        if len(value) == 64:
+            digest = bytes.fromhex(value)
+            if self.store.get_document(digest) is None:
+                raise NotFound(f"no article {value}")
+            return digest
+        found = self.store.resolve_prefix(value, limit=2)
+        if not found:
+            raise NotFound(f"no article id starts with {value}")
+        if len(found) > 1:
+            raise AmbiguousIdentifier(f"several articles start with {value}: give more digits")
+        return found[0]
+
+    def _stored(self, article_id: str) -> StoredDocument:
+        document = self.store.get_document(self.resolve(article_id))
+        if document is None:  # deleted between the two reads
+            raise NotFound(f"no article {article_id}")
+        return document
+
+    # -- registration -----------------------------------------------------------------
+
+    def register(self, submissions: Sequence[Submission], label: str = "") -> Registration:
+        """Register documents as one batch anchored by one transaction.
+
+        Already registered bytes are returned as they are (``created`` false) and
+        anchor nothing. Everything is validated before anything is written; if the
+        chain is unreachable the batch stays pending (``anchored`` false) and
+        :meth:`reconcile` anchors it later.
+        """
+        if not submissions:
+            raise InputError("nothing to register")
+        if len(submissions) > MAX_BATCH_SIZE:
+            raise InputError(f"at most {MAX_BATCH_SIZE} documents per registration")
+        if len(label.encode("utf-8")) > MAX_LABEL_BYTES:
+            raise InputError(f"a batch label has at most {MAX_LABEL_BYTES} bytes")
+        prepared = [self._prepare(s) for s in submissions]
+        supersessions = [
+            (self.resolve(s.supersedes), doc.digests.content_digest)
+            for s, doc in zip(submissions, prepared, strict=True)
+            if s.supersedes is not None
+        ]
+        with self._register_lock:
+            created: dict[bytes, NewDocument] = {}
+            for doc in prepared:
+                digest = doc.digests.content_digest
+                if digest not in created and self.store.get_document(digest) is None:
+                    created[digest] = doc
+            root = None
+            if created:
+                tree = build_batch([doc.digests for doc in created.values()])
+                root = tree.root
+                documents = [
+                    _with_leaf(doc, index, proof)
+                    for index, (doc, proof) in enumerate(
+                        zip(created.values(), tree.proofs(), strict=True)
+                    )
+                ]
+                self.store.add_pending_batch(root, label, documents)
+        if root is not None:
+            # When the chain is unreachable the batch stays pending; reconcile() anchors it later.
+            with contextlib.suppress(ChainUnavailable):
+                self._anchor(root)
+        for older, newer in supersessions:
+            self._supersede_digests(older, newer)
+        records = []
+        seen: set[bytes] = set()
+        for doc in prepared:
+            digest = doc.digests.content_digest
+            if digest in seen:
+                continue
+            seen.add(digest)
+            records.append(
+                RegisteredArticle(article=self._record(digest), created=digest in created)
+            )
+        return Registration(
+            articles=tuple(records),
+            batch_root=to_hex(root) if root is not None else None,
+            anchored=all(r.article.state == "anchored" for r in records),
+        )
+
+    def _prepare(self, submission: Submission) -> NewDocument:
+        data = submission.content
+        if not data:
+            raise EmptyDocument(f"{submission.name} is empty")
+        if len(data) > self.max_document_bytes:
+            raise DocumentTooLarge(
+                f"{submission.name} has {len(data)} bytes; the limit is {self.max_document_bytes}"
+            )
+        metadata = submission.metadata.as_json_object()
+        digested = digest_document(data, metadata)
+        return NewDocument(
+            digests=digested.digests,
+            metadata_json=submission.metadata.canonical_json().decode("utf-8"),
+            content=data,
+            media_type=media_type_for(submission.name, data, submission.media_type),
+            paragraph_digests=digested.paragraph_digests,
+            leaf_index=0,
+            proof=(),
+        )
+
+    def _anchor(self, root: bytes) -> None:
+        """Anchor a pending batch, or adopt the chain's anchor if it already has one."""
+        batch = self.store.get_batch(root)
+        if batch is None or batch.state is BatchState.ANCHORED:
+            return
+        try:
+            tx = self.chain.anchor_batch(root, batch.document_count, batch.label)
+        except TransactionReverted as exc:
+            if exc.error_name != "AlreadyAnchored":
+                raise
+            found = self.chain.find_anchor(root)
+            if found is None:
+                raise
+            tx = found
+        self.store.mark_batch_anchored(root, tx)
+
+    def reconcile(self) -> ReconcileReport:
+        """Finish pending work: adopt anchors the chain already has, anchor the rest."""
+        anchored: list[str] = []
+        found: list[str] = []
+        still: list[str] = []
+        for batch in self.store.pending_batches():
+            try:
+                existing = self.chain.find_anchor(batch.root)
+                if existing is not None:
+                    self.store.mark_batch_anchored(batch.root, existing)
+                    found.append(to_hex(batch.root))
+                    continue
+                self._anchor(batch.root)
+                anchored.append(to_hex(batch.root))
+            except ChainUnavailable:
+                still.append(to_hex(batch.root))
+        return ReconcileReport(
+            anchored=tuple(anchored), found_on_chain=tuple(found), still_pending=tuple(still)
+        )
+
+    # -- records ----------------------------------------------------------------------
+
+    def article(self, article_id: str) -> ArticleRecord:
+        return self._record_of(self._stored(article_id))
+
+    def content(self, article_id: str) -> tuple[ArticleRecord, bytes]:
+        """An article's record and its exact stored bytes."""
+        document = self._stored(article_id)
+        data = self.store.get_content(document.content_digest)
+        if data is None:
+            raise VerificationError(f"the stored bytes of {document.content_digest.hex()} are gone")
+        return self._record_of(document), data
+
+    def list_articles(
+        self, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRecord], int]:
+        if offset < 0:
+            raise InputError("offset must not be negative")
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise InputError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+        documents, total = self.store.list_documents(filters or DocumentFilter(), offset, limit)
+        batches: dict[bytes, StoredBatch | None] = {}
+        records = []
+        for document in documents:
+            if document.batch_root not in batches:
+                batches[document.batch_root] = self.store.get_batch(document.batch_root)
+            records.append(self._record_of(document, batches[document.batch_root]))
+        return records, total
+
+    def count(self) -> int:
+        return self.store.count_documents()
+
+    def batch(self, root_hex: str) -> BatchView:
+        root = parse_digest(root_hex)
+        stored = self.store.get_batch(root)
+        if stored is None:
+            raise NotFound(f"no batch {to_hex(root)}")
+        members = tuple(
+            d.content_digest.hex() for d in self.store.iter_documents() if d.batch_root == root
+        )
+        anchor = self._receipt_anchor(stored) if stored.state is BatchState.ANCHORED else None
+        return BatchView(
+            root=to_hex(root),
+            label=stored.label,
+            document_count=stored.document_count,
+            state=stored.state.value,
+            created_at=stored.created_at,
+            anchor=anchor,
+            documents=members,
+        )
+
+    def _record(self, digest: bytes) -> ArticleRecord:
+        document = self.store.get_document(digest)
+        if document is None:
+            raise NotFound(f"no article {digest.hex()}")
+        return self._record_of(document)
+
+    def _record_of(
+        self, document: StoredDocument, batch: StoredBatch | None = None
+    ) -> ArticleRecord:
+        batch = batch or self.store.get_batch(document.batch_root)
+        anchored = batch is not None and batch.state is BatchState.ANCHORED and batch.tx is not None
+        anchor = None
+        if anchored and batch is not None and batch.tx is not None:
+            anchor = ReceiptAnchor(
+                chain_id=self.chain.chain_id,
+                contract=self.chain.contract_address,
+                transaction_hash=to_hex(batch.tx.tx_hash),
+                block_number=batch.tx.block_number,
+                block_timestamp=batch.tx.block_timestamp,
+                registrar=batch.tx.sender,
+            )
+        status = document.status
+        return ArticleRecord(
+            id=document.content_digest.hex(),
+            content_digest=to_hex(document.digests.content_digest),
+            paragraph_root=to_hex(document.digests.paragraph_root),
+            metadata_digest=to_hex(document.digests.metadata_digest),
+            metadata=ArticleMetadata.from_json(document.metadata_json),
+            size=document.size,
+            media_type=document.media_type,
+            paragraph_count=document.paragraph_count,
+            registered_at=document.registered_at,
+            batch_root=to_hex(document.batch_root),
+            leaf_index=document.leaf_index,
+            state="anchored" if anchored else "pending",
+            anchor=anchor,
+            status=status.status,
+            revocation_reason=status.reason or None,
+            superseded_by=status.superseded_by.hex() if status.superseded_by else None,
+            supersedes=status.supersedes.hex() if status.supersedes else None,
+        )
+
+    # -- chain evidence ---------------------------------------------------------------
+
+    def _chain_batch(self, root: bytes) -> BatchRecord | None:
+        cached = self._batch_records.get(root)
+        if cached is not None:
+            return cached
+        record = self.chain.get_batch(root)
+        if record is not None:
+            self._batch_records[root] = record
+        return record
+
+    def _chain_includes(self, document: StoredDocument) -> bool:
+        key = (document.batch_root, document_leaf(document.digests))
+        if key in self._included:
+            return True
+        included = self.chain.verify_document(document.batch_root, document.proof, document.digests)
+        if included:
+            self._included.add(key)
+        return included
+
+    def _receipt_anchor(self, batch: StoredBatch) -> ReceiptAnchor:
+        """The anchor of a batch the store says is anchored, as the chain records it."""
+        record = self._chain_batch(batch.root)
+        if record is None or batch.tx is None:
+            raise VerificationError(
+                f"batch {to_hex(batch.root)} is anchored in the local index but not on the "
+                "chain; run `policy-registry audit`"
+            )
+        if record.block_number != batch.tx.block_number:
+            raise VerificationError(
+                f"batch {to_hex(batch.root)}: the local index says block "
+                f"{batch.tx.block_number}, the chain says {record.block_number}"
+            )
+        return ReceiptAnchor(
+            chain_id=self.chain.chain_id,
+            contract=self.chain.contract_address,
+            transaction_hash=to_hex(batch.tx.tx_hash),
+            block_number=record.block_number,
+            block_timestamp=record.timestamp,
+            registrar=record.registrar,
+        )
+
+    def _evidence(self, verdict: Verdict, document: StoredDocument) -> Verdict:
+        """Attach the chain's evidence (anchor and fresh status) for a registered document."""
+        batch = self.store.get_batch(document.batch_root)
+        if batch is None or batch.state is BatchState.PENDING:
+            return verdict.with_status(document.status).with_anchor(None)
+        anchor = self._receipt_anchor(batch)
+        if not self._chain_includes(document):
+            raise VerificationError(
+                f"the chain does not confirm article {document.content_digest.hex()} in batch "
+                f"{to_hex(document.batch_root)}; run `policy-registry audit`"
+            )
+        status = self._fresh_status(document)
+        evidence = AnchorEvidence(**anchor.model_dump(), batch_root=to_hex(document.batch_root))
+        return verdict.with_status(status).with_anchor(evidence)
+
+    def _fresh_status(self, document: StoredDocument) -> OnChainStatus:
+        status = self.chain.document_status(document.content_digest)
+        if status != document.status:
+            self.store.set_status(document.content_digest, status)  # the index follows the chain
+        return status
+
+    # -- verification -----------------------------------------------------------------
+
+    def verify_digest(self, digest_hex: str) -> Verdict:
+        """Is the document with this SHA-256 registered: authentic or unknown, with evidence."""
+        digest = parse_digest(digest_hex)
+        document = self.store.get_document(digest)
+        if document is None:
+            return judge_unknown(digest)
+        return self._evidence(judge_authentic(digest), document)
+
+    def verify_content(self, data: bytes) -> Verdict:
+        """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown."""
+        if not data:
+            raise EmptyDocument("the presented document is empty")
+        if len(data) > self.max_document_bytes:
+            raise DocumentTooLarge(
+                f"the presented document has {len(data)} bytes; the limit is "
+                f"{self.max_document_bytes}"
+            )
+        digest = content_digest(data)
+        document = self.store.get_document(digest)
+        if document is not None:
+            return self._evidence(judge_authentic(digest), document)
+        canonical = canonicalize(data)
+        if canonical is None or not canonical.paragraphs:
+            return judge_unknown(digest)
+        paragraphs = canonical.paragraphs
+        digests = [paragraph_digest(p) for p in paragraphs]
+        for match in self.store.find_by_paragraph_root(paragraph_root_of_digests(digests)):
+            registered = self.store.get_content(match.content_digest)
+            if registered is None:
+                continue
+            try:
+                verdict = judge_authentic_normalized(registered, data)
+            except ValueError:
+                continue  # the stored bytes do not give their recorded paragraphs: audit says so
+            return self._evidence(verdict, match)
+        candidate = self._closest(digests)
+        if candidate is None:
+            return judge_unknown(digest)
+        registered = self.store.get_content(candidate.content_digest)
+        registered_text = canonicalize(registered) if registered is not None else None
+        if registered_text is None:
+            return judge_unknown(digest)
+        verdict = judge_modified(
+            digest, candidate.content_digest, registered_text.paragraphs, paragraphs
+        )
+        return self._evidence(verdict, candidate)
+
+    def _closest(self, paragraph_digests: Sequence[bytes]) -> StoredDocument | None:
+        """The registered text sharing the most paragraphs, found through the paragraph index."""
+        hits = self.store.paragraph_hits(paragraph_digests)
+        if not hits:
+            return None
+        best = sorted(hits.items(), key=lambda item: (-item[1], item[0]))[:_CANDIDATES]
+        documents = {}
+        for digest, _ in best:
+            document = self.store.get_document(digest)
+            if document is not None:
+                documents[digest] = document
+        presented_count = len(set(paragraph_digests))
+        chosen = choose_candidate(
+            {d: hits[d] for d in documents},
+            presented_count,
+            {d: doc.paragraph_count for d, doc in documents.items()},
+        )
+        return documents[chosen[0]] if chosen is not None else None
+
+    def check_article(self, article_id: str) -> ArticleCheck:
+        """Re-check a stored article from its stored bytes up to the chain."""
+        return self._check(self._stored(article_id))
+
+    def _check(self, document: StoredDocument) -> ArticleCheck:
+        problems: list[str] = []
+        digest = document.content_digest
+        data = self.store.get_content(digest)
+        if data is None:
+            problems.append("the stored bytes are missing")
+        elif content_digest(data) != digest:
+            problems.append("the stored bytes do not hash to the article's content digest")
+        else:
+            recomputed = digest_document(data, document.metadata)
+            if recomputed.digests.paragraph_root != document.digests.paragraph_root:
+                problems.append("the stored bytes do not give the recorded paragraph root")
+            if recomputed.digests.metadata_digest != document.digests.metadata_digest:
+                problems.append("the stored metadata does not give the recorded metadata digest")
+        reached = process_proof(document_leaf(document.digests), document.proof)
+        if reached != document.batch_root:
+            problems.append("the stored proof does not lead to the recorded batch root")
+        batch = self.store.get_batch(document.batch_root)
+        state: AnchorState = "pending"
+        anchor = None
+        status = None
+        if batch is None:
+            problems.append(f"the recorded batch {to_hex(document.batch_root)} is not in the index")
+        elif batch.state is BatchState.ANCHORED:
+            state = "anchored"
+            try:
+                anchor = self._checked_anchor(batch)
+            except VerificationError as exc:
+                problems.append(str(exc))
+            if not self.chain.verify_document(
+                document.batch_root, document.proof, document.digests
+            ):
+                problems.append("the contract's verifyDocument rejects the stored leaf and proof")
+            chain_status = self.chain.document_status(digest)
+            status = chain_status.status
+            if chain_status != document.status:
+                self.store.set_status(digest, chain_status)
+        return ArticleCheck(
+            id=digest.hex(),
+            ok=not problems,
+            state=state,
+            problems=tuple(problems),
+            status=status,
+            anchor=anchor,
+        )
+
+    def _checked_anchor(self, batch: StoredBatch) -> ReceiptAnchor:
+        """The anchor, with the stored transaction checked against the chain's event log."""
+        anchor = self._receipt_anchor(batch)
+        found = self.chain.find_anchor(batch.root)
+        if found is None or batch.tx is None or found.tx_hash != batch.tx.tx_hash:
+            raise VerificationError(
+                f"batch {to_hex(batch.root)}: the recorded anchor transaction is not the chain's"
+            )
+        record = self._chain_batch(batch.root)
+        if record is not None and record.document_count != batch.document_count:
+            raise VerificationError(
+                f"batch {to_hex(batch.root)}: {batch.document_count} documents recorded, "
+                f"{record.document_count} on chain"
+            )
+        return anchor
+
+    def audit(self) -> AuditReport:
+        """Every stored article and batch re-checked; ``ok`` only if nothing is off."""
+        failures: list[ArticleCheck] = []
+        members: dict[bytes, list[StoredDocument]] = {}
+        checked = pending = 0
+        for document in self.store.iter_documents():
+            checked += 1
+            members.setdefault(document.batch_root, []).append(document)
+            result = self._check(document)
+            if result.state == "pending":
+                pending += 1
+            if not result.ok:
+                failures.append(result)
+        batch_problems: list[str] = []
+        batches = self.store.list_batches()
+        for batch in batches:
+            batch_problems.extend(_batch_tree_problems(batch, members.get(batch.root, [])))
+        return AuditReport(
+            ok=not failures and not batch_problems,
+            articles_checked=checked,
+            batches_checked=len(batches),
+            pending=pending,
+            failures=tuple(failures),
+            batch_problems=tuple(batch_problems),
+        )
+
+    # -- receipts ---------------------------------------------------------------------
+
+    def receipt(self, article_id: str) -> Receipt:
+        """The portable receipt of a registered article (no anchor while it is pending)."""
+        document = self._stored(article_id)
+        batch = self.store.get_batch(document.batch_root)
+        anchor = None
+        if batch is not None and batch.state is BatchState.ANCHORED:
+            anchor = self._receipt_anchor(batch)
+        return Receipt.issue(
+            document.digests, document.metadata, document.proof, document.batch_root, anchor
+        )
+
+    # -- quotes -----------------------------------------------------------------------
+
+    def verify_quote(self, passage: str, article_id: str | None = None) -> QuoteCheck:
+        """Whether a passage is whole paragraphs of a registered article, with the proof.
+
+        With an article id the passage is looked for in that article (and a part
+        of a paragraph is located and said to be partial); without one, articles
+        holding the passage's paragraphs are found through the paragraph index.
+        """
+        quoted = split_passage(passage)
+        if not quoted:
+            raise InputError("the passage has no text")
+        if article_id is not None:
+            candidates = [self._stored(article_id)]
+        else:
+            hits = self.store.paragraph_hits([paragraph_digest(p) for p in quoted])
+            ranked = sorted(hits.items(), key=lambda item: (-item[1], item[0]))[:_CANDIDATES]
+            candidates = [doc for d, _ in ranked if (doc := self.store.get_document(d)) is not None]
+        partial: tuple[StoredDocument, QuoteLocation, tuple[str, ...]] | None = None
+        for document in candidates:
+            data = self.store.get_content(document.content_digest)
+            canonical = canonicalize(data) if data is not None else None
+            if canonical is None:
+                continue
+            location = locate_passage(canonical.paragraphs, quoted)
+            if location.kind == "whole":
+                return self._quote_found(document, canonical.paragraphs, passage, location)
+            if location.kind == "partial" and partial is None:
+                partial = (document, location, canonical.paragraphs)
+        if partial is not None:
+            return self._quote_found(partial[0], partial[2], passage, partial[1])
+        if article_id is not None:
+            message = "the passage is not in this article, neither as whole paragraphs nor in part"
+        else:
+            message = (
+                "the passage is not whole paragraphs of any registered article (give an article "
+                "id to look for part of a paragraph)"
+            )
+        return QuoteCheck(found=False, whole_paragraphs=False, message=message)
+
+    def _quote_found(
+        self,
+        document: StoredDocument,
+        paragraphs: Sequence[str],
+        passage: str,
+        location: QuoteLocation,
+    ) -> QuoteCheck:
+        proof = build_quote_proof(
+            paragraphs, document.digests, passage, document.batch_root, document.proof
+        )
+        verdict = self._evidence(judge_authentic(document.content_digest), document)
+        anchor = verdict.anchor
+        whole = location.kind == "whole"
+        span = f"paragraph{'s' if location.count > 1 else ''} {_span(location)}"
+        if whole:
+            message = f"the passage is {span} of the article, word for word"
+        else:
+            message = (
+                f"the passage is in {span} of the article but is not whole paragraphs: "
+                "only whole paragraphs are proven"
+            )
+        return QuoteCheck(
+            found=True,
+            whole_paragraphs=whole,
+            message=message,
+            article_id=document.content_digest.hex(),
+            location=location,
+            state=verdict.state,
+            anchor=ReceiptAnchor(**anchor.model_dump(exclude={"batch_root"})) if anchor else None,
+            status=verdict.status,
+            proof=proof if whole else None,
+        )
+
+    # -- status -----------------------------------------------------------------------
+
+    def revoke(self, article_id: str, reason: str) -> ArticleRecord:
+        """Revoke an anchored article on chain, with a reason (1 to 1,024 bytes)."""
+        reason_bytes = len(reason.encode("utf-8", errors="replace"))
+        if not reason.strip() or reason_bytes > MAX_REASON_BYTES:
+            raise InputError(f"a revocation reason has 1 to {MAX_REASON_BYTES} bytes")
+        document = self._stored(article_id)
+        proof = self._anchored_proof(document)
+        current = self.chain.document_status(document.content_digest)
+        if current.status is not DocumentStatus.ACTIVE:
+            self.store.set_status(document.content_digest, current)
+            raise Conflict(f"article {document.content_digest.hex()} is already {current.status}")
+        self.chain.revoke_document(proof, reason)
+        self._refresh_status(document.content_digest)
+        return self._record(document.content_digest)
+
+    def supersede(self, older_id: str, newer_id: str) -> ArticleRecord:
+        """Record on chain that ``newer`` supersedes ``older``; returns the older's record."""
+        older = self.resolve(older_id)
+        newer = self.resolve(newer_id)
+        self._supersede_digests(older, newer)
+        return self._record(older)
+
+    def _supersede_digests(self, older: bytes, newer: bytes) -> None:
+        if older == newer:
+            raise InputError("an article cannot supersede itself")
+        old_doc = self.store.get_document(older)
+        new_doc = self.store.get_document(newer)
+        if old_doc is None or new_doc is None:
+            raise NotFound("both articles must be registered")
+        old_proof = self._anchored_proof(old_doc)
+        new_proof = self._anchored_proof(new_doc)
+        current = self.chain.document_status(older)
+        if current.status is not DocumentStatus.ACTIVE:
+            self.store.set_status(older, current)
+            raise Conflict(f"article {older.hex()} is already {current.status}")
+        if self.chain.document_status(newer).supersedes is not None:
+            raise Conflict(f"article {newer.hex()} already supersedes another article")
+        self.chain.supersede_document(old_proof, new_proof)
+        self._refresh_status(older)
+        self._refresh_status(newer)
+
+    def _anchored_proof(self, document: StoredDocument) -> InclusionProof:
+        batch = self.store.get_batch(document.batch_root)
+        if batch is None or batch.state is not BatchState.ANCHORED:
+            raise Conflict(
+                f"article {document.content_digest.hex()} is not anchored yet; try again once "
+                "its batch is anchored"
+            )
+        return InclusionProof(
+            root=document.batch_root, proof=document.proof, digests=document.digests
+        )
+
+    def _refresh_status(self, digest: bytes) -> None:
+        self.store.set_status(digest, self.chain.document_status(digest))
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.store.close()
+        self.chain.close()
+
+
+def _with_leaf(document: NewDocument, index: int, proof: Sequence[bytes]) -> NewDocument:
+    return NewDocument(
+        digests=document.digests,
+        metadata_json=document.metadata_json,
+        content=document.content,
+        media_type=document.media_type,
+        paragraph_digests=document.paragraph_digests,
+        leaf_index=index,
+        proof=tuple(proof),
+    )
+
+
+def _span(location: QuoteLocation) -> str:
+    first = (location.start or 0) + 1
+    last = first + location.count - 1
+    return str(first) if first == last else f"{first}-{last}"
+
+
+def _batch_tree_problems(batch: StoredBatch, documents: Iterable[StoredDocument]) -> Iterator[str]:
+    """A batch's recorded root against the tree rebuilt from its documents' leaves."""
+    members = sorted(documents, key=lambda d: d.leaf_index)
+    name = to_hex(batch.root)
+    if len(members) != batch.document_count:
+        yield f"batch {name}: {batch.document_count} documents recorded, {len(members)} indexed"
+        return
+    if not members:
+        return
+    try:
+        tree = build_batch([d.digests for d in members])
+    except InputError as exc:
+        yield f"batch {name}: {exc}"
+        return
+    if tree.root != batch.root:
+        yield f"batch {name}: its documents' leaves give root {to_hex(tree.root)}"
+
+
+def verify_receipt(receipt: Receipt, data: bytes, chain: ChainPort) -> ReceiptCheck:
+    """Check a document and its receipt against ``chain`` using nothing else.
+
+    Raises :class:`~registry.errors.VerificationError` with the first thing
+    that does not agree: the bytes against the receipt up to its root, the
+    receipt's anchor against the contract's record, then the contract's own
+    ``verifyDocument`` of the leaf and proof.
+    """
+    check_receipt_document(receipt, data)
+    anchor = receipt.anchor
+    if anchor is None:
+        raise VerificationError("the receipt has no anchor: its batch was pending when issued")
+    root = bytes.fromhex(receipt.root[2:])
+    check_receipt_anchor(
+        receipt,
+        chain.get_batch(root),
+        chain_id=chain.chain_id,
+        contract_address=chain.contract_address,
+    )
+    digests: DocumentDigests = receipt.digests()
+    proof = [bytes.fromhex(node[2:]) for node in receipt.proof]
+    if not chain.verify_document(root, proof, digests):
+        raise VerificationError("the contract's verifyDocument rejects the receipt's proof")
+    status = chain.document_status(digests.content_digest)
+    return ReceiptCheck(
+        valid=True,
+        content_digest=to_hex(digests.content_digest),
+        root=receipt.root,
+        chain_id=anchor.chain_id,
+        contract=anchor.contract,
+        status=status.status,
+        revocation_reason=status.reason or None,
+        superseded_by=status.superseded_by.hex() if status.superseded_by else None,
+        anchor=anchor,
+    )

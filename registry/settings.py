@@ -1,0 +1,56 @@
+"""Settings of a registry deployment, from the environment (``POLICY_REGISTRY_*``) and ``.env``.
+
+The defaults are the embedded deployment: a durable eth-tester chain and a
+SQLite store under ``./.policy-registry/``. Pointing ``rpc_url`` at a node
+(anvil, a testnet, mainnet) and ``database_url`` at a server database moves the
+same code to real infrastructure. Secrets are not settings: the signer key is
+read from the environment variable *named* by ``signer_key_env`` (or from an
+encrypted keystore) when the chain is opened, and never kept here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from registry.service import DEFAULT_MAX_DOCUMENT_BYTES
+
+DEFAULT_DATA_DIR = Path(".policy-registry")
+
+
+class Settings(BaseSettings):
+    """Where the registry keeps its data and which chain it anchors on."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POLICY_REGISTRY_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    """Holds the SQLite store, the embedded chain and the API write token."""
+    database_url: SecretStr | None = None
+    """A SQLAlchemy URL (e.g. ``postgresql+psycopg://...``); default: SQLite in ``data_dir``."""
+    rpc_url: SecretStr | None = None
+    """A JSON-RPC node; default: the embedded chain in ``data_dir``. Often holds an API key."""
+    contract_address: str | None = None
+    """The registry contract on ``rpc_url`` (deploy one with ``policy-registry deploy``)."""
+    signer_key_env: str = "POLICY_REGISTRY_SIGNER_KEY"
+    """Name of the environment variable holding the signer's private key (hex)."""
+    keystore: Path | None = None
+    """An encrypted keystore file of the signer, instead of ``signer_key_env``."""
+    keystore_password_env: str = "POLICY_REGISTRY_KEYSTORE_PASSWORD"  # noqa: S105 (a name)
+    confirmations: int = Field(default=1, ge=1, le=1000)
+    """Blocks (the anchor's own included) before a batch on a node counts as anchored."""
+    max_document_bytes: int = Field(default=DEFAULT_MAX_DOCUMENT_BYTES, ge=1, le=1 << 30)
+    """The largest document accepted for registration or verification (and upload size)."""
+    write_token: SecretStr | None = None
+    """The API's bearer token for writes; default: generated once in ``data_dir``."""
+    seed_corpus: bool = True
+    """Register the bundled corpus when the registry is empty (the service's first run)."""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+    @property
+    def uses_embedded_chain(self) -> bool:
+        return self.rpc_url is None
