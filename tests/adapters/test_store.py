@@ -1,108 +1,655 @@
-"""The SQL store on a real SQLite file: atomic batches, lookups, statuses."""
+"""The store adapters: one contract every adapter passes, then what is particular to each.
+
+:class:`StorePortContract` holds the tests of :class:`registry.ports.StorePort`; each
+``Test...Store`` subclass supplies an empty store through the ``store`` fixture (a SQLite
+file under ``tmp_path``, or dicts in memory).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from registry.adapters.store.sql import SqlStore
+from registry.adapters.store import InMemoryStore, SqlStore
+from registry.adapters.store.sql import paragraphs, sqlite_url
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import StoreError
-from registry.ports import BatchState, DocumentFilter, NewDocument
+from registry.ports import (
+    BatchState,
+    DocumentFilter,
+    NewDocument,
+    StoredBatch,
+    StoredDocument,
+    StorePort,
+)
+
+T0 = 1_700_000_000.25
+TX = TxInfo(
+    tx_hash=b"\x00" * 31 + b"\x01",  # leading zero bytes must survive the round trip
+    block_number=2**40,
+    block_timestamp=1_700_000_123,
+    sender="0x5B38Da6a701c568545dCfcB03FcB875f56beddC4",
+)
+UNKNOWN = b"\x5a" * 32
 
 
 def _h(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
-def _doc(name: str, paragraphs: tuple[str, ...], language: str = "en") -> NewDocument:
+def _prefixed(hex_prefix: str) -> bytes:
+    """A digest starting with ``hex_prefix``, the rest zeros."""
+    return bytes.fromhex(hex_prefix.ljust(64, "0"))
+
+
+def _doc(
+    name: str,
+    paragraphs: Sequence[str] | None = None,
+    *,
+    digest: bytes | None = None,
+    paragraph_root: bytes | None = None,
+    leaf_index: int = 0,
+    **metadata: str,
+) -> NewDocument:
     return NewDocument(
-        digests=DocumentDigests(_h(name), _h(name + "/p"), _h(name + "/m")),
-        metadata_json=json.dumps({"title": name, "language": language}),
-        content=name.encode(),
+        digests=DocumentDigests(
+            digest or _h(name), paragraph_root or _h(name + "/p"), _h(name + "/m")
+        ),
+        metadata_json=json.dumps({"title": name, **metadata}),
+        # Not text: the store keeps bytes, exactly.
+        content=name.encode() + b"\x00\xff\r\n",
         media_type="text/plain; charset=utf-8",
-        paragraph_digests=tuple(_h(p) for p in paragraphs),
-        leaf_index=0,
-        proof=(_h(name + "/proof"),),
+        paragraph_digests=tuple(_h(p) for p in (paragraphs or (name + " alone",))),
+        leaf_index=leaf_index,
+        proof=(_h(name + "/proof0"), _h(name + "/proof1")),
     )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SqlStore:
-    return SqlStore.in_data_dir(tmp_path)
+def _stored(
+    doc: NewDocument, root: bytes, registered_at: float, status: OnChainStatus | None = None
+) -> StoredDocument:
+    """What the store must give back for ``doc`` registered in batch ``root``."""
+    return StoredDocument(
+        digests=doc.digests,
+        metadata_json=doc.metadata_json,
+        size=len(doc.content),
+        media_type=doc.media_type,
+        paragraph_count=len(doc.paragraph_digests),
+        registered_at=registered_at,
+        batch_root=root,
+        leaf_index=doc.leaf_index,
+        proof=doc.proof,
+        status=status or OnChainStatus(),
+    )
 
 
-def test_pending_batch_then_anchored(store: SqlStore) -> None:
-    root = _h("root")
-    store.add_pending_batch(root, "b1", [_doc("a", ("x", "y")), _doc("b", ("y", "z"), "zh-Hans")])
-    assert [b.root for b in store.pending_batches()] == [root]
-    tx = TxInfo(tx_hash=_h("tx"), block_number=7, block_timestamp=1_700_000_000, sender="0xabc")
-    store.mark_batch_anchored(root, tx)
-    batch = store.get_batch(root)
-    assert batch is not None
-    assert batch.state is BatchState.ANCHORED
-    assert batch.tx == tx
-    assert store.pending_batches() == []
-    store.mark_batch_pending(root)
-    assert [b.root for b in store.pending_batches()] == [root]
+def _pending(root: bytes, label: str, count: int, created_at: float) -> StoredBatch:
+    return StoredBatch(root, label, count, BatchState.PENDING, created_at)
 
 
-def test_documents_lookups(store: SqlStore) -> None:
-    a, b = _doc("a", ("x", "y")), _doc("b", ("y", "z"), "zh-Hans")
-    store.add_pending_batch(_h("root"), "", [a, b])
-    stored = store.get_document(a.digests.content_digest)
-    assert stored is not None
-    assert stored.digests == a.digests
-    assert stored.proof == a.proof
-    assert stored.metadata == {"title": "a", "language": "en"}
-    assert store.get_content(b.digests.content_digest) == b"b"
-    assert store.count_documents() == 2
-    assert store.resolve_prefix(a.digests.content_digest.hex()[:8]) == [a.digests.content_digest]
-    assert store.resolve_prefix("zz") == []
-    assert store.paragraph_hits([_h("y"), _h("z")]) == {
-        a.digests.content_digest: 1,
-        b.digests.content_digest: 2,
-    }
-    found = store.find_by_paragraph_root(b.digests.paragraph_root)
-    assert [d.content_digest for d in found] == [b.digests.content_digest]
-    page, total = store.list_documents(DocumentFilter(language="zh-Hans"), 0, 10)
-    assert total == 1
-    assert [d.content_digest for d in page] == [b.digests.content_digest]
+def _digests(documents: Iterable[StoredDocument]) -> list[bytes]:
+    return [d.content_digest for d in documents]
 
 
-def test_status_round_trip_and_filter(store: SqlStore) -> None:
-    a, b = _doc("a", ("x",)), _doc("b", ("z",))
-    store.add_pending_batch(_h("root"), "", [a, b])
-    status = OnChainStatus(status=DocumentStatus.SUPERSEDED, superseded_by=b.digests.content_digest)
-    store.set_status(a.digests.content_digest, status)
-    stored = store.get_document(a.digests.content_digest)
-    assert stored is not None
-    assert stored.status == status
-    active, total = store.list_documents(DocumentFilter(status=DocumentStatus.ACTIVE), 0, 10)
-    assert total == 1
-    assert active[0].content_digest == b.digests.content_digest
+def _by_digest(*documents: NewDocument) -> list[bytes]:
+    return sorted(d.digests.content_digest for d in documents)
 
 
-def test_failed_batch_writes_nothing(store: SqlStore) -> None:
-    a = _doc("a", ("x",))
-    store.add_pending_batch(_h("root1"), "", [a])
-    # The second batch repeats document a: the whole batch must be rolled back.
-    with pytest.raises(StoreError, match="constraint"):
-        store.add_pending_batch(_h("root2"), "", [_doc("c", ("q",)), a])
-    assert store.get_batch(_h("root2")) is None
-    assert store.get_document(_h("c")) is None
-    assert store.count_documents() == 1
+class Clock:
+    """Stands in for ``time.time``: the test chooses every batch's timestamp."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
 
 
-def test_store_survives_reopen(tmp_path: Path) -> None:
-    first = SqlStore.in_data_dir(tmp_path)
-    first.add_pending_batch(_h("root"), "", [_doc("a", ("x",))])
-    first.set_meta("contract", "0x1")
-    first.close()
-    second = SqlStore.in_data_dir(tmp_path)
-    assert second.count_documents() == 1
-    assert second.get_meta("contract") == "0x1"
-    assert "sqlite" in repr(second)
+class StorePortContract:
+    """Every store adapter passes these; subclasses provide ``store``, an empty store."""
+
+    @pytest.fixture
+    def store(self) -> Iterator[StorePort]:
+        raise NotImplementedError
+
+    @pytest.fixture(autouse=True)
+    def clock(self, monkeypatch: pytest.MonkeyPatch) -> Clock:
+        clock = Clock(T0)
+        # Every adapter stamps a batch with time.time(); a fixed clock makes the order ours.
+        monkeypatch.setattr(time, "time", clock)
+        return clock
+
+    # -- the port itself ---------------------------------------------------
+    def test_signatures_follow_the_port(self, store: StorePort) -> None:
+        # mypy ignores parameter names; a caller passing them by keyword does not.
+        methods = [n for n, v in vars(StorePort).items() if callable(v) and n[0] != "_"]
+        assert len(methods) == 19
+        for name in methods:
+            port = inspect.signature(getattr(StorePort, name)).parameters.values()
+            adapter = inspect.signature(getattr(type(store), name)).parameters.values()
+            expected = [(p.name, p.kind, p.default) for p in port]
+            assert [(p.name, p.kind, p.default) for p in adapter] == expected, name
+
+    def test_an_empty_store(self, store: StorePort) -> None:
+        assert store.get_meta("contract") is None
+        assert store.get_batch(UNKNOWN) is None
+        assert store.list_batches() == []
+        assert store.pending_batches() == []
+        assert store.get_document(UNKNOWN) is None
+        assert store.get_content(UNKNOWN) is None
+        assert store.resolve_prefix("5a") == []
+        assert store.find_by_paragraph_root(UNKNOWN) == []
+        assert store.paragraph_hits([UNKNOWN]) == {}
+        assert store.list_documents(DocumentFilter(), 0, 10) == ([], 0)
+        assert list(store.iter_documents()) == []
+        assert store.count_documents() == 0
+
+    # -- meta ----------------------------------------------------------------
+    def test_meta_is_set_then_overwritten(self, store: StorePort) -> None:
+        store.set_meta("contract", "0x1")
+        store.set_meta("chain_id", "31337")
+        store.set_meta("contract", "0x2")
+        assert store.get_meta("contract") == "0x2"
+        assert store.get_meta("chain_id") == "31337"
+        assert store.get_meta("Contract") is None
+
+    # -- batches ---------------------------------------------------------------
+    def test_a_pending_batch_records_its_documents(self, store: StorePort) -> None:
+        root = _h("root")
+        a, b = _doc("a", ("x", "y"), language="en"), _doc("b", ("y", "z"), language="zh-Hans")
+        store.add_pending_batch(root=root, label="first batch", documents=[a, b])
+
+        batch = _pending(root, "first batch", 2, T0)
+        assert store.get_batch(root) == batch
+        assert store.list_batches() == [batch]
+        assert store.pending_batches() == [batch]
+        assert store.get_document(a.digests.content_digest) == _stored(a, root, T0)
+        assert store.get_document(b.digests.content_digest) == _stored(b, root, T0)
+        assert store.get_content(a.digests.content_digest) == b"a\x00\xff\r\n"
+        assert store.count_documents() == 2
+        stored = store.get_document(a.digests.content_digest)
+        assert stored is not None
+        assert stored.metadata == {"title": "a", "language": "en"}
+
+    def test_an_empty_batch_is_refused(self, store: StorePort) -> None:
+        with pytest.raises(StoreError, match="at least one document"):
+            store.add_pending_batch(_h("root"), "", [])
+        assert store.get_batch(_h("root")) is None
+        assert store.list_batches() == []
+
+    def test_a_failed_batch_writes_nothing(self, store: StorePort, clock: Clock) -> None:
+        a = _doc("a", ("x",))
+        store.add_pending_batch(_h("root1"), "one", [a])
+        c = _doc("c", ("q", "r"), paragraph_root=_h("shared root"))
+        clock.now = T0 + 1
+        # The second batch repeats document a after a new one: all of it must be refused.
+        with pytest.raises(StoreError, match="duplicate"):
+            store.add_pending_batch(_h("root2"), "two", [c, a])
+
+        c_digest = c.digests.content_digest
+        assert store.get_batch(_h("root2")) is None
+        assert store.list_batches() == [_pending(_h("root1"), "one", 1, T0)]
+        assert store.pending_batches() == [_pending(_h("root1"), "one", 1, T0)]
+        assert store.get_document(c_digest) is None
+        assert store.get_content(c_digest) is None
+        assert store.paragraph_hits([_h("q"), _h("r")]) == {}
+        assert store.find_by_paragraph_root(_h("shared root")) == []
+        assert store.resolve_prefix(c_digest.hex()) == []
+        assert store.count_documents() == 1
+        assert list(store.iter_documents()) == [_stored(a, _h("root1"), T0)]
+        assert store.list_documents(DocumentFilter(), 0, 10) == ([_stored(a, _h("root1"), T0)], 1)
+        # Nothing of c was left behind to collide with: the batch goes in without a.
+        store.add_pending_batch(_h("root2"), "two", [c])
+        assert store.get_document(c_digest) == _stored(c, _h("root2"), T0 + 1)
+        assert store.paragraph_hits([_h("q"), _h("r")]) == {c_digest: 2}
+
+    def test_a_duplicate_root_is_refused(self, store: StorePort) -> None:
+        a, b = _doc("a"), _doc("b")
+        store.add_pending_batch(_h("root"), "first", [a])
+        with pytest.raises(StoreError, match="duplicate"):
+            store.add_pending_batch(_h("root"), "second", [b])
+        assert store.get_batch(_h("root")) == _pending(_h("root"), "first", 1, T0)
+        assert store.get_document(b.digests.content_digest) is None
+        assert store.get_content(b.digests.content_digest) is None
+        assert store.count_documents() == 1
+
+    def test_a_document_twice_in_one_batch_is_refused(self, store: StorePort) -> None:
+        a = _doc("a", ("x",))
+        with pytest.raises(StoreError, match="duplicate"):
+            store.add_pending_batch(_h("root"), "", [a, _doc("b"), a])
+        assert store.get_batch(_h("root")) is None
+        assert store.count_documents() == 0
+        assert store.get_content(a.digests.content_digest) is None
+        assert store.paragraph_hits([_h("x")]) == {}
+
+    def test_concurrent_writers(self, store: StorePort) -> None:
+        outcomes: list[str] = []
+        start = threading.Barrier(8)
+
+        def write(batch: str, document: str) -> None:
+            start.wait()
+            try:
+                store.add_pending_batch(_h(batch), batch, [_doc(document)])
+            except StoreError:
+                outcomes.append("refused")
+            else:
+                outcomes.append("stored")
+
+        # Four threads race for the same batch, four write their own.
+        threads = [threading.Thread(target=write, args=("same", "same doc")) for _ in range(4)]
+        threads += [threading.Thread(target=write, args=(f"b{i}", f"d{i}")) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["refused"] * 3 + ["stored"] * 5
+        assert store.count_documents() == 5
+        assert len(store.list_batches()) == 5
+
+    def test_anchored_then_pending_again(self, store: StorePort, clock: Clock) -> None:
+        root, other = _h("root"), _h("other")
+        store.add_pending_batch(root, "label", [_doc("a")])
+        clock.now = T0 + 1
+        store.add_pending_batch(other, "", [_doc("b")])
+        pending_other = _pending(other, "", 1, T0 + 1)
+
+        store.mark_batch_anchored(root, TX)
+        assert store.get_batch(root) == StoredBatch(root, "label", 1, BatchState.ANCHORED, T0, TX)
+        assert store.pending_batches() == [pending_other]
+
+        # A reorganisation dropped the anchor: the transaction is forgotten.
+        store.mark_batch_pending(root)
+        assert store.get_batch(root) == _pending(root, "label", 1, T0)
+        assert store.pending_batches() == [_pending(root, "label", 1, T0), pending_other]
+
+        # Anchored again in another block: the new transaction is the one kept.
+        moved = TxInfo(_h("tx2"), 9, 1_700_000_999, "0x0000000000000000000000000000000000000001")
+        store.mark_batch_anchored(root, moved)
+        assert store.get_batch(root) == StoredBatch(
+            root, "label", 1, BatchState.ANCHORED, T0, moved
+        )
+        assert store.get_batch(other) == pending_other
+
+    def test_marking_an_unknown_batch_changes_nothing(self, store: StorePort) -> None:
+        store.add_pending_batch(_h("root"), "", [_doc("a")])
+        store.mark_batch_anchored(UNKNOWN, TX)
+        store.mark_batch_pending(UNKNOWN)
+        assert store.get_batch(UNKNOWN) is None
+        assert store.list_batches() == [_pending(_h("root"), "", 1, T0)]
+
+    def test_batches_are_ordered_by_creation_time(self, store: StorePort, clock: Clock) -> None:
+        for name, at in (("middle", T0 + 20), ("first", T0 + 10), ("last", T0 + 30)):
+            clock.now = at
+            store.add_pending_batch(_h(name), name, [_doc(name + " doc")])
+        first, middle, last = (
+            _pending(_h("first"), "first", 1, T0 + 10),
+            _pending(_h("middle"), "middle", 1, T0 + 20),
+            _pending(_h("last"), "last", 1, T0 + 30),
+        )
+        assert store.pending_batches() == [first, middle, last]
+        assert store.list_batches() == [first, middle, last]
+
+        store.mark_batch_anchored(_h("middle"), TX)
+        assert store.pending_batches() == [first, last]
+        anchored = StoredBatch(_h("middle"), "middle", 1, BatchState.ANCHORED, T0 + 20, TX)
+        assert store.list_batches() == [first, anchored, last]
+
+    # -- documents -------------------------------------------------------------
+    def test_get_content_is_exact_and_none_when_unknown(self, store: StorePort) -> None:
+        every_byte = bytes(range(256))
+        doc = NewDocument(
+            digests=DocumentDigests(_h("bin"), _h("bin/p"), _h("bin/m")),
+            metadata_json="{}",
+            content=every_byte,
+            media_type="application/pdf",
+            paragraph_digests=(),
+            leaf_index=5,
+            proof=(),
+        )
+        store.add_pending_batch(_h("root"), "", [doc])
+        assert store.get_content(_h("bin")) == every_byte
+        assert store.get_content(UNKNOWN) is None
+        assert store.get_document(_h("bin")) == _stored(doc, _h("root"), T0)
+        assert store.paragraph_hits([_h("bin")]) == {}
+
+    def test_resolve_prefix(self, store: StorePort) -> None:
+        ab12, ab34, ab56, cd00 = (_prefixed(p) for p in ("ab12", "ab34", "ab56", "cd"))
+        # Inserted out of order: results follow the digest, not the insertion.
+        docs = [_doc(f"d{i}", digest=d) for i, d in enumerate((ab56, cd00, ab34, ab12))]
+        store.add_pending_batch(_h("root"), "", docs)
+
+        assert store.resolve_prefix("ab") == [ab12, ab34]  # ambiguous: two are enough to say so
+        assert store.resolve_prefix("ab", limit=3) == [ab12, ab34, ab56]
+        assert store.resolve_prefix("ab", limit=10) == [ab12, ab34, ab56]
+        assert store.resolve_prefix("ab", limit=1) == [ab12]
+        assert store.resolve_prefix("ab3") == [ab34]
+        assert store.resolve_prefix("AB3") == [ab34]
+        assert store.resolve_prefix("aB5") == [ab56]
+        assert store.resolve_prefix(cd00.hex()) == [cd00]
+        assert store.resolve_prefix(cd00.hex().upper()) == [cd00]
+        assert store.resolve_prefix(cd00.hex() + "0") == []
+        assert store.resolve_prefix("ef") == []
+
+    @pytest.mark.parametrize("prefix", ["zz", "0x", "ab%", "a_", "a b", "ab\n", "%", "_"])
+    def test_a_prefix_that_is_not_hex_resolves_to_nothing(
+        self, store: StorePort, prefix: str
+    ) -> None:
+        store.add_pending_batch(_h("root"), "", [_doc("a", digest=_prefixed("ab12"))])
+        assert store.resolve_prefix(prefix, limit=10) == []
+
+    def test_find_by_paragraph_root(self, store: StorePort) -> None:
+        # Two renderings of the same text share the paragraph root, not the content digest.
+        a = _doc("a", paragraph_root=_h("same text"))
+        b = _doc("b", paragraph_root=_h("same text"))
+        c = _doc("c")
+        store.add_pending_batch(_h("root"), "", [a, b, c])
+        found = store.find_by_paragraph_root(_h("same text"))
+        assert sorted(found, key=lambda d: d.content_digest) == sorted(
+            [_stored(a, _h("root"), T0), _stored(b, _h("root"), T0)],
+            key=lambda d: d.content_digest,
+        )
+        assert store.find_by_paragraph_root(c.digests.paragraph_root) == [
+            _stored(c, _h("root"), T0)
+        ]
+        assert store.find_by_paragraph_root(UNKNOWN) == []
+
+    def test_paragraph_hits_count_distinct_shared_paragraphs(self, store: StorePort) -> None:
+        a = _doc("a", ("x", "y", "x", "x"))
+        b = _doc("b", ("y", "z"))
+        c = _doc("c", ("w",))
+        store.add_pending_batch(_h("root"), "", [a, b, c])
+        a_, b_ = a.digests.content_digest, b.digests.content_digest
+
+        assert store.paragraph_hits([_h("x"), _h("y"), _h("z")]) == {a_: 2, b_: 2}
+        # x appears three times in a: still one shared paragraph.
+        assert store.paragraph_hits([_h("x")]) == {a_: 1}
+        # Asking for x three times is still one paragraph.
+        assert store.paragraph_hits([_h("x"), _h("x"), _h("x")]) == {a_: 1}
+        assert store.paragraph_hits([_h("unknown")]) == {}
+        assert store.paragraph_hits([]) == {}
+        stored = store.get_document(a_)
+        assert stored is not None
+        assert stored.paragraph_count == 4  # repeats are paragraphs of the document all the same
+
+    def test_paragraph_hits_over_many_paragraphs(self, store: StorePort) -> None:
+        # More digests than one SQL IN list takes (500 per query).
+        many = [f"paragraph {i}" for i in range(1200)]
+        big, small = _doc("big", [*many, many[0]]), _doc("small", many[600:603])
+        store.add_pending_batch(_h("root"), "", [big, small])
+        asked = [_h(p) for p in [*many, "absent", *many[:100]]]
+        assert store.paragraph_hits(asked) == {
+            big.digests.content_digest: 1200,
+            small.digests.content_digest: 3,
+        }
+
+    def test_list_documents_newest_first_then_by_digest(
+        self, store: StorePort, clock: Clock
+    ) -> None:
+        older = [_doc(f"old {i}") for i in range(3)]
+        newer = [_doc(f"new {i}") for i in range(2)]
+        store.add_pending_batch(_h("older"), "", older)
+        # A batch registered earlier but stored later still comes after the newer one.
+        clock.now = T0 - 100
+        oldest = [_doc("oldest")]
+        store.add_pending_batch(_h("oldest"), "", oldest)
+        clock.now = T0 + 100
+        store.add_pending_batch(_h("newer"), "", newer)
+        expected = _by_digest(*newer) + _by_digest(*older) + _by_digest(*oldest)
+
+        page, total = store.list_documents(DocumentFilter(), 0, 10)
+        assert (_digests(page), total) == (expected, 6)
+        assert [d.registered_at for d in page] == [T0 + 100] * 2 + [T0] * 3 + [T0 - 100]
+        for offset, limit in ((0, 2), (2, 2), (4, 2), (1, 3), (5, 10), (6, 1), (50, 5), (0, 0)):
+            page, total = store.list_documents(DocumentFilter(), offset, limit)
+            assert (_digests(page), total) == (expected[offset : offset + limit], 6)
+
+    def test_list_documents_filters(self, store: StorePort) -> None:
+        a = _doc("a", language="en", publisher="P1", policy="X")
+        b = _doc("b", language="zh-Hans", publisher="P1", policy="Y")
+        c = _doc("c", language="en", publisher="P2", policy="X")
+        d = _doc("d")  # no language, publisher or policy, and never given a status
+        store.add_pending_batch(_h("root"), "", [a, b, c, d])
+        store.set_status(a.digests.content_digest, OnChainStatus(DocumentStatus.REVOKED, "wrong"))
+        store.set_status(
+            b.digests.content_digest,
+            OnChainStatus(DocumentStatus.SUPERSEDED, superseded_by=c.digests.content_digest),
+        )
+        store.set_status(c.digests.content_digest, OnChainStatus(DocumentStatus.ACTIVE))
+
+        def listed(filters: DocumentFilter, offset: int = 0, limit: int = 10) -> list[bytes]:
+            page, total = store.list_documents(filters, offset, limit)
+            assert total == len(store.list_documents(filters, 0, 100)[0])
+            return _digests(page)
+
+        assert listed(DocumentFilter()) == _by_digest(a, b, c, d)
+        assert listed(DocumentFilter(language="en")) == _by_digest(a, c)
+        assert listed(DocumentFilter(language="zh-Hans")) == _by_digest(b)
+        assert listed(DocumentFilter(language="EN")) == []
+        assert listed(DocumentFilter(publisher="P1")) == _by_digest(a, b)
+        assert listed(DocumentFilter(policy="X")) == _by_digest(a, c)
+        assert listed(DocumentFilter(language="en", publisher="P2", policy="X")) == _by_digest(c)
+        assert listed(DocumentFilter(language="en", publisher="P1", policy="Y")) == []
+        # Active: the explicit record and the document that never had one.
+        assert listed(DocumentFilter(status=DocumentStatus.ACTIVE)) == _by_digest(c, d)
+        assert listed(DocumentFilter(status=DocumentStatus.REVOKED)) == _by_digest(a)
+        assert listed(DocumentFilter(status=DocumentStatus.SUPERSEDED)) == _by_digest(b)
+        assert listed(DocumentFilter(language="en", status=DocumentStatus.ACTIVE)) == [
+            c.digests.content_digest
+        ]
+        assert listed(DocumentFilter(language="en"), 1, 1) == _by_digest(a, c)[1:]
+        page, total = store.list_documents(DocumentFilter(publisher="P1"), 1, 1)
+        assert (_digests(page), total) == (_by_digest(a, b)[1:], 2)
+        # An empty string is no filter at all.
+        assert listed(DocumentFilter(language="", publisher="", policy="")) == _by_digest(
+            a, b, c, d
+        )
+
+    def test_iter_documents_in_digest_order(self, store: StorePort, clock: Clock) -> None:
+        first = [_doc(f"first {i}") for i in range(3)]
+        second = [_doc(f"second {i}") for i in range(3)]
+        store.add_pending_batch(_h("one"), "", first)
+        clock.now = T0 + 1
+        store.add_pending_batch(_h("two"), "", second)
+        store.set_status(second[0].digests.content_digest, OnChainStatus(DocumentStatus.REVOKED))
+        expected = [_stored(d, _h("one"), T0) for d in first] + [
+            _stored(d, _h("two"), T0 + 1) for d in second
+        ]
+        expected[3] = _stored(second[0], _h("two"), T0 + 1, OnChainStatus(DocumentStatus.REVOKED))
+        assert list(store.iter_documents()) == sorted(expected, key=lambda d: d.content_digest)
+        assert store.count_documents() == 6
+
+    # -- statuses and leaves ---------------------------------------------------
+    def test_set_status_overwrites_idempotently(self, store: StorePort) -> None:
+        a, b = _doc("a"), _doc("b")
+        store.add_pending_batch(_h("root"), "", [a, b])
+        digest = a.digests.content_digest
+        revoked = OnChainStatus(DocumentStatus.REVOKED, reason="withdrawn by the publisher")
+
+        store.set_status(digest, revoked)
+        store.set_status(digest, revoked)
+        assert store.get_document(digest) == _stored(a, _h("root"), T0, revoked)
+        # One record, however often it is written: the lists count the document once.
+        assert store.list_documents(DocumentFilter(status=DocumentStatus.REVOKED), 0, 10) == (
+            [_stored(a, _h("root"), T0, revoked)],
+            1,
+        )
+        assert store.list_documents(DocumentFilter(), 0, 10)[1] == 2
+
+        # A new status replaces the whole record: no reason left over from the old one.
+        superseded = OnChainStatus(
+            DocumentStatus.SUPERSEDED, superseded_by=b.digests.content_digest
+        )
+        store.set_status(digest, superseded)
+        assert store.get_document(digest) == _stored(a, _h("root"), T0, superseded)
+        store.set_status(digest, OnChainStatus())
+        assert store.get_document(digest) == _stored(a, _h("root"), T0)
+        assert store.get_document(b.digests.content_digest) == _stored(b, _h("root"), T0)
+
+    def test_supersession_links_round_trip(self, store: StorePort, clock: Clock) -> None:
+        old = _doc("old")
+        store.add_pending_batch(_h("one"), "", [old])
+        clock.now = T0 + 1
+        new = _doc("new")
+        store.add_pending_batch(_h("two"), "", [new])
+        old_status = OnChainStatus(
+            DocumentStatus.SUPERSEDED,
+            reason="2024 revision",
+            superseded_by=new.digests.content_digest,
+        )
+        new_status = OnChainStatus(DocumentStatus.ACTIVE, supersedes=old.digests.content_digest)
+        store.set_status(old.digests.content_digest, old_status)
+        store.set_status(new.digests.content_digest, new_status)
+
+        assert store.get_document(old.digests.content_digest) == _stored(
+            old, _h("one"), T0, old_status
+        )
+        assert store.get_document(new.digests.content_digest) == _stored(
+            new, _h("two"), T0 + 1, new_status
+        )
+        page, total = store.list_documents(DocumentFilter(status=DocumentStatus.ACTIVE), 0, 10)
+        assert (page, total) == ([_stored(new, _h("two"), T0 + 1, new_status)], 1)
+
+    def test_set_leaf_rewrites_the_proof_and_batch_root(self, store: StorePort) -> None:
+        a, b = _doc("a", leaf_index=0), _doc("b", leaf_index=1)
+        store.add_pending_batch(_h("local"), "", [a, b])
+        proof = [_h("n1"), _h("n2"), _h("n3")]
+
+        store.set_leaf(a.digests.content_digest, _h("on chain"), 3, proof)
+        assert store.get_document(a.digests.content_digest) == StoredDocument(
+            digests=a.digests,
+            metadata_json=a.metadata_json,
+            size=len(a.content),
+            media_type=a.media_type,
+            paragraph_count=len(a.paragraph_digests),
+            registered_at=T0,
+            batch_root=_h("on chain"),
+            leaf_index=3,
+            proof=tuple(proof),
+            status=OnChainStatus(),
+        )
+        store.set_leaf(a.digests.content_digest, _h("on chain"), 0, [])
+        stored = store.get_document(a.digests.content_digest)
+        assert stored is not None
+        assert (stored.batch_root, stored.leaf_index, stored.proof) == (_h("on chain"), 0, ())
+        # The batches and the other leaf are not touched.
+        assert store.get_document(b.digests.content_digest) == _stored(b, _h("local"), T0)
+        assert store.get_batch(_h("local")) == _pending(_h("local"), "", 2, T0)
+        assert store.get_batch(_h("on chain")) is None
+
+    def test_set_leaf_of_an_unknown_document_changes_nothing(self, store: StorePort) -> None:
+        a, b = _doc("a"), _doc("b", leaf_index=2)
+        store.add_pending_batch(_h("root"), "", [a])
+        store.set_leaf(b.digests.content_digest, _h("other"), 1, [_h("n")])
+        assert store.get_document(b.digests.content_digest) is None
+        assert list(store.iter_documents()) == [_stored(a, _h("root"), T0)]
+        # No leaf was left waiting for b: it is stored later with its own.
+        store.add_pending_batch(_h("later"), "", [b])
+        assert store.get_document(b.digests.content_digest) == _stored(b, _h("later"), T0)
+
+    def test_close_twice(self, store: StorePort) -> None:
+        store.close()
+        store.close()
+
+
+class TestSqlStore(StorePortContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[StorePort]:
+        # Annotated with the port: mypy checks SqlStore against the protocol here.
+        adapter: StorePort = SqlStore.in_data_dir(tmp_path)
+        yield adapter
+        adapter.close()
+
+    def test_store_survives_reopen(self, tmp_path: Path) -> None:
+        a, b = _doc("a", ("x", "y", "x")), _doc("b", ("y",))
+        revoked = OnChainStatus(DocumentStatus.REVOKED, reason="withdrawn")
+        first = SqlStore.in_data_dir(tmp_path)
+        first.add_pending_batch(_h("root"), "label", [a, b])
+        first.mark_batch_anchored(_h("root"), TX)
+        first.set_status(a.digests.content_digest, revoked)
+        first.set_leaf(b.digests.content_digest, _h("root"), 1, [_h("n")])
+        first.set_meta("contract", "0x1")
+        first.close()
+
+        second = SqlStore.in_data_dir(tmp_path)
+        assert second.get_meta("contract") == "0x1"
+        assert second.list_batches() == [
+            StoredBatch(_h("root"), "label", 2, BatchState.ANCHORED, T0, TX)
+        ]
+        assert second.get_document(a.digests.content_digest) == _stored(a, _h("root"), T0, revoked)
+        stored_b = second.get_document(b.digests.content_digest)
+        assert stored_b is not None
+        assert (stored_b.leaf_index, stored_b.proof) == (1, (_h("n"),))
+        assert second.get_content(a.digests.content_digest) == a.content
+        assert second.paragraph_hits([_h("x"), _h("y")]) == {
+            a.digests.content_digest: 2,
+            b.digests.content_digest: 1,
+        }
+        second.close()
+
+    def test_a_failure_in_the_last_statement_rolls_back_the_first(self, tmp_path: Path) -> None:
+        store = SqlStore.in_data_dir(tmp_path)
+        c = _doc("c", ("q",))
+        # A stray paragraph row makes the batch's last insert fail, after the others ran.
+        engine = sa.create_engine(sqlite_url(tmp_path))
+        with engine.begin() as conn:
+            conn.execute(
+                sa.insert(paragraphs).values(
+                    paragraph_digest=_h("q").hex(),
+                    content_digest=c.digests.content_digest.hex(),
+                    position=0,
+                )
+            )
+        engine.dispose()
+
+        with pytest.raises(StoreError, match="constraint"):
+            store.add_pending_batch(_h("root"), "", [c])
+        assert store.get_batch(_h("root")) is None
+        assert store.get_document(c.digests.content_digest) is None
+        assert store.get_content(c.digests.content_digest) is None
+        assert store.count_documents() == 0
+        store.close()
+
+    def test_repr_hides_the_url(self, tmp_path: Path) -> None:
+        store = SqlStore.in_data_dir(tmp_path)
+        assert repr(store) == "SqlStore(dialect='sqlite')"
+        store.close()
+
+    def test_an_unopenable_database_is_a_store_error(self, tmp_path: Path) -> None:
+        with pytest.raises(StoreError, match="cannot open the store"):
+            SqlStore(sqlite_url(tmp_path / "no such directory"))
+
+
+class TestInMemoryStore(StorePortContract):
+    @pytest.fixture
+    def store(self) -> Iterator[StorePort]:
+        # Annotated with the port: mypy checks InMemoryStore against the protocol here.
+        adapter: StorePort = InMemoryStore()
+        yield adapter
+        adapter.close()
+
+    def test_stores_do_not_share_state(self) -> None:
+        one, two = InMemoryStore(), InMemoryStore()
+        one.add_pending_batch(_h("root"), "", [_doc("a")])
+        one.set_meta("contract", "0x1")
+        assert two.count_documents() == 0
+        assert two.get_batch(_h("root")) is None
+        assert two.get_meta("contract") is None
+
+    def test_values_given_back_are_not_the_store(self) -> None:
+        store = InMemoryStore()
+        store.add_pending_batch(_h("root"), "", [_doc("a")])
+        store.pending_batches().clear()
+        store.list_batches().clear()
+        page, _ = store.list_documents(DocumentFilter(), 0, 10)
+        page.clear()
+        assert len(store.pending_batches()) == 1
+        assert len(store.list_batches()) == 1
+        assert store.list_documents(DocumentFilter(), 0, 10)[1] == 1

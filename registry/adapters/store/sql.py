@@ -65,6 +65,8 @@ documents = sa.Table(
     sa.Column("paragraph_count", sa.Integer, nullable=False),
     sa.Column("registered_at", sa.Float, nullable=False, index=True),
 )
+# add_pending_batch takes the port's parameter name ``documents``, which shadows the table there.
+_documents_table = documents
 
 # The leaf of each document in its batch tree, with its proof (JSON list of hex).
 leaves = sa.Table(
@@ -145,13 +147,16 @@ class SqlStore:
             conn.execute(sa.insert(meta_table).values(key=key, value=value))
 
     # -- batches -----------------------------------------------------------
-    def add_pending_batch(self, root: bytes, label: str, documents_: Sequence[NewDocument]) -> None:
+    def add_pending_batch(self, root: bytes, label: str, documents: Sequence[NewDocument]) -> None:
+        if not documents:
+            # An empty executemany would insert one all-NULL row; the chain refuses it anyway.
+            raise StoreError("a batch needs at least one document")
         now = time.time()
         doc_rows: list[dict[str, Any]] = []
         blob_rows: list[dict[str, Any]] = []
         leaf_rows: list[dict[str, Any]] = []
         paragraph_rows: list[dict[str, Any]] = []
-        for doc in documents_:
+        for doc in documents:
             digest = _hex(doc.digests.content_digest)
             meta = json.loads(doc.metadata_json)
             doc_rows.append(
@@ -189,14 +194,14 @@ class SqlStore:
                 sa.insert(batches).values(
                     root=_hex(root),
                     label=label,
-                    document_count=len(documents_),
+                    document_count=len(documents),
                     state=BatchState.PENDING.value,
                     created_at=now,
                 )
             )
             # executemany: one statement per table, not one per row.
             conn.execute(sa.insert(blobs), blob_rows)
-            conn.execute(sa.insert(documents), doc_rows)
+            conn.execute(sa.insert(_documents_table), doc_rows)
             conn.execute(sa.insert(leaves), leaf_rows)
             if paragraph_rows:
                 conn.execute(sa.insert(paragraphs), paragraph_rows)

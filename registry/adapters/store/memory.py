@@ -1,0 +1,260 @@
+"""The store in memory: :class:`registry.ports.StorePort` on dicts, for tests and demos.
+
+It has :class:`registry.adapters.store.sql.SqlStore`'s semantics exactly (orderings,
+filters, a duplicate refused with :class:`~registry.errors.StoreError`, atomic writes), so
+the service behaves the same on either; everything is gone when the object is.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
+from registry.errors import StoreError
+from registry.ports import BatchState, DocumentFilter, NewDocument, StoredBatch, StoredDocument
+
+# The message SqlStore gives when the database refuses a duplicate row.
+_DUPLICATE = "store constraint violated (duplicate record?)"
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    """A document as registered; its leaf and its status are kept apart, as in the SQL tables."""
+
+    digests: DocumentDigests
+    metadata_json: str
+    # Top-level metadata values, compared as SqlStore's filter columns are.
+    language: object
+    publisher: object
+    policy: object
+    size: int
+    media_type: str
+    paragraph_count: int
+    registered_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    batch_root: bytes
+    leaf_index: int
+    proof: tuple[bytes, ...]
+
+
+class InMemoryStore:
+    """:class:`registry.ports.StorePort` in dicts guarded by one lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._meta: dict[str, str] = {}
+        self._batches: dict[bytes, StoredBatch] = {}
+        self._documents: dict[bytes, _Document] = {}
+        self._blobs: dict[bytes, bytes] = {}
+        self._leaves: dict[bytes, _Leaf] = {}
+        # Paragraph digest -> the documents holding it (a set: repeats in a document count once).
+        self._paragraphs: dict[bytes, set[bytes]] = {}
+        # Keyed by content digest, like SqlStore's table: a status may precede its document.
+        self._statuses: dict[bytes, OnChainStatus] = {}
+
+    def __repr__(self) -> str:
+        return f"InMemoryStore(documents={len(self._documents)})"
+
+    # -- meta --------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            return self._meta.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._meta[key] = value
+
+    # -- batches -----------------------------------------------------------
+    def add_pending_batch(self, root: bytes, label: str, documents: Sequence[NewDocument]) -> None:
+        if not documents:
+            raise StoreError("a batch needs at least one document")
+        now = time.time()
+        # Parsed before taking the lock: unreadable metadata fails before anything is written.
+        rows = [_new_document(doc, now) for doc in documents]
+        with self._lock:
+            # Everything is checked before anything is applied, so a refusal changes nothing.
+            digests = [doc.digests.content_digest for doc in documents]
+            if root in self._batches or len(set(digests)) != len(digests):
+                raise StoreError(_DUPLICATE)
+            if any(d in self._documents or d in self._blobs or d in self._leaves for d in digests):
+                raise StoreError(_DUPLICATE)
+            self._batches[root] = StoredBatch(
+                root=root,
+                label=label,
+                document_count=len(documents),
+                state=BatchState.PENDING,
+                created_at=now,
+            )
+            for doc, row in zip(documents, rows, strict=True):
+                digest = doc.digests.content_digest
+                self._documents[digest] = row
+                self._blobs[digest] = doc.content
+                self._leaves[digest] = _Leaf(root, doc.leaf_index, tuple(doc.proof))
+                for paragraph in doc.paragraph_digests:
+                    self._paragraphs.setdefault(paragraph, set()).add(digest)
+
+    def mark_batch_anchored(self, root: bytes, tx: TxInfo) -> None:
+        with self._lock:
+            batch = self._batches.get(root)
+            if batch is not None:
+                self._batches[root] = replace(batch, state=BatchState.ANCHORED, tx=tx)
+
+    def mark_batch_pending(self, root: bytes) -> None:
+        with self._lock:
+            batch = self._batches.get(root)
+            if batch is not None:
+                self._batches[root] = replace(batch, state=BatchState.PENDING, tx=None)
+
+    def pending_batches(self) -> list[StoredBatch]:
+        with self._lock:
+            pending = [b for b in self._batches.values() if b.state is BatchState.PENDING]
+        return sorted(pending, key=lambda b: b.created_at)
+
+    def get_batch(self, root: bytes) -> StoredBatch | None:
+        with self._lock:
+            return self._batches.get(root)
+
+    def list_batches(self) -> list[StoredBatch]:
+        with self._lock:
+            every = list(self._batches.values())
+        return sorted(every, key=lambda b: b.created_at)
+
+    # -- documents ---------------------------------------------------------
+    def get_document(self, content_digest: bytes) -> StoredDocument | None:
+        with self._lock:
+            row = self._documents.get(content_digest)
+            return None if row is None else self._stored(row)
+
+    def get_content(self, content_digest: bytes) -> bytes | None:
+        with self._lock:
+            return self._blobs.get(content_digest)
+
+    def resolve_prefix(self, hex_prefix: str, limit: int = 2) -> list[bytes]:
+        # Digests are lowercase hex, so a prefix with anything else matches none of them.
+        prefix = hex_prefix.lower()
+        with self._lock:
+            found = sorted(d for d in self._documents if d.hex().startswith(prefix))
+        return _window(found, 0, limit)
+
+    def find_by_paragraph_root(self, paragraph_root: bytes) -> list[StoredDocument]:
+        with self._lock:
+            return [
+                self._stored(row)
+                for _, row in sorted(self._documents.items())
+                if row.digests.paragraph_root == paragraph_root
+            ]
+
+    def paragraph_hits(self, paragraph_digests: Sequence[bytes]) -> dict[bytes, int]:
+        hits: dict[bytes, int] = {}
+        with self._lock:
+            # Distinct digests only: a paragraph asked for twice is one shared paragraph.
+            for paragraph in set(paragraph_digests):
+                for digest in self._paragraphs.get(paragraph, ()):
+                    hits[digest] = hits.get(digest, 0) + 1
+        return hits
+
+    def list_documents(
+        self, filters: DocumentFilter, offset: int, limit: int
+    ) -> tuple[list[StoredDocument], int]:
+        with self._lock:
+            matching = [
+                self._stored(row)
+                for digest, row in sorted(self._documents.items())
+                if _matches(row, self._statuses.get(digest), filters)
+            ]
+        # Already by digest; a stable sort on the time puts the newest first, ties by digest.
+        matching.sort(key=lambda d: d.registered_at, reverse=True)
+        return _window(matching, offset, limit), len(matching)
+
+    def iter_documents(self) -> Iterator[StoredDocument]:
+        with self._lock:
+            rows = [self._stored(row) for _, row in sorted(self._documents.items())]
+        yield from rows
+
+    def set_status(self, content_digest: bytes, status: OnChainStatus) -> None:
+        # SqlStore keeps an empty link as NULL and reads it back as None.
+        normal = replace(
+            status,
+            superseded_by=status.superseded_by or None,
+            supersedes=status.supersedes or None,
+        )
+        with self._lock:
+            self._statuses[content_digest] = normal
+
+    def set_leaf(
+        self, content_digest: bytes, batch_root: bytes, leaf_index: int, proof: Sequence[bytes]
+    ) -> None:
+        with self._lock:
+            if content_digest in self._leaves:
+                self._leaves[content_digest] = _Leaf(batch_root, leaf_index, tuple(proof))
+
+    def count_documents(self) -> int:
+        with self._lock:
+            return len(self._documents)
+
+    def close(self) -> None:
+        """Nothing to release: the data lives as long as the object."""
+
+    # -- plumbing ------------------------------------------------------------
+    def _stored(self, row: _Document) -> StoredDocument:
+        """The document joined with its leaf and status; the caller holds the lock."""
+        digest = row.digests.content_digest
+        leaf = self._leaves[digest]
+        return StoredDocument(
+            digests=row.digests,
+            metadata_json=row.metadata_json,
+            size=row.size,
+            media_type=row.media_type,
+            paragraph_count=row.paragraph_count,
+            registered_at=row.registered_at,
+            batch_root=leaf.batch_root,
+            leaf_index=leaf.leaf_index,
+            proof=leaf.proof,
+            status=self._statuses.get(digest, OnChainStatus()),
+        )
+
+
+def _new_document(doc: NewDocument, now: float) -> _Document:
+    meta = json.loads(doc.metadata_json)
+    return _Document(
+        digests=doc.digests,
+        metadata_json=doc.metadata_json,
+        language=meta.get("language"),
+        publisher=meta.get("publisher"),
+        policy=meta.get("policy"),
+        size=len(doc.content),
+        media_type=doc.media_type,
+        paragraph_count=len(doc.paragraph_digests),
+        registered_at=now,
+    )
+
+
+def _matches(row: _Document, status: OnChainStatus | None, filters: DocumentFilter) -> bool:
+    # An empty filter string means no filter, as in SqlStore.
+    if filters.language and row.language != filters.language:
+        return False
+    if filters.publisher and row.publisher != filters.publisher:
+        return False
+    if filters.policy and row.policy != filters.policy:
+        return False
+    if filters.status is None:
+        return True
+    # A document without a status record is active.
+    current = DocumentStatus.ACTIVE if status is None else status.status
+    return current == filters.status
+
+
+def _window(items: list[_T], offset: int, limit: int) -> list[_T]:
+    # SQLite's OFFSET and LIMIT: a negative offset is 0, a negative limit is no limit.
+    start = max(offset, 0)
+    return items[start:] if limit < 0 else items[start : start + limit]
