@@ -1,17 +1,29 @@
 # Policy provenance registry: set-up, tests and the contract artifact.
 #
+#   make serve   install what is needed, then start the service on the embedded default
+#                (durable local chain + SQLite under ./.policy-registry) at http://127.0.0.1:8000
 #   make test    install what is needed, then ruff, mypy and the whole pytest suite
 #   make contracts   recompile contracts/ into contracts/artifacts/ (needs npm deps)
+#   make bench   the benchmark suite (writes tests/benchmarks/report.{md,json}; ~20 min)
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install test lint contracts clean
+.PHONY: install serve test lint contracts bench clean
 
 install: $(PY_STAMP) $(NPM_STAMP)
+
+# The page's browser tests drive Debian's chromium through playwright (its own browser
+# download does not work offline); install it when missing (needs root), with a CJK font
+# so that the screenshots show the Chinese articles. Only the tests need it.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+$(CHROMIUM):
+	apt-get install -y -q $(BROWSER_PACKAGES) || \
+		(apt-get update -q && apt-get install -y -q $(BROWSER_PACKAGES))
 
 $(PY_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,16 +37,22 @@ $(NPM_STAMP): package.json package-lock.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
+serve: install
+	$(BIN)/policy-registry serve
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint $(CHROMIUM)
 	$(BIN)/pytest
 
 contracts: install
 	$(BIN)/python -m registry.toolchain.compile
+
+bench: install
+	$(BIN)/python -m tests.benchmarks
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache

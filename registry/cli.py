@@ -1,68 +1,1142 @@
-"""The ``policy-registry`` command line.
+"""The ``policy-registry`` command line: register, verify, prove and manage policy documents.
 
-So far it deploys the registry contract to a JSON-RPC node; registering and
-verifying documents arrive with the registry service. Exit codes: 0 success,
-2 a usage or input error, 3 the chain refused or could not be reached.
+Every command opens the registry named by ``--data-dir`` (default ``./.policy-registry``,
+env ``POLICY_REGISTRY_DATA_DIR``) on its embedded durable chain, or on a JSON-RPC node
+with ``--rpc-url``/``--contract-address`` and a signer (``--key-env``/``--keystore``).
+Results print in plain words, or as JSON with ``--json``. Paragraphs are numbered from 1,
+as the registry's quote messages number them.
+
+Exit codes (the same for every command):
+
+- 0: the command succeeded; for a check, the document is authentic (exactly or up to
+  formatting), anchored and active;
+- 1: any other verdict or status: modified, unknown, revoked, superseded, still pending,
+  a partial or absent quote, an audit that found problems, a receipt that does not verify;
+- 2: a usage or input error (unreadable file, bad metadata, unknown or ambiguous id, a
+  change not allowed now, unusable settings); nothing is written;
+- 3: the chain refused or could not be reached (or its data directory is in use by a
+  running ``policy-registry serve``), or the store failed.
+
+Errors print one line, ``error: ...``, on stderr. Neither the signer key nor the node URL
+(which often carries an API key) is ever printed.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
+import json
 import os
+import re
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Final, NoReturn, ParamSpec
 
 import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from registry.adapters.chain.rpc import RpcChain, load_signer_key
-from registry.errors import ChainError, InputError
+from registry.adapters.chain.embedded import CHAIN_DIR, DATABASE_FILE, EmbeddedChain
+from registry.adapters.chain.rpc import RpcChain, SignerKey, load_signer_key
+from registry.core.canonical import decode_text
+from registry.core.diff import ParagraphChange
+from registry.core.digests import ContentHasher, content_digest
+from registry.core.metadata import ArticleMetadata
+from registry.core.quotes import MAX_QUOTE_CHARS
+from registry.core.receipt import MAX_RECEIPT_BYTES, Receipt, ReceiptAnchor
+from registry.core.records import DocumentStatus
+from registry.core.verdict import Verdict
+from registry.core.wire import describe_validation_error
+from registry.errors import (
+    AmbiguousIdentifier,
+    ChainError,
+    ConfigurationError,
+    Conflict,
+    ContractNotDeployed,
+    DocumentTooLarge,
+    EmptyDocument,
+    InputError,
+    NotFound,
+    RegistryError,
+    StoreError,
+    Unauthorized,
+    VerificationError,
+)
+from registry.manifest import folder_articles
+from registry.models import ArticleRecord, QuoteCheck, ReceiptCheck
+from registry.ports import ChainPort, DocumentFilter
+from registry.runtime import opened_service
+from registry.service import Submission, verify_receipt
+from registry.settings import Settings
 
-DEFAULT_KEY_ENV = "POLICY_REGISTRY_SIGNER_KEY"
+DEFAULT_KEY_ENV: Final = "POLICY_REGISTRY_SIGNER_KEY"
+EXIT_OK: Final = 0
+EXIT_NOT_CURRENT: Final = 1
+EXIT_INPUT: Final = 2
+EXIT_CHAIN: Final = 3
+HASH_CHUNK_BYTES: Final = 1024 * 1024
+# A quote read from a file: UTF-8 takes at most 4 bytes per character.
+MAX_PASSAGE_BYTES: Final = 4 * MAX_QUOTE_CHARS
+MAX_CHANGES_SHOWN: Final = 20
 
 app = typer.Typer(
     name="policy-registry",
     help="Blockchain-anchored provenance registry for policy documents.",
     no_args_is_help=True,
     add_completion=False,
+    # A traceback's locals could show the node URL (it may carry an API key).
+    pretty_exceptions_show_locals=False,
 )
 
 
 @app.callback()
 def _root() -> None:
-    """Blockchain-anchored provenance registry for policy documents."""
+    """Blockchain-anchored provenance registry for policy documents.
+
+    Exit codes: 0 authentic, anchored and active (or done); 1 any other verdict or
+    status; 2 usage or input error (nothing written); 3 chain refused or unreachable.
+    """
 
 
-@app.command()
-def deploy(
-    rpc_url: Annotated[str, typer.Option("--rpc-url", help="JSON-RPC endpoint of the node.")],
-    key_env: Annotated[
+# -- one place that turns errors into exit codes ---------------------------------------
+
+P = ParamSpec("P")
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo("error: " + " ".join(message.split()), err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _exit_codes() -> Iterator[None]:
+    """Map the registry's typed errors to the documented exit codes, with one line on stderr."""
+    try:
+        yield
+    except (
+        InputError,
+        NotFound,
+        AmbiguousIdentifier,
+        Conflict,
+        ConfigurationError,
+        Unauthorized,
+    ) as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except (ChainError, StoreError) as exc:
+        _fail(str(exc), EXIT_CHAIN)
+    except RegistryError as exc:  # VerificationError: a record that does not check out
+        _fail(str(exc), EXIT_NOT_CURRENT)
+
+
+def _command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """Register a command whose registry errors exit with the documented codes."""
+
+    def register(func: Callable[P, None]) -> Callable[P, None]:
+        @functools.wraps(func)
+        def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            with _exit_codes():
+                func(*args, **kwargs)
+
+        app.command(name)(run)
+        return run
+
+    return register
+
+
+def _registry_command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command that works on one registry.
+
+    The command's first parameter is the :class:`Settings` of that registry; in its place
+    the command line gets the options that choose it (``--data-dir``, ``--rpc-url``,
+    ``--contract-address``, ``--key-env``, ``--keystore``), the same for every command.
+    """
+
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        own = list(inspect.signature(func, eval_str=True).parameters.values())[1:]
+
+        @functools.wraps(func)
+        def run(**options: Any) -> None:
+            with _exit_codes():
+                chosen = [options.pop(parameter.name) for parameter in _REGISTRY_OPTIONS]
+                func(_settings(*chosen), **options)
+
+        parameters = [*own, *_REGISTRY_OPTIONS]
+        # typer reads a command's options from its signature and annotations.
+        run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in parameters}
+        app.command(name)(run)
+        return run
+
+    return register
+
+
+def _finish(ok: bool) -> NoReturn:
+    raise typer.Exit(EXIT_OK if ok else EXIT_NOT_CURRENT)
+
+
+# -- options ------------------------------------------------------------------------------
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="The registry's data directory (env POLICY_REGISTRY_DATA_DIR; "
+        "default ./.policy-registry).",
+        show_default=False,
+    ),
+]
+RpcUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rpc-url",
+        help="Use the registry on this JSON-RPC node instead of the embedded chain "
+        "(env POLICY_REGISTRY_RPC_URL, better when the URL holds an API key). Never printed.",
+        show_default=False,
+    ),
+]
+ContractOption = Annotated[
+    str | None,
+    typer.Option(
+        "--contract-address",
+        help="The registry contract on --rpc-url (env POLICY_REGISTRY_CONTRACT_ADDRESS).",
+        show_default=False,
+    ),
+]
+KeyEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key-env",
+        help=f"Name of the env var holding the signer key (default {DEFAULT_KEY_ENV}).",
+        show_default=False,
+    ),
+]
+KeystoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--keystore",
+        help="Encrypted keystore of the signer; password in POLICY_REGISTRY_KEYSTORE_PASSWORD.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+# In the order of _settings' parameters.
+_REGISTRY_OPTIONS: Final = tuple(
+    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+    for name, annotation in (
+        ("data_dir", DataDirOption),
+        ("rpc_url", RpcUrlOption),
+        ("contract_address", ContractOption),
+        ("key_env", KeyEnvOption),
+        ("keystore", KeystoreOption),
+    )
+)
+
+
+def _settings(
+    data_dir: Path | None,
+    rpc_url: str | None = None,
+    contract_address: str | None = None,
+    key_env: str | None = None,
+    keystore: Path | None = None,
+    **more: Any,
+) -> Settings:
+    """Settings from the environment, overridden by the options given on the command line."""
+    if key_env is not None and keystore is not None:
+        raise InputError("give either --key-env or --keystore, not both")
+    given: dict[str, Any] = {
+        "data_dir": data_dir,
+        "rpc_url": rpc_url,
+        "contract_address": contract_address,
+        "signer_key_env": key_env,
+        "keystore": keystore,
+        **more,
+    }
+    try:
+        # Only what was given: an explicit None would hide the environment's value.
+        return Settings(**{name: value for name, value in given.items() if value is not None})
+    except ValidationError as exc:
+        raise ConfigurationError(f"invalid settings: {describe_validation_error(exc)}") from exc
+
+
+# -- reading input ------------------------------------------------------------------------
+
+
+def _file_size(path: Path) -> int:
+    """The size of a regular, non-empty file; InputError in plain words otherwise."""
+    try:
+        if path.is_dir():
+            raise InputError(f"{path} is a folder, not a file")
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    if size == 0:
+        raise EmptyDocument(f"{path} is empty")
+    return size
+
+
+def _read_file(path: Path, limit: int) -> bytes:
+    """A file's bytes, refusing (without reading it all) one over ``limit`` bytes."""
+    size = _file_size(path)
+    if size > limit:
+        raise DocumentTooLarge(f"{path} has {size} bytes; the limit is {limit}")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > limit:  # it grew since stat()
+        raise DocumentTooLarge(f"{path} has more than {limit} bytes")
+    if not data:
+        raise EmptyDocument(f"{path} is empty")
+    return data
+
+
+def _stream_digest(path: Path) -> bytes:
+    """SHA-256 of a file read in 1 MiB chunks, so that any size takes bounded memory."""
+    hasher = ContentHasher()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(HASH_CHUNK_BYTES):
+                hasher.update(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    return hasher.digest()
+
+
+def _passage(argument: str) -> str:
+    """The quoted passage: the text of the file the argument names, else the argument itself."""
+    path = Path(argument)
+    if len(argument) > 4096 or not path.is_file():
+        return argument
+    text = decode_text(_read_file(path, MAX_PASSAGE_BYTES))
+    if text is None:
+        raise InputError(f"{path} is not UTF-8 text")
+    return text
+
+
+def _write_file(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    """A file to register, read and checked before the registry is opened."""
+
+    path: Path
+    submission: Submission
+
+    @property
+    def id(self) -> str:
+        return content_digest(self.submission.content).hex()
+
+
+def _progress(enabled: bool) -> Progress:
+    """A progress display on stderr (stdout stays clean for --json); off when not a terminal."""
+    console = Console(stderr=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not (enabled and console.is_terminal),
+    )
+
+
+def _read_documents(
+    entries: Sequence[tuple[Path, ArticleMetadata, str | None]], limit: int, progress: Progress
+) -> list[_Document]:
+    task = progress.add_task("reading files", total=len(entries))
+    documents = []
+    for path, metadata, supersedes in entries:
+        submission = Submission(
+            content=_read_file(path, limit),
+            metadata=metadata,
+            name=path.name,
+            supersedes=supersedes,
+        )
+        documents.append(_Document(path, submission))
+        progress.advance(task)
+    return documents
+
+
+# -- rendering ----------------------------------------------------------------------------
+
+
+def _echo_json(value: BaseModel | dict[str, object]) -> None:
+    if isinstance(value, BaseModel):
+        typer.echo(value.model_dump_json(indent=2))
+    else:
+        typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _echo_lines(lines: Sequence[str]) -> None:
+    for line in lines:
+        typer.echo(line)
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def _display(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _plain_id(value: str) -> str:
+    """An article id as ``sha256sum`` prints it (no 0x)."""
+    return value.removeprefix("0x")
+
+
+def _snippet(text: str, limit: int = 120) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _anchor_lines(anchor: ReceiptAnchor | None, batch_root: str | None = None) -> list[str]:
+    if anchor is None:
+        return [
+            "  anchored   not yet: its batch is pending (`policy-registry reconcile` anchors it)"
+        ]
+    lines = [
+        f"  anchored   block {anchor.block_number} at {_when(anchor.block_timestamp)}",
+        f"  tx         {anchor.transaction_hash}",
+        f"  registrar  {anchor.registrar}",
+        f"  contract   {anchor.contract} on chain {anchor.chain_id}",
+    ]
+    if batch_root is not None:
+        lines.append(f"  batch root {batch_root}")
+    return lines
+
+
+def _with_status(
+    headline: str,
+    evidence: Sequence[str],
+    status: DocumentStatus | None,
+    reason: str | None = None,
+    superseded_by: str | None = None,
+) -> list[str]:
+    """The headline, a warning right under it if the article is no longer current, the
+    evidence, then the status when it is active.
+    """
+    if status is DocumentStatus.REVOKED:
+        warning = f"REVOKED: the registrar revoked this article: {reason or 'no reason given'}"
+        return [headline, warning, *evidence]
+    if status is DocumentStatus.SUPERSEDED:
+        newer = _plain_id(superseded_by) if superseded_by else "another article"
+        return [headline, f"SUPERSEDED: a newer article replaces this one: {newer}", *evidence]
+    if status is DocumentStatus.ACTIVE:
+        return [headline, *evidence, "  status     active"]
+    return [headline, *evidence]
+
+
+# Latin words stay whole; every other character (CJK has no spaces) is its own token.
+_TOKEN = re.compile(r"[0-9A-Za-z\u00c0-\u024f]+|\s+|.", re.DOTALL)
+_MAX_DIFF_INPUT = 20_000
+
+
+def inline_diff(registered: str, presented: str, context: int = 6, limit: int = 400) -> str:
+    """A one-line word diff, ``[-removed-]{+added+}``, with a little context around changes."""
+    old = _TOKEN.findall(registered[:_MAX_DIFF_INPUT])
+    new = _TOKEN.findall(presented[:_MAX_DIFF_INPUT])
+    opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    parts: list[str] = []
+    for position, (tag, o1, o2, n1, n2) in enumerate(opcodes):
+        if tag == "equal":
+            run = old[o1:o2]
+            first, last = position == 0, position == len(opcodes) - 1
+            if first and len(run) > context:
+                parts.append("…" + "".join(run[-context:]))
+            elif last and len(run) > context:
+                parts.append("".join(run[:context]) + "…")
+            elif not first and not last and len(run) > 2 * context:
+                parts.append("".join(run[:context]) + " … " + "".join(run[-context:]))
+            else:
+                parts.append("".join(run))
+            continue
+        if o2 > o1:
+            parts.append("[-" + "".join(old[o1:o2]) + "-]")
+        if n2 > n1:
+            parts.append("{+" + "".join(new[n1:n2]) + "+}")
+    text = " ".join("".join(parts).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _change_line(change: ParagraphChange) -> str:
+    """One paragraph change, numbered from 1 like the registry's quote messages."""
+    if change.kind == "changed":
+        assert change.registered_index is not None
+        assert change.presented_index is not None
+        number = change.registered_index + 1
+        where = (
+            ""
+            if change.presented_index == change.registered_index
+            else f" (paragraph {change.presented_index + 1} of the copy)"
+        )
+        diff = inline_diff(change.registered_text or "", change.presented_text or "")
+        return f"  paragraph {number} changed{where}: {diff}"
+    if change.kind == "removed":
+        assert change.registered_index is not None
+        return (
+            f"  paragraph {change.registered_index + 1} removed: "
+            f"{_snippet(change.registered_text or '')}"
+        )
+    assert change.presented_index is not None
+    return (
+        f"  paragraph {change.presented_index + 1} of the copy added: "
+        f"{_snippet(change.presented_text or '')}"
+    )
+
+
+def _verdict_lines(name: str, verdict: Verdict) -> list[str]:
+    registered = _plain_id(verdict.registered_digest or "")
+    presented = _plain_id(verdict.presented_digest)
+    if verdict.kind == "authentic":
+        headline = f"AUTHENTIC: {name} is registered article {registered}, byte for byte"
+    elif verdict.kind == "authentic_normalized":
+        headline = (
+            f"AUTHENTIC UP TO FORMATTING: {name} has exactly the paragraphs of registered "
+            f"article {registered}; only its formatting differs: "
+            + ", ".join(verdict.formatting_differences)
+        )
+    elif verdict.kind == "modified":
+        similarity = f"{verdict.similarity:.0%}" if verdict.similarity is not None else "?"
+        headline = (
+            f"MODIFIED: {name} is a modified copy of registered article {registered} "
+            f"({_count(len(verdict.changes), 'paragraph')} changed, added or removed; "
+            f"{similarity} of paragraphs alike)"
+        )
+    else:
+        return [f"UNKNOWN: nothing registered matches {name} (sha256 {presented})"]
+    evidence = []
+    if verdict.kind != "authentic":
+        evidence.append(f"  presented  sha256 {presented}")
+    if verdict.kind == "modified":
+        evidence.append("  changes (paragraphs numbered from 1):")
+        evidence.extend("  " + _change_line(c) for c in verdict.changes[:MAX_CHANGES_SHOWN])
+        hidden = len(verdict.changes) - MAX_CHANGES_SHOWN
+        if hidden > 0:
+            evidence.append(f"    … and {hidden} more changes (--json lists them all)")
+    if verdict.state == "pending" or verdict.anchor is not None:
+        evidence.extend(
+            _anchor_lines(verdict.anchor, verdict.anchor.batch_root if verdict.anchor else None)
+        )
+    return _with_status(
+        headline, evidence, verdict.status, verdict.revocation_reason, verdict.superseded_by
+    )
+
+
+def _record_lines(record: ArticleRecord) -> list[str]:
+    evidence = [f"{field:<12} {value}" for field, value in record.metadata.as_json_object().items()]
+    evidence += [
+        f"content      {record.size} bytes, {record.media_type}, "
+        f"{record.paragraph_count} paragraphs",
+        f"registered   {_when(record.registered_at)} (this registry's clock)",
+        f"batch        {record.batch_root}, leaf {record.leaf_index}",
+        *_anchor_lines(record.anchor),
+    ]
+    if record.supersedes:
+        evidence.append(f"  supersedes {record.supersedes}")
+    return _with_status(
+        f"article      {record.id}",
+        evidence,
+        record.status,
+        record.revocation_reason,
+        record.superseded_by,
+    )
+
+
+def _echo_record(record: ArticleRecord, as_json: bool) -> None:
+    if as_json:
+        _echo_json(record)
+    else:
+        _echo_lines(_record_lines(record))
+
+
+def _quote_lines(check: QuoteCheck) -> list[str]:
+    if not check.found:
+        return [f"NOT FOUND: {check.message}"]
+    if check.whole_paragraphs:
+        headline = f"QUOTE VERIFIED: {check.message}"
+    else:
+        headline = f"PARTIAL QUOTE: {check.message}"
+    evidence = [f"  article    {check.article_id}"]
+    if check.state is not None:
+        evidence.extend(_anchor_lines(check.anchor))
+    return _with_status(headline, evidence, check.status)
+
+
+def _receipt_check_lines(name: str, check: ReceiptCheck) -> list[str]:
+    headline = (
+        f"VALID: {name} is the document of this receipt, and the chain confirms its anchor "
+        "and proof"
+    )
+    evidence = [f"  document   sha256 {_plain_id(check.content_digest)}"]
+    evidence.extend(_anchor_lines(check.anchor, check.root))
+    return _with_status(
+        headline, evidence, check.status, check.revocation_reason, check.superseded_by
+    )
+
+
+def _is_current(state: str | None, status: DocumentStatus | None) -> bool:
+    return state == "anchored" and status is DocumentStatus.ACTIVE
+
+
+def _check_supersedable(record: ArticleRecord, newer: str) -> None:
+    """Refuse now what superseding would refuse after anchoring, so that nothing is written."""
+    if record.superseded_by == newer:
+        return  # recorded by an earlier run of the same registration: nothing to do
+    if record.state != "anchored":
+        raise Conflict(f"article {record.id} is not anchored yet; run `policy-registry reconcile`")
+    if record.status is not DocumentStatus.ACTIVE:
+        raise Conflict(f"article {record.id} is already {record.status}")
+
+
+# -- registering --------------------------------------------------------------------------
+
+
+def _register_and_report(
+    settings: Settings, documents: Sequence[_Document], label: str, as_json: bool
+) -> None:
+    with opened_service(settings) as service, _progress(not as_json) as progress:
+        for document in documents:
+            older = document.submission.supersedes
+            if older is not None:
+                _check_supersedable(service.article(older), document.id)
+        progress.add_task(f"registering {len(documents)} documents as one batch", total=None)
+        registration = service.register([d.submission for d in documents], label=label)
+    if as_json:
+        _echo_json(registration)
+        _finish(registration.anchored)
+    names = {d.id: _display(d.path) for d in documents}
+    for entry in registration.articles:
+        record = entry.article
+        if entry.created:
+            typer.echo(f"registered          {record.id}  {names[record.id]}")
+        else:
+            typer.echo(
+                f"already registered  {record.id}  {names[record.id]} "
+                f"(since {_when(record.registered_at)}; nothing new anchored)"
+            )
+    created = [e.article for e in registration.articles if e.created]
+    if registration.batch_root is not None and created and created[0].anchor is not None:
+        new = _count(len(created), "new document")
+        typer.echo(f"batch {registration.batch_root} of {new}, anchored:")
+        _echo_lines(_anchor_lines(created[0].anchor))
+    elif not created:
+        _echo_lines(_anchor_lines(registration.articles[0].article.anchor))
+    if not registration.anchored:
+        typer.echo(
+            "PENDING: not anchored yet (the chain could not be reached, or the anchor waits "
+            "for confirmations); the batch is recorded and `policy-registry reconcile` "
+            "finishes it"
+        )
+    _finish(registration.anchored)
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def _option(help_text: str, *names: str) -> Any:
+    return typer.Option(*names, help=help_text, show_default=False)
+
+
+@_registry_command("register")
+def register(
+    settings: Settings,
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Files to register; several become one batch, one anchor."),
+    ],
+    title: Annotated[str | None, _option("The article's title.")] = None,
+    publisher: Annotated[str | None, _option("Who published it.")] = None,
+    author: Annotated[str | None, _option("Who wrote it.")] = None,
+    published: Annotated[
         str | None,
-        typer.Option(
-            "--key-env", help=f"Env var holding the signer key (default {DEFAULT_KEY_ENV})."
+        _option("Publication date, ISO 8601 (2020, 2020-05-14, 2020-05-14T02:47).", "--date"),
+    ] = None,
+    language: Annotated[str | None, _option("BCP 47 language tag (en, zh-Hans).")] = None,
+    policy: Annotated[str | None, _option("The policy the article is about.")] = None,
+    translation_of: Annotated[
+        str | None, _option("The original's title, or its 64-hex content digest.")
+    ] = None,
+    supersedes: Annotated[
+        str | None, _option("Id (or prefix) of the registered article this file replaces.")
+    ] = None,
+    source_url: Annotated[str | None, _option("Where it was found (http or https URL).")] = None,
+    notes: Annotated[str | None, _option("Free notes.")] = None,
+    label: Annotated[str, _option("A label for the batch (at most 256 bytes).")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Register files with their metadata and anchor them on the chain (one transaction)."""
+    if supersedes is not None and len(files) > 1:
+        raise InputError("--supersedes names the article that one file replaces: give one file")
+    fields = {
+        "title": title,
+        "publisher": publisher,
+        "author": author,
+        "published": published,
+        "language": language,
+        "policy": policy,
+        "translation_of": translation_of,
+        "source_url": source_url,
+        "notes": notes,
+    }
+    metadata = ArticleMetadata.parse({k: v for k, v in fields.items() if v is not None})
+    entries = [(path, metadata, supersedes) for path in files]
+    with _progress(not as_json and len(files) > 1) as progress:
+        documents = _read_documents(entries, settings.max_document_bytes, progress)
+    _register_and_report(settings, documents, label, as_json)
+
+
+@_registry_command("register-dir")
+def register_dir(
+    settings: Settings,
+    folder: Annotated[Path, typer.Argument(help="A folder of articles.", show_default=False)],
+    manifest: Annotated[
+        Path | None,
+        _option(
+            "The folder's manifest (default: manifest.json in the folder, if any).", "--manifest"
         ),
     ] = None,
-    keystore: Annotated[
-        Path | None, typer.Option("--keystore", help="Encrypted keystore file of the signer.")
+    label: Annotated[str, _option("A label for the batch (at most 256 bytes).")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Register a folder's articles (with its manifest's metadata) as one batch, one anchor."""
+    articles = folder_articles(folder, manifest)
+    entries = [(a.path, a.metadata, a.supersedes) for a in articles]
+    with _progress(not as_json) as progress:
+        documents = _read_documents(entries, settings.max_document_bytes, progress)
+    _register_and_report(settings, documents, label, as_json)
+
+
+@_registry_command("verify")
+def verify(
+    settings: Settings,
+    file: Annotated[Path, typer.Argument(help="The copy to check.", show_default=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """Is this copy what was registered? Authentic, authentic up to formatting, modified (which
+    paragraphs) or unknown, with the chain's evidence. Exit 0 only if authentic, anchored and
+    active.
+    """
+    limit = settings.max_document_bytes
+    size = _file_size(file)
+    # Over the limit only the digest is computed, streaming: memory stays bounded.
+    data = _read_file(file, limit) if size <= limit else None
+    digest = _stream_digest(file) if data is None else None
+    with opened_service(settings) as service:
+        if digest is not None:
+            verdict = service.verify_digest(digest.hex())
+        else:
+            assert data is not None
+            verdict = service.verify_content(data)
+    if digest is not None:
+        typer.echo(
+            f"note: {file} has {size} bytes, over the {limit}-byte limit: checked by its SHA-256 "
+            "only (a modified copy would show as unknown)",
+            err=True,
+        )
+    if as_json:
+        _echo_json(verdict)
+    else:
+        _echo_lines(_verdict_lines(str(file), verdict))
+    _finish(verdict.is_current)
+
+
+@_registry_command("verify-quote")
+def verify_quote(
+    settings: Settings,
+    arguments: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[ID] TEXT|FILE",
+            help="An article id (or prefix of 8+ hex digits) and the passage; a FILE that "
+            "exists is read as the passage. With --any, the passage only.",
+            show_default=False,
+        ),
+    ],
+    any_article: Annotated[
+        bool, typer.Option("--any", help="Look for the passage in every registered article.")
+    ] = False,
+    proof_file: Annotated[
+        Path | None,
+        _option(
+            "Write the quote proof (JSON) here when the passage is whole paragraphs.",
+            "--proof",
+            "-o",
+        ),
     ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Is a passage whole paragraphs of a registered article, word for word? Says so when it
+    is only part of a paragraph (exit 1: only whole paragraphs are proven).
+    """
+    if len(arguments) != (1 if any_article else 2):
+        raise InputError(
+            "give an article id and the passage (TEXT or FILE), or --any and the passage alone"
+        )
+    article_id = None if any_article else arguments[0]
+    passage = _passage(arguments[-1])
+    with opened_service(settings) as service:
+        check = service.verify_quote(passage, article_id)
+    if proof_file is not None and check.proof is not None:
+        _write_file(proof_file, check.proof.to_json() + "\n")
+    if as_json:
+        _echo_json(check)
+    else:
+        _echo_lines(_quote_lines(check))
+    _finish(check.found and check.whole_paragraphs and _is_current(check.state, check.status))
+
+
+@_registry_command("receipt")
+def receipt(
+    settings: Settings,
+    article_id: Annotated[
+        str, typer.Argument(help="Article id or a prefix of 8+ hex digits.", show_default=False)
+    ],
+    output: Annotated[
+        Path | None, _option("Write the receipt here instead of stdout.", "--output", "-o")
+    ] = None,
+) -> None:
+    """The article's portable receipt (JSON): anyone can check it against the chain alone.
+
+    Exit 1 while the article's batch is pending (the receipt has no anchor yet).
+    """
+    with opened_service(settings) as service:
+        issued = service.receipt(article_id)
+    text = issued.to_json()
+    article = _plain_id(issued.document.content_digest)
+    if output is None:
+        typer.echo(text)
+    else:
+        _write_file(output, text + "\n")
+        typer.echo(f"wrote the receipt of article {article} to {output}")
+    if issued.anchor is None:
+        typer.echo(
+            f"note: article {article} is not anchored yet, so its receipt has no anchor; "
+            "run `policy-registry reconcile`, then ask again",
+            err=True,
+        )
+    _finish(issued.anchor is not None)
+
+
+@contextmanager
+def _receipt_chain(settings: Settings, checked: Receipt) -> Iterator[ChainPort]:
+    """The chain a receipt is checked against: the embedded one, or the node at --rpc-url."""
+    chain: ChainPort
+    if settings.rpc_url is None:
+        if not (settings.data_dir / CHAIN_DIR / DATABASE_FILE).is_file():
+            raise InputError(
+                f"{settings.data_dir} holds no embedded chain: give the --data-dir of the "
+                "registry that issued the receipt, or --rpc-url"
+            )
+        chain = EmbeddedChain(settings.data_dir)
+    else:
+        if checked.anchor is None:
+            raise VerificationError("the receipt has no anchor: its batch was pending when issued")
+        # Checking only reads the chain: a throwaway key signs nothing and no secret is needed.
+        chain = RpcChain(
+            settings.rpc_url.get_secret_value(),
+            checked.anchor.contract,
+            SignerKey(secrets.token_bytes(32)),
+        )
+    try:
+        yield chain
+    finally:
+        chain.close()
+
+
+@_command("verify-receipt")
+def verify_receipt_command(
+    file: Annotated[Path, typer.Argument(help="The document.", show_default=False)],
+    receipt_file: Annotated[
+        Path, typer.Argument(metavar="RECEIPT", help="Its receipt (JSON).", show_default=False)
+    ],
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a document and its receipt using nothing but the receipt and the chain (the
+    embedded one in --data-dir, or any node with --rpc-url): no registry records involved.
+    """
+    settings = _settings(data_dir, rpc_url)
+    checked = Receipt.from_json(_read_file(receipt_file, MAX_RECEIPT_BYTES))
+    data = _read_file(file, settings.max_document_bytes)
+    try:
+        with _receipt_chain(settings, checked) as chain:
+            try:
+                result = verify_receipt(checked, data, chain)
+            except ContractNotDeployed as exc:
+                raise VerificationError(
+                    "the chain has no registry contract at the receipt's address "
+                    f"{checked.anchor.contract if checked.anchor else '?'}: wrong chain, or "
+                    "not a genuine receipt"
+                ) from exc
+    except VerificationError as exc:
+        if as_json:
+            _echo_json({"valid": False, "error": str(exc)})
+        else:
+            typer.echo(f"INVALID: {exc}")
+        _finish(False)
+    if as_json:
+        _echo_json(result)
+    else:
+        _echo_lines(_receipt_check_lines(str(file), result))
+    _finish(result.status is DocumentStatus.ACTIVE)
+
+
+@_registry_command("revoke")
+def revoke(
+    settings: Settings,
+    article_id: Annotated[
+        str, typer.Argument(help="Article id or a prefix of 8+ hex digits.", show_default=False)
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded on chain).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an anchored article on chain, with a reason."""
+    with opened_service(settings) as service:
+        record = service.revoke(article_id, reason)
+    _echo_record(record, as_json)
+
+
+@_registry_command("supersede")
+def supersede(
+    settings: Settings,
+    older: Annotated[str, typer.Argument(metavar="OLD", help="The article replaced.")],
+    newer: Annotated[str, typer.Argument(metavar="NEW", help="The article replacing it.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Record on chain that article NEW supersedes article OLD (both registered and anchored)."""
+    with opened_service(settings) as service:
+        record = service.supersede(older, newer)
+    _echo_record(record, as_json)
+
+
+@_registry_command("audit")
+def audit(
+    settings: Settings,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-check every stored article and batch against the chain; exit 1 if anything is off."""
+    with opened_service(settings) as service:
+        report = service.audit()
+    if as_json:
+        _echo_json(report)
+        _finish(report.ok)
+    checked = (
+        f"{_count(report.articles_checked, 'article')} and "
+        f"{_count(report.batches_checked, 'batch', 'batches')} checked against the chain"
+    )
+    if report.ok:
+        typer.echo(f"AUDIT OK: {checked}; nothing is off")
+    else:
+        problems = sum(len(f.problems) for f in report.failures) + len(report.batch_problems)
+        typer.echo(f"AUDIT FAILED: {checked}; {_count(problems, 'problem')}:")
+        for failure in report.failures:
+            for problem in failure.problems:
+                typer.echo(f"  article {failure.id}: {problem}")
+        for problem in report.batch_problems:
+            typer.echo(f"  {problem}")
+    if report.pending:
+        typer.echo(
+            f"{_count(report.pending, 'article')} waiting for their batch to be anchored "
+            "(`policy-registry reconcile`)"
+        )
+    _finish(report.ok)
+
+
+@_registry_command("list")
+def list_articles(
+    settings: Settings,
+    language: Annotated[str | None, _option("Only articles in this language.")] = None,
+    publisher: Annotated[str | None, _option("Only articles of this publisher.")] = None,
+    policy: Annotated[str | None, _option("Only articles about this policy.")] = None,
+    status: Annotated[DocumentStatus | None, _option("Only articles with this status.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (1 to 500).")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """List registered articles, oldest first."""
+    filters = DocumentFilter(language=language, publisher=publisher, policy=policy, status=status)
+    with opened_service(settings) as service:
+        records, total = service.list_articles(filters, offset=offset, limit=limit)
+    if as_json:
+        _echo_json(
+            {
+                "total": total,
+                "offset": offset,
+                "limit": limit,
+                "articles": [r.model_dump(mode="json") for r in records],
+            }
+        )
+        return
+    for record in records:
+        published = record.metadata.published or "-"
+        title = record.metadata.title or "(no title)"
+        typer.echo(
+            f"{record.id}  {record.state:<8}  {record.status:<10}  {published[:10]:<10}  "
+            f"{title[:60]}"
+        )
+    shown = f"{offset + 1}-{offset + len(records)}" if records else "none"
+    typer.echo(f"{shown} of {total} articles")
+
+
+@_registry_command("show")
+def show(
+    settings: Settings,
+    article_id: Annotated[
+        str, typer.Argument(help="Article id or a prefix of 8+ hex digits.", show_default=False)
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Show a registered article: metadata, digests, batch, anchor and status."""
+    with opened_service(settings) as service:
+        record = service.article(article_id)
+    _echo_record(record, as_json)
+
+
+@_registry_command("reconcile")
+def reconcile(
+    settings: Settings,
+    as_json: JsonOption = False,
+) -> None:
+    """Anchor the batches left pending (a crash, an unreachable node); exit 1 if some still are."""
+    with opened_service(settings, reconcile=False) as service:
+        report = service.reconcile()
+    done = not (report.still_pending or report.awaiting_confirmations)
+    if as_json:
+        _echo_json(report)
+        _finish(done)
+    outcomes = (
+        ("anchored", report.anchored, ""),
+        ("already on chain", report.found_on_chain, " (its anchor is recorded now)"),
+        ("confirmed", report.confirmed, " (enough blocks on top of its anchor)"),
+        ("reorganised", report.reorganised, " (a reorganisation moved or dropped its anchor)"),
+        ("awaiting", report.awaiting_confirmations, " (mined; waiting for confirmations)"),
+        ("still pending", report.still_pending, " (the chain could not be reached)"),
+    )
+    for what, roots, why in outcomes:
+        for root in roots:
+            typer.echo(f"{what:<17} batch {root}{why}")
+    if not any(roots for _, roots, _ in outcomes):
+        typer.echo("nothing to do: every batch is anchored")
+    _finish(done)
+
+
+@_registry_command("rebuild")
+def rebuild(
+    settings: Settings,
+    from_block: Annotated[
+        int,
+        typer.Option(
+            "--from-block",
+            min=0,
+            help="Where the contract's events start (its deployment block; 0 scans all).",
+        ),
+    ] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Rebuild the local index from the chain's events and the stored documents.
+
+    For a store whose index was lost or damaged: batches, proofs, statuses and the
+    paragraph index are recomputed from the kept bytes and metadata and matched against
+    the roots the contract anchored; groups that match nothing are anchored again.
+    Exit 1 if problems remain or a batch is still pending.
+    """
+    with opened_service(settings, reconcile=False) as service:
+        report = service.rebuild(from_block=from_block)
+        after = service.reconcile()
+    done = not (report.problems or after.still_pending)
+    if as_json:
+        _echo_json(
+            {"rebuild": report.model_dump(mode="json"), "reconcile": after.model_dump(mode="json")}
+        )
+        _finish(done)
+    typer.echo(
+        f"rebuilt the index of {_count(report.documents, 'stored document')}: "
+        f"{_count(len(report.matched_batches), 'batch', 'batches')} matched an anchored root, "
+        f"{_count(report.restored_statuses, 'status', 'statuses')} restored from the chain"
+    )
+    for root in report.pending_batches:
+        anchored_now = root in after.anchored or root in after.found_on_chain
+        typer.echo(
+            f"re-anchored        batch {root}"
+            if anchored_now
+            else f"still pending      batch {root} (`policy-registry reconcile` retries)"
+        )
+    for root in report.unmatched_roots:
+        typer.echo(
+            f"unmatched root     {root} (anchored by the contract; no stored documents give it)"
+        )
+    for problem in report.problems:
+        typer.echo(f"problem: {problem}")
+    _finish(done)
+
+
+@_command("deploy")
+def deploy(
+    rpc_url: Annotated[str, typer.Option("--rpc-url", help="JSON-RPC endpoint of the node.")],
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
     password_env: Annotated[
         str, typer.Option("--password-env", help="Env var holding the keystore password.")
     ] = "POLICY_REGISTRY_KEYSTORE_PASSWORD",  # noqa: S107 (the name of a variable, not a password)
+    as_json: JsonOption = False,
 ) -> None:
     """Deploy the registry contract; the signer becomes admin and registrar. Prints its address."""
-    try:
-        if keystore is not None and key_env is not None:
-            raise InputError("give either --key-env or --keystore, not both")
-        if keystore is not None:
-            key = load_signer_key(None, keystore, os.environ.get(password_env))
-        else:
-            key = load_signer_key(key_env or DEFAULT_KEY_ENV, None, None)
-        address = RpcChain.deploy(rpc_url, key)
-    except InputError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except ChainError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(3) from exc
-    typer.echo(address)
+    if keystore is not None and key_env is not None:
+        raise InputError("give either --key-env or --keystore, not both")
+    if keystore is not None:
+        key = load_signer_key(None, keystore, os.environ.get(password_env))
+    else:
+        key = load_signer_key(key_env or DEFAULT_KEY_ENV, None, None)
+    address = RpcChain.deploy(rpc_url, key)
+    if as_json:
+        _echo_json({"contract_address": address})
+    else:
+        typer.echo(address)
+
+
+@_command("serve")
+def serve(
+    host: Annotated[str | None, _option("Interface to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, _option("Port to listen on (default 8000).")] = None,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+) -> None:
+    """Run the HTTP API and web page over this registry."""
+    settings = _settings(
+        data_dir, rpc_url, contract_address, key_env, keystore, host=host, port=port
+    )
+    # Imported here: the web stack loads only for this command.
+    from api.server import serve as run_server
+
+    run_server(settings)
 
 
 def main() -> None:

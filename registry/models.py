@@ -139,3 +139,26 @@ class ReconcileReport(_Frozen):
     """Pending batches the chain already had (a crash after sending, before recording)."""
     still_pending: tuple[Hex32, ...] = ()
     """Batches that could not be anchored now (the chain is unreachable)."""
+    confirmed: tuple[Hex32, ...] = ()
+    """Mined batches that now have the confirmations the chain asks for: anchored."""
+    awaiting_confirmations: tuple[Hex32, ...] = ()
+    """Batches whose anchor is mined but not yet confirmed: their documents are still pending."""
+    reorganised: tuple[Hex32, ...] = ()
+    """Recorded anchors a chain reorganisation dropped (the batch is anchored again) or moved."""
+
+
+class RebuildReport(_Frozen):
+    """What rebuilding the local index from the chain's events and the stored documents did."""
+
+    documents: int = Field(ge=0)
+    """Stored documents put back in the index."""
+    matched_batches: tuple[Hex32, ...] = ()
+    """Groups of stored documents whose tree gives a root the contract anchored."""
+    pending_batches: tuple[Hex32, ...] = ()
+    """Groups matching no anchored root: pending again, for ``reconcile`` to anchor."""
+    restored_statuses: int = Field(default=0, ge=0)
+    """Documents whose revocation or supersession was restored from the contract's events."""
+    unmatched_roots: tuple[Hex32, ...] = ()
+    """Roots the contract anchored that no stored documents give (another registry's, or lost)."""
+    problems: tuple[str, ...] = ()
+    """Stored documents whose bytes are missing or do not match their record (audit says so too)."""

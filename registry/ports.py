@@ -25,9 +25,16 @@ from registry.core.records import (
 
 
 class BatchState(StrEnum):
-    """Where a batch is in its life: recorded locally, then anchored on chain."""
+    """Where a batch is in its life: recorded locally, mined on chain, then anchored.
+
+    ``MINED`` exists only on chains that ask for more than one confirmation: the anchor
+    transaction is in a block, but fewer blocks than required are on top of it, so its
+    documents are still pending. A reorganisation that drops the anchor returns the
+    batch to ``PENDING``.
+    """
 
     PENDING = "pending"
+    MINED = "mined"
     ANCHORED = "anchored"
 
 
@@ -48,6 +55,23 @@ class ChainPort(Protocol):
         ...
 
     def latest_block(self) -> int: ...
+
+    @property
+    def confirmations(self) -> int:
+        """Blocks, the anchor's own included, before an anchor counts (1: once mined)."""
+        ...
+
+    def confirmations_of(self, block_number: int) -> int:
+        """How many blocks, counting ``block_number`` itself, the chain has up to its head."""
+        ...
+
+    def block_hash(self, block_number: int) -> bytes | None:
+        """The hash of the chain's block ``block_number`` now; None beyond the head."""
+        ...
+
+    def resync_nonce(self) -> None:
+        """Take the next nonce from the node again: a reorganisation dropped our writes."""
+        ...
 
     def anchor_batch(self, root: bytes, document_count: int, label: str) -> TxInfo:
         """Anchor ``root``; ``TransactionReverted(error_name="AlreadyAnchored")`` if it was."""
@@ -129,6 +153,41 @@ class StoredDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentEntry:
+    """A stored document's own record, without its index entry: what a rebuild starts from."""
+
+    digests: DocumentDigests
+    metadata_json: str
+    size: int
+    media_type: str
+    paragraph_count: int
+    registered_at: float
+
+    @property
+    def content_digest(self) -> bytes:
+        return self.digests.content_digest
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedLeaf:
+    """A document's entry in a rebuilt index: its leaf, proof, paragraphs and status."""
+
+    content_digest: bytes
+    leaf_index: int
+    proof: tuple[bytes, ...]
+    paragraph_digests: tuple[bytes, ...]
+    status: OnChainStatus
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedBatch:
+    """A batch of a rebuilt index with the entries of its documents."""
+
+    batch: StoredBatch
+    leaves: tuple[IndexedLeaf, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentFilter:
     language: str | None = None
     publisher: str | None = None
@@ -152,17 +211,33 @@ class StorePort(Protocol):
 
     def mark_batch_anchored(self, root: bytes, tx: TxInfo) -> None: ...
 
+    def mark_batch_mined(self, root: bytes, tx: TxInfo) -> None:
+        """Record the anchor transaction of a batch whose anchor is not confirmed deep enough."""
+        ...
+
     def mark_batch_pending(self, root: bytes) -> None:
         """Return a batch to pending (its anchor was dropped by a reorganisation)."""
         ...
 
     def pending_batches(self) -> list[StoredBatch]: ...
 
+    def unsettled_batches(self, anchored_since: int) -> list[StoredBatch]:
+        """Batches whose anchor may still change, oldest first.
+
+        Every mined batch, and the anchored ones whose anchor block is ``anchored_since``
+        or later.
+        """
+        ...
+
     def get_batch(self, root: bytes) -> StoredBatch | None: ...
 
     def list_batches(self) -> list[StoredBatch]: ...
 
     def get_document(self, content_digest: bytes) -> StoredDocument | None: ...
+
+    def get_documents(self, content_digests: Sequence[bytes]) -> dict[bytes, StoredDocument]:
+        """The stored documents among ``content_digests``, by digest (unknown ones left out)."""
+        ...
 
     def get_content(self, content_digest: bytes) -> bytes | None: ...
 
@@ -190,6 +265,18 @@ class StorePort(Protocol):
         self, content_digest: bytes, batch_root: bytes, leaf_index: int, proof: Sequence[bytes]
     ) -> None:
         """Rewrite a document's leaf (used when rebuilding the index from the chain)."""
+        ...
+
+    def iter_document_entries(self) -> Iterator[DocumentEntry]:
+        """Every stored document's own record, by content digest, indexed or not."""
+        ...
+
+    def replace_index(self, index: Sequence[IndexedBatch]) -> None:
+        """Replace the whole index (batches, leaves, statuses, paragraph index) by ``index``.
+
+        Refused with ``StoreError``, changing nothing, unless ``index`` holds every stored
+        document exactly once (a rebuild never drops a document).
+        """
         ...
 
     def count_documents(self) -> int: ...

@@ -73,8 +73,12 @@ def _bind_store_to_chain(store: StorePort, chain: ChainPort) -> None:
         )
 
 
-def open_service(settings: Settings) -> RegistryService:
-    """A ready service: adapters opened, bound to each other, pending work reconciled."""
+def open_service(settings: Settings, *, reconcile: bool = True) -> RegistryService:
+    """A ready service: adapters opened, bound to each other, pending work reconciled.
+
+    ``reconcile=False`` leaves pending batches for the caller (``policy-registry
+    reconcile`` runs it itself to report what it did).
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings)
     try:
@@ -85,8 +89,9 @@ def open_service(settings: Settings) -> RegistryService:
     service = RegistryService(store, chain, max_document_bytes=settings.max_document_bytes)
     try:
         _bind_store_to_chain(store, chain)
-        with contextlib.suppress(ChainUnavailable):
-            service.reconcile()
+        if reconcile:
+            with contextlib.suppress(ChainUnavailable):
+                service.reconcile()
     except BaseException:
         service.close()
         raise
@@ -94,8 +99,8 @@ def open_service(settings: Settings) -> RegistryService:
 
 
 @contextmanager
-def opened_service(settings: Settings) -> Iterator[RegistryService]:
-    service = open_service(settings)
+def opened_service(settings: Settings, *, reconcile: bool = True) -> Iterator[RegistryService]:
+    service = open_service(settings, reconcile=reconcile)
     try:
         yield service
     finally:

@@ -15,16 +15,42 @@ Two rules shape it:
   If the process dies or the chain is unreachable in between, the batch stays
   pending and :meth:`RegistryService.reconcile` finishes it (the contract's
   write-once roots make a second attempt harmless: it finds the first).
+
+**Confirmations and reorganisations.** A batch is anchored only once its anchor
+transaction has as many confirmations as the chain asks for
+(``ChainPort.confirmations``: ``Settings.confirmations`` on a node; 1, "mined", on the
+embedded and in-memory chains, which count their own block). The store keeps three
+batch states: ``pending`` (no anchor known), ``mined`` (the anchor transaction is in a
+block, recorded with the batch, not yet deep enough) and ``anchored``; the user-facing
+state (``ArticleRecord.state``, ``Verdict.state``) is "anchored" for the last only, so
+reads never ask the chain how deep an anchor is. :meth:`RegistryService.reconcile`
+moves batches forward: it confirms mined batches once deep enough, looks up again
+every mined anchor and every anchor in the last ``reorg_window`` blocks that may have
+changed (those above the head it last checked, or all of them when that head's hash
+changed), returns a batch whose anchor a reorganisation dropped to pending and anchors
+it again (the same root, in a new transaction), and re-records one whose anchor moved
+to another block. Older anchors are final; :meth:`RegistryService.audit` still checks
+every one.
+
+**Rebuild.** The chain, not the database, is the source of truth:
+:meth:`RegistryService.rebuild` reconstructs the index (batches, leaves, proofs,
+statuses, paragraph index) from the contract's events and the stored documents. The
+chain holds roots, not membership; the documents one registration stored share their
+``registered_at``, and a batch's tree does not depend on the order of its leaves, so
+each such group's tree is rebuilt and its root looked up among the anchored roots.
+Leaves are indexed in content-digest order, in :meth:`RegistryService.register` too,
+so a rebuild gives back the same leaf indexes and proofs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import mimetypes
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from registry.core.batch import MAX_BATCH_SIZE, build_batch
@@ -49,10 +75,13 @@ from registry.core.receipt import (
 )
 from registry.core.records import (
     BatchRecord,
+    ChainEvent,
+    ChainEventKind,
     DocumentDigests,
     DocumentStatus,
     InclusionProof,
     OnChainStatus,
+    TxInfo,
 )
 from registry.core.verdict import (
     AnchorEvidence,
@@ -82,6 +111,7 @@ from registry.models import (
     AuditReport,
     BatchView,
     QuoteCheck,
+    RebuildReport,
     ReceiptCheck,
     ReconcileReport,
     RegisteredArticle,
@@ -90,7 +120,10 @@ from registry.models import (
 from registry.ports import (
     BatchState,
     ChainPort,
+    DocumentEntry,
     DocumentFilter,
+    IndexedBatch,
+    IndexedLeaf,
     NewDocument,
     StoredBatch,
     StoredDocument,
@@ -104,6 +137,10 @@ MAX_PAGE_SIZE: Final = 500
 MAX_REASON_BYTES: Final = 1024
 TEXT_MEDIA_TYPE: Final = "text/plain; charset=utf-8"
 BINARY_MEDIA_TYPE: Final = "application/octet-stream"
+DEFAULT_REORG_WINDOW: Final = 64
+"""Blocks behind the head in which reconcile looks anchors up again (Ethereum finalizes in ~64)."""
+# A block number no anchor reaches: asks the store for mined batches only.
+_NO_BLOCK: Final = 2**62
 # How many of the documents sharing the most paragraphs are scored as a modified copy's source.
 _CANDIDATES: Final = 16
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
@@ -172,14 +209,27 @@ class RegistryService:
         chain: ChainPort,
         *,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+        reorg_window: int = DEFAULT_REORG_WINDOW,
     ) -> None:
+        if reorg_window < 1:
+            raise InputError("reorg_window must be at least 1 block")
         self.store = store
         self.chain = chain
         self.max_document_bytes = max_document_bytes
+        self.reorg_window = reorg_window
         self._register_lock = threading.Lock()
-        # An anchored root's record never changes: safe to keep.
+        self._reconcile_lock = threading.Lock()
+        # The head block (number, hash) up to which reconcile last checked every anchor.
+        self._checked_head: tuple[int, bytes] | None = None
+        # Roots whose anchoring a thread of this process has in hand (one sender per root).
+        self._flight_lock = threading.Lock()
+        self._in_flight: set[bytes] = set()
+        # An anchored root's record changes only in a reorganisation, which drops it from here.
         self._batch_records: dict[bytes, BatchRecord] = {}
-        self._included: set[tuple[bytes, bytes]] = set()
+        # Batch root -> hash of the transaction the chain's event log confirmed anchored it.
+        self._anchor_txs: dict[bytes, bytes] = {}
+        # Batch root -> leaves the contract's verifyDocument accepted under it.
+        self._included: dict[bytes, set[bytes]] = {}
 
     # -- identifiers ------------------------------------------------------------------
 
@@ -218,7 +268,7 @@ class RegistryService:
             raise InputError("nothing to register")
         if len(submissions) > MAX_BATCH_SIZE:
             raise InputError(f"at most {MAX_BATCH_SIZE} documents per registration")
-        if len(label.encode("utf-8")) > MAX_LABEL_BYTES:
+        if len(_utf8(label, "a batch label")) > MAX_LABEL_BYTES:
             raise InputError(f"a batch label has at most {MAX_LABEL_BYTES} bytes")
         prepared = [self._prepare(s) for s in submissions]
         supersessions = [
@@ -226,39 +276,56 @@ class RegistryService:
             for s, doc in zip(submissions, prepared, strict=True)
             if s.supersedes is not None
         ]
+        # Checked before anything is written; one the chain already records is not sent again.
+        supersessions = [
+            pair for pair in dict.fromkeys(supersessions) if not self._supersession_recorded(*pair)
+        ]
         with self._register_lock:
+            existing = self.store.get_documents([doc.digests.content_digest for doc in prepared])
             created: dict[bytes, NewDocument] = {}
             for doc in prepared:
                 digest = doc.digests.content_digest
-                if digest not in created and self.store.get_document(digest) is None:
+                if digest not in created and digest not in existing:
                     created[digest] = doc
             root = None
             if created:
-                tree = build_batch([doc.digests for doc in created.values()])
+                # Content-digest order: what a rebuild from the chain can reproduce.
+                ordered = sorted(created.values(), key=lambda doc: doc.digests.content_digest)
+                tree = build_batch([doc.digests for doc in ordered])
                 root = tree.root
                 documents = [
                     _with_leaf(doc, index, proof)
-                    for index, (doc, proof) in enumerate(
-                        zip(created.values(), tree.proofs(), strict=True)
-                    )
+                    for index, (doc, proof) in enumerate(zip(ordered, tree.proofs(), strict=True))
                 ]
-                self.store.add_pending_batch(root, label, documents)
+                # Claimed before it is visible, so a concurrent reconcile leaves it to us.
+                self._claim(root)
+                try:
+                    self.store.add_pending_batch(root, label, documents)
+                except BaseException:
+                    self._release(root)
+                    raise
         if root is not None:
-            # When the chain is unreachable the batch stays pending; reconcile() anchors it later.
-            with contextlib.suppress(ChainUnavailable):
-                self._anchor(root)
+            try:
+                # When the chain is unreachable the batch stays pending; reconcile() anchors it.
+                with contextlib.suppress(ChainUnavailable):
+                    self._anchor(root)
+            finally:
+                self._release(root)
         for older, newer in supersessions:
             self._supersede_digests(older, newer)
+        # One read of every document, and one of each batch, however many documents.
+        digests = list(dict.fromkeys(doc.digests.content_digest for doc in prepared))
+        stored = self.store.get_documents(digests)
+        batches: dict[bytes, StoredBatch | None] = {}
         records = []
-        seen: set[bytes] = set()
-        for doc in prepared:
-            digest = doc.digests.content_digest
-            if digest in seen:
-                continue
-            seen.add(digest)
-            records.append(
-                RegisteredArticle(article=self._record(digest), created=digest in created)
-            )
+        for digest in digests:
+            document = stored.get(digest)
+            if document is None:
+                raise NotFound(f"article {digest.hex()} vanished from the store")
+            if document.batch_root not in batches:
+                batches[document.batch_root] = self.store.get_batch(document.batch_root)
+            record = self._record_of(document, batches[document.batch_root])
+            records.append(RegisteredArticle(article=record, created=digest in created))
         return Registration(
             articles=tuple(records),
             batch_root=to_hex(root) if root is not None else None,
@@ -285,11 +352,13 @@ class RegistryService:
             proof=(),
         )
 
-    def _anchor(self, root: bytes) -> None:
+    def _anchor(self, root: bytes) -> BatchState:
         """Anchor a pending batch, or adopt the chain's anchor if it already has one."""
         batch = self.store.get_batch(root)
-        if batch is None or batch.state is BatchState.ANCHORED:
-            return
+        if batch is None:
+            raise NotFound(f"no batch {to_hex(root)}")
+        if batch.state is not BatchState.PENDING:
+            return batch.state
         try:
             tx = self.chain.anchor_batch(root, batch.document_count, batch.label)
         except TransactionReverted as exc:
@@ -299,27 +368,247 @@ class RegistryService:
             if found is None:
                 raise
             tx = found
+        return self._record_anchor(root, tx)
+
+    def _record_anchor(self, root: bytes, tx: TxInfo) -> BatchState:
+        """Record where ``root`` is anchored: anchored once deep enough, mined until then."""
+        required = self.chain.confirmations
+        if required > 1:
+            # Recorded first: if the depth cannot be read now, the transaction is still known.
+            self.store.mark_batch_mined(root, tx)
+            if self.chain.confirmations_of(tx.block_number) < required:
+                return BatchState.MINED
         self.store.mark_batch_anchored(root, tx)
+        return BatchState.ANCHORED
 
     def reconcile(self) -> ReconcileReport:
-        """Finish pending work: adopt anchors the chain already has, anchor the rest."""
-        anchored: list[str] = []
-        found: list[str] = []
-        still: list[str] = []
-        for batch in self.store.pending_batches():
-            try:
-                existing = self.chain.find_anchor(batch.root)
-                if existing is not None:
-                    self.store.mark_batch_anchored(batch.root, existing)
-                    found.append(to_hex(batch.root))
-                    continue
-                self._anchor(batch.root)
-                anchored.append(to_hex(batch.root))
-            except ChainUnavailable:
-                still.append(to_hex(batch.root))
-        return ReconcileReport(
-            anchored=tuple(anchored), found_on_chain=tuple(found), still_pending=tuple(still)
+        """Bring the index in line with the chain; harmless to run at any time, from any thread.
+
+        First every anchor that may still change (mined batches, and anchored ones in the
+        last :attr:`reorg_window` blocks above the last head a run checked, or all of those
+        if that head's hash changed: a reorganisation) is looked up again: one the chain
+        dropped returns its batch to pending, one that moved is recorded where it is now,
+        one deep enough is confirmed. Then pending batches are finished: an anchor the chain
+        already has is adopted (a crash after sending, before recording), the others are
+        anchored now. Batches the chain cannot be asked about now are left for the next run.
+        """
+        with self._reconcile_lock:
+            log = _ReconcileLog()
+            head = self._chain_head()
+            # With the head unknown, only the mined batches (still waiting) are listed.
+            since = _NO_BLOCK
+            if head is not None:
+                window_start = head[0] - self.reorg_window + 1
+                since = max(0, window_start, self._unchanged_through() + 1)
+            unsettled = self.store.unsettled_batches(anchored_since=since)
+            recent = None
+            if unsettled and head is not None:
+                # One query for the recent blocks instead of two per batch.
+                with contextlib.suppress(ChainUnavailable):
+                    recent = self._anchors_in(since) if since <= head[0] else {}
+            checked = head is not None and (recent is not None or not unsettled)
+            for batch in unsettled:
+                state = batch.state
+                if recent is not None:
+                    try:
+                        state = self._follow(batch, recent, log)
+                    except ChainUnavailable:
+                        checked = False
+                if state is BatchState.MINED:
+                    log.awaiting.append(to_hex(batch.root))
+            if checked:
+                self._checked_head = head
+            for batch in self.store.pending_batches():
+                self._finish_pending(batch.root, log)
+            return log.report()
+
+    def _chain_head(self) -> tuple[int, bytes] | None:
+        """The chain's head block, number and hash; None if the chain cannot be reached."""
+        try:
+            number = self.chain.latest_block()
+            block_hash = self.chain.block_hash(number)
+        except ChainUnavailable:
+            return None
+        return None if block_hash is None else (number, block_hash)
+
+    def _unchanged_through(self) -> int:
+        """The head the last complete check saw, if the chain still has that block; else -1.
+
+        Block hashes chain: that block unchanged, nothing below it changed either, so the
+        anchors there need no new look.
+        """
+        checked = self._checked_head
+        if checked is None:
+            return -1
+        try:
+            unchanged = self.chain.block_hash(checked[0]) == checked[1]
+        except ChainUnavailable:
+            return -1
+        return checked[0] if unchanged else -1
+
+    def _anchors_in(self, from_block: int) -> dict[bytes, TxInfo]:
+        anchors: dict[bytes, TxInfo] = {}
+        for event in self.chain.events(from_block):
+            root = event.args.get("root")
+            if event.kind is ChainEventKind.BATCH_ANCHORED and isinstance(root, bytes):
+                anchors[root] = event.tx
+        return anchors
+
+    def _follow(
+        self, batch: StoredBatch, recent: dict[bytes, TxInfo], log: _ReconcileLog
+    ) -> BatchState:
+        """Look a recorded anchor up again, record what became of it; the batch's new state."""
+        name = to_hex(batch.root)
+        # Not among the recent anchors: a mined batch from before the window, or dropped.
+        found = recent.get(batch.root) or self.chain.find_anchor(batch.root)
+        if found is None:
+            self.store.mark_batch_pending(batch.root)
+            self._forget(batch.root)
+            # Our dropped transactions took their nonces with them.
+            self.chain.resync_nonce()
+            log.reorganised.append(name)
+            return BatchState.PENDING
+        recorded = batch.tx
+        moved = recorded is None or (recorded.tx_hash, recorded.block_number) != (
+            found.tx_hash,
+            found.block_number,
         )
+        if moved:
+            self._forget(batch.root)
+            log.reorganised.append(name)
+        elif batch.state is BatchState.ANCHORED:
+            return BatchState.ANCHORED
+        state = self._record_anchor(batch.root, found)
+        if state is BatchState.ANCHORED:
+            log.confirmed.append(name)
+        return state
+
+    def _finish_pending(self, root: bytes, log: _ReconcileLog) -> None:
+        name = to_hex(root)
+        if not self._claim(root):
+            return  # a registration of this process is anchoring it right now
+        try:
+            existing = self.chain.find_anchor(root)
+            if existing is not None:
+                log.found.append(name)
+                state = self._record_anchor(root, existing)
+            else:
+                state = self._anchor(root)
+                log.anchored.append(name)
+            if state is BatchState.MINED:
+                log.awaiting.append(name)
+        except ChainUnavailable:
+            log.still.append(name)
+        finally:
+            self._release(root)
+
+    def _claim(self, root: bytes) -> bool:
+        """Take the anchoring of ``root`` for this thread; False if another thread has it."""
+        with self._flight_lock:
+            if root in self._in_flight:
+                return False
+            self._in_flight.add(root)
+            return True
+
+    def _release(self, root: bytes) -> None:
+        with self._flight_lock:
+            self._in_flight.discard(root)
+
+    def _forget(self, root: bytes) -> None:
+        """Drop what is cached about ``root``'s anchor: a reorganisation moved or dropped it."""
+        self._batch_records.pop(root, None)
+        self._included.pop(root, None)
+        self._anchor_txs.pop(root, None)
+
+    # -- rebuild ----------------------------------------------------------------------
+
+    def rebuild(self, *, from_block: int = 0) -> RebuildReport:
+        """Rebuild the index from the contract's events and the stored documents.
+
+        Batches, leaves, proofs, statuses and the paragraph index are replaced, in one
+        store transaction, by what the chain and the stored documents (bytes and
+        metadata rows) give; see the module docstring for how documents are matched to
+        anchored roots. ``from_block`` is where the contract's events start (its
+        deployment block; 0 scans the whole chain). Nothing is sent: groups of documents
+        matching no anchored root become pending batches, which :meth:`reconcile` then
+        anchors. Raises ``ChainUnavailable`` (and changes nothing) if the chain is down.
+        """
+        if from_block < 0:
+            raise InputError("from_block must not be negative")
+        with self._register_lock, self._reconcile_lock:
+            events = self.chain.events(from_block)
+            head = self.chain.latest_block()
+            anchors: dict[bytes, ChainEvent] = {}
+            for event in events:
+                root = event.args.get("root")
+                if event.kind is ChainEventKind.BATCH_ANCHORED and isinstance(root, bytes):
+                    anchors.setdefault(root, event)
+            statuses = _statuses_from(events)
+            groups: dict[float, list[DocumentEntry]] = {}
+            for entry in self.store.iter_document_entries():
+                groups.setdefault(entry.registered_at, []).append(entry)
+            indexed: list[IndexedBatch] = []
+            matched: list[str] = []
+            pending: list[str] = []
+            problems: list[str] = []
+            restored = 0
+            for registered_at in sorted(groups):
+                members = sorted(groups[registered_at], key=lambda e: e.content_digest)
+                tree = build_batch([m.digests for m in members])
+                anchored = anchors.pop(tree.root, None)
+                label, tx, state = "", None, BatchState.PENDING
+                if anchored is None:
+                    pending.append(to_hex(tree.root))
+                else:
+                    label, tx = str(anchored.args.get("label", "")), anchored.tx
+                    depth = head - tx.block_number + 1
+                    deep = depth >= self.chain.confirmations
+                    state = BatchState.ANCHORED if deep else BatchState.MINED
+                    matched.append(to_hex(tree.root))
+                leaves = []
+                for index, (member, proof) in enumerate(zip(members, tree.proofs(), strict=True)):
+                    status = statuses.get(member.content_digest, OnChainStatus())
+                    restored += status != OnChainStatus()
+                    leaves.append(
+                        IndexedLeaf(
+                            content_digest=member.content_digest,
+                            leaf_index=index,
+                            proof=proof,
+                            paragraph_digests=self._stored_paragraphs(member, problems),
+                            status=status,
+                        )
+                    )
+                batch = StoredBatch(tree.root, label, len(members), state, registered_at, tx)
+                indexed.append(IndexedBatch(batch=batch, leaves=tuple(leaves)))
+            self.store.replace_index(indexed)
+            self._batch_records.clear()
+            self._included.clear()
+            self._anchor_txs.clear()
+            self._checked_head = None
+        return RebuildReport(
+            documents=sum(len(b.leaves) for b in indexed),
+            matched_batches=tuple(matched),
+            pending_batches=tuple(pending),
+            restored_statuses=restored,
+            unmatched_roots=tuple(sorted(to_hex(root) for root in anchors)),
+            problems=tuple(problems),
+        )
+
+    def _stored_paragraphs(self, entry: DocumentEntry, problems: list[str]) -> tuple[bytes, ...]:
+        """The paragraph digests of a stored document, from its bytes if they check out."""
+        data = self.store.get_content(entry.content_digest)
+        if data is None or content_digest(data) != entry.content_digest:
+            what = "missing" if data is None else "not the registered bytes"
+            problems.append(f"article {entry.content_digest.hex()}: its stored bytes are {what}")
+            return ()
+        digested = digest_document(data, json.loads(entry.metadata_json))
+        if digested.digests != entry.digests:
+            problems.append(
+                f"article {entry.content_digest.hex()}: its stored bytes and metadata do not "
+                "give its recorded digests"
+            )
+            return ()
+        return digested.paragraph_digests
 
     # -- records ----------------------------------------------------------------------
 
@@ -329,7 +618,7 @@ class RegistryService:
     def content(self, article_id: str) -> tuple[ArticleRecord, bytes]:
         """An article's record and its exact stored bytes."""
         document = self._stored(article_id)
-        data = self.store.get_content(document.content_digest)
+        data = self._registered_bytes(document.content_digest)
         if data is None:
             raise VerificationError(f"the stored bytes of {document.content_digest.hex()} are gone")
         return self._record_of(document), data
@@ -366,7 +655,7 @@ class RegistryService:
             root=to_hex(root),
             label=stored.label,
             document_count=stored.document_count,
-            state=stored.state.value,
+            state="anchored" if stored.state is BatchState.ANCHORED else "pending",
             created_at=stored.created_at,
             anchor=anchor,
             documents=members,
@@ -385,9 +674,10 @@ class RegistryService:
         anchored = batch is not None and batch.state is BatchState.ANCHORED and batch.tx is not None
         anchor = None
         if anchored and batch is not None and batch.tx is not None:
+            chain_id, contract = self._chain_identity()
             anchor = ReceiptAnchor(
-                chain_id=self.chain.chain_id,
-                contract=self.chain.contract_address,
+                chain_id=chain_id,
+                contract=contract,
                 transaction_hash=to_hex(batch.tx.tx_hash),
                 block_number=batch.tx.block_number,
                 block_timestamp=batch.tx.block_timestamp,
@@ -414,6 +704,20 @@ class RegistryService:
             supersedes=status.supersedes.hex() if status.supersedes else None,
         )
 
+    def _chain_identity(self) -> tuple[int, str]:
+        """The chain id and contract address; the store's binding when the node is down.
+
+        A record is local data: listing or reading articles must not need the node.
+        """
+        try:
+            return self.chain.chain_id, self.chain.contract_address
+        except ChainUnavailable:
+            chain_id = self.store.get_meta("chain_id")
+            contract = self.store.get_meta("contract_address")
+            if chain_id is None or contract is None:
+                raise
+            return int(chain_id), contract
+
     # -- chain evidence ---------------------------------------------------------------
 
     def _chain_batch(self, root: bytes) -> BatchRecord | None:
@@ -426,17 +730,22 @@ class RegistryService:
         return record
 
     def _chain_includes(self, document: StoredDocument) -> bool:
-        key = (document.batch_root, document_leaf(document.digests))
-        if key in self._included:
+        leaf = document_leaf(document.digests)
+        if leaf in self._included.get(document.batch_root, ()):
             return True
         included = self.chain.verify_document(document.batch_root, document.proof, document.digests)
         if included:
-            self._included.add(key)
+            self._included.setdefault(document.batch_root, set()).add(leaf)
         return included
 
     def _receipt_anchor(self, batch: StoredBatch) -> ReceiptAnchor:
         """The anchor of a batch the store says is anchored, as the chain records it."""
         record = self._chain_batch(batch.root)
+        tx = batch.tx
+        if record is not None and tx is not None and record.block_number != tx.block_number:
+            # Cached before a reorganisation moved the anchor (seen by another process): ask again.
+            self._forget(batch.root)
+            record = self._chain_batch(batch.root)
         if record is None or batch.tx is None:
             raise VerificationError(
                 f"batch {to_hex(batch.root)} is anchored in the local index but not on the "
@@ -447,6 +756,10 @@ class RegistryService:
                 f"batch {to_hex(batch.root)}: the local index says block "
                 f"{batch.tx.block_number}, the chain says {record.block_number}"
             )
+        if not self._is_anchor_tx(batch.root, batch.tx.tx_hash):
+            raise VerificationError(
+                f"batch {to_hex(batch.root)}: the recorded anchor transaction is not the chain's"
+            )
         return ReceiptAnchor(
             chain_id=self.chain.chain_id,
             contract=self.chain.contract_address,
@@ -456,10 +769,30 @@ class RegistryService:
             registrar=record.registrar,
         )
 
+    def _is_anchor_tx(self, root: bytes, tx_hash: bytes) -> bool:
+        """Whether the chain's event log says ``tx_hash`` anchored ``root`` (a match is kept)."""
+        if self._anchor_txs.get(root) == tx_hash:
+            return True
+        found = self.chain.find_anchor(root)
+        if found is None or found.tx_hash != tx_hash:
+            return False
+        self._anchor_txs[root] = tx_hash
+        return True
+
+    def _registered_bytes(self, digest: bytes) -> bytes | None:
+        """A document's stored bytes (None if gone); VerificationError if they are not its bytes."""
+        data = self.store.get_content(digest)
+        if data is not None and content_digest(data) != digest:
+            raise VerificationError(
+                f"the stored bytes of article {digest.hex()} do not hash to its id; "
+                "run `policy-registry audit`"
+            )
+        return data
+
     def _evidence(self, verdict: Verdict, document: StoredDocument) -> Verdict:
         """Attach the chain's evidence (anchor and fresh status) for a registered document."""
         batch = self.store.get_batch(document.batch_root)
-        if batch is None or batch.state is BatchState.PENDING:
+        if batch is None or batch.state is not BatchState.ANCHORED:
             return verdict.with_status(document.status).with_anchor(None)
         anchor = self._receipt_anchor(batch)
         if not self._chain_includes(document):
@@ -506,7 +839,7 @@ class RegistryService:
         paragraphs = canonical.paragraphs
         digests = [paragraph_digest(p) for p in paragraphs]
         for match in self.store.find_by_paragraph_root(paragraph_root_of_digests(digests)):
-            registered = self.store.get_content(match.content_digest)
+            registered = self._registered_bytes(match.content_digest)
             if registered is None:
                 continue
             try:
@@ -517,7 +850,7 @@ class RegistryService:
         candidate = self._closest(digests)
         if candidate is None:
             return judge_unknown(digest)
-        registered = self.store.get_content(candidate.content_digest)
+        registered = self._registered_bytes(candidate.content_digest)
         registered_text = canonicalize(registered) if registered is not None else None
         if registered_text is None:
             return judge_unknown(digest)
@@ -659,6 +992,7 @@ class RegistryService:
         of a paragraph is located and said to be partial); without one, articles
         holding the passage's paragraphs are found through the paragraph index.
         """
+        _utf8(passage, "the passage")
         quoted = split_passage(passage)
         if not quoted:
             raise InputError("the passage has no text")
@@ -727,7 +1061,7 @@ class RegistryService:
 
     def revoke(self, article_id: str, reason: str) -> ArticleRecord:
         """Revoke an anchored article on chain, with a reason (1 to 1,024 bytes)."""
-        reason_bytes = len(reason.encode("utf-8", errors="replace"))
+        reason_bytes = len(_utf8(reason, "a revocation reason"))
         if not reason.strip() or reason_bytes > MAX_REASON_BYTES:
             raise InputError(f"a revocation reason has 1 to {MAX_REASON_BYTES} bytes")
         document = self._stored(article_id)
@@ -756,19 +1090,37 @@ class RegistryService:
             raise NotFound("both articles must be registered")
         old_proof = self._anchored_proof(old_doc)
         new_proof = self._anchored_proof(new_doc)
-        current = self.chain.document_status(older)
-        if current.status is not DocumentStatus.ACTIVE:
-            self.store.set_status(older, current)
-            raise Conflict(f"article {older.hex()} is already {current.status}")
-        if self.chain.document_status(newer).supersedes is not None:
-            raise Conflict(f"article {newer.hex()} already supersedes another article")
+        if self._supersession_recorded(older, newer):
+            raise Conflict(f"article {older.hex()} is already superseded by {newer.hex()}")
         self.chain.supersede_document(old_proof, new_proof)
         self._refresh_status(older)
         self._refresh_status(newer)
 
+    def _supersession_recorded(self, older: bytes, newer: bytes) -> bool:
+        """Whether the chain records that ``newer`` supersedes ``older``; Conflict if it cannot."""
+        if older == newer:
+            raise InputError("an article cannot supersede itself")
+        old_doc = self.store.get_document(older)
+        if old_doc is None:
+            raise NotFound(f"no article {older.hex()}")
+        self._anchored_proof(old_doc)
+        current = self.chain.document_status(older)
+        if current.superseded_by == newer:
+            return True
+        if current.status is not DocumentStatus.ACTIVE:
+            self.store.set_status(older, current)
+            raise Conflict(f"article {older.hex()} is already {current.status}")
+        replacement = self.chain.document_status(newer)
+        if replacement.status is not DocumentStatus.ACTIVE:
+            raise Conflict(f"article {newer.hex()} is {replacement.status}: it cannot supersede")
+        if replacement.supersedes is not None:
+            raise Conflict(f"article {newer.hex()} already supersedes another article")
+        return False
+
     def _anchored_proof(self, document: StoredDocument) -> InclusionProof:
         batch = self.store.get_batch(document.batch_root)
-        if batch is None or batch.state is not BatchState.ANCHORED:
+        # A mined batch awaiting confirmations is on chain already: the contract accepts it.
+        if batch is None or batch.state is BatchState.PENDING:
             raise Conflict(
                 f"article {document.content_digest.hex()} is not anchored yet; try again once "
                 "its batch is anchored"
@@ -785,6 +1137,59 @@ class RegistryService:
     def close(self) -> None:
         self.store.close()
         self.chain.close()
+
+
+@dataclass
+class _ReconcileLog:
+    """What one reconciliation did, batch by batch (hex roots)."""
+
+    anchored: list[str] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)
+    still: list[str] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)
+    awaiting: list[str] = field(default_factory=list)
+    reorganised: list[str] = field(default_factory=list)
+
+    def report(self) -> ReconcileReport:
+        return ReconcileReport(
+            anchored=tuple(self.anchored),
+            found_on_chain=tuple(self.found),
+            still_pending=tuple(self.still),
+            confirmed=tuple(self.confirmed),
+            awaiting_confirmations=tuple(self.awaiting),
+            reorganised=tuple(self.reorganised),
+        )
+
+
+def _statuses_from(events: Iterable[ChainEvent]) -> dict[bytes, OnChainStatus]:
+    """Each document's status as the contract's events, replayed in chain order, leave it."""
+    statuses: dict[bytes, OnChainStatus] = {}
+    for event in events:
+        args = event.args
+        if event.kind is ChainEventKind.DOCUMENT_REVOKED:
+            digest = args["contentDigest"]
+            if isinstance(digest, bytes):
+                current = statuses.get(digest, OnChainStatus())
+                statuses[digest] = replace(
+                    current, status=DocumentStatus.REVOKED, reason=str(args["reason"])
+                )
+        elif event.kind is ChainEventKind.DOCUMENT_SUPERSEDED:
+            older, newer = args["oldContentDigest"], args["newContentDigest"]
+            if isinstance(older, bytes) and isinstance(newer, bytes):
+                current = statuses.get(older, OnChainStatus())
+                statuses[older] = replace(
+                    current, status=DocumentStatus.SUPERSEDED, superseded_by=newer
+                )
+                statuses[newer] = replace(statuses.get(newer, OnChainStatus()), supersedes=older)
+    return statuses
+
+
+def _utf8(text: str, what: str) -> bytes:
+    """``text`` in UTF-8; InputError if it has none (a lone surrogate, which JSON lets through)."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{what} is not Unicode text: it holds a lone surrogate") from None
 
 
 def _with_leaf(document: NewDocument, index: int, proof: Sequence[bytes]) -> NewDocument:
@@ -814,6 +1219,9 @@ def _batch_tree_problems(batch: StoredBatch, documents: Iterable[StoredDocument]
         return
     if not members:
         return
+    indexes = [d.leaf_index for d in members]
+    if indexes != list(range(len(members))):
+        yield f"batch {name}: leaf indexes {indexes} are not 0 to {len(members) - 1}"
     try:
         tree = build_batch([d.digests for d in members])
     except InputError as exc:

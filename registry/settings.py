@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     """Register the bundled corpus when the registry is empty (the service's first run)."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    reconcile_interval: float = Field(default=5.0, gt=0, le=3600)
+    """Seconds between the API server's attempts to anchor pending batches."""
 
     @property
     def uses_embedded_chain(self) -> bool:

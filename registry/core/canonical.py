@@ -60,14 +60,19 @@ def decode_text(data: bytes) -> str | None:
         return None
 
 
-def _normalize(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFC", text)
-    return "\n".join(line.rstrip(WHITE_SPACE) for line in text.split("\n"))
+def _normalized_lines(text: str) -> list[str]:
+    """Rules 2 to 5: the text's lines, with LF breaks, in NFC, trailing white space trimmed."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # ASCII text is in NFC already (isascii() is a flag lookup); the quick check inside
+    # normalize() handles the rest without copying a text that is already NFC.
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return [line.rstrip(WHITE_SPACE) for line in text.split("\n")]
 
 
-def _paragraphs(normalized: str) -> tuple[str, ...]:
-    return tuple(line for line in normalized.split("\n") if line)
+def _paragraphs(lines: list[str]) -> tuple[str, ...]:
+    return tuple([line for line in lines if line])
 
 
 def canonicalize(data: bytes) -> CanonicalText | None:
@@ -75,8 +80,8 @@ def canonicalize(data: bytes) -> CanonicalText | None:
     text = decode_text(data)
     if text is None:
         return None
-    normalized = _normalize(text)
-    return CanonicalText(paragraphs=_paragraphs(normalized), text=normalized)
+    lines = _normalized_lines(text)
+    return CanonicalText(paragraphs=_paragraphs(lines), text="\n".join(lines))
 
 
 def split_passage(text: str) -> tuple[str, ...]:
@@ -84,7 +89,7 @@ def split_passage(text: str) -> tuple[str, ...]:
 
     A leading U+FEFF is dropped as the BOM would be; never raises.
     """
-    return _paragraphs(_normalize(text.removeprefix("\ufeff")))
+    return _paragraphs(_normalized_lines(text.removeprefix("\ufeff")))
 
 
 # -- formatting -----------------------------------------------------------------------------
@@ -197,7 +202,9 @@ def formatting_differences(registered: bytes, presented: bytes) -> tuple[str, ..
     presented_text = decode_text(presented)
     if registered_text is None or presented_text is None:
         raise ValueError("formatting differences are defined for text documents only")
-    if _paragraphs(_normalize(registered_text)) != _paragraphs(_normalize(presented_text)):
+    if _paragraphs(_normalized_lines(registered_text)) != _paragraphs(
+        _normalized_lines(presented_text)
+    ):
         raise ValueError("the two texts have different paragraphs")
     if registered == presented:
         return ()

@@ -27,6 +27,8 @@ from registry.core.merkle import (
     PARAGRAPH_LEAF_ENCODING,
     StandardMerkleTree,
     hash_leaf,
+    paragraph_leaves,
+    standard_root,
 )
 from registry.core.records import ZERO32, DocumentDigests
 from registry.errors import InvalidMetadata
@@ -65,6 +67,12 @@ def paragraph_digest(paragraph: str) -> bytes:
     return hashlib.sha256(paragraph.encode("utf-8")).digest()
 
 
+def paragraph_digests(paragraphs: Sequence[str]) -> tuple[bytes, ...]:
+    """:func:`paragraph_digest` of each paragraph, in order."""
+    sha256 = hashlib.sha256
+    return tuple([sha256(paragraph.encode("utf-8")).digest() for paragraph in paragraphs])
+
+
 def paragraph_tree_of_digests(digests: Sequence[bytes]) -> StandardMerkleTree:
     """The paragraph tree over ``(index, digest)``; ValueError if there are no digests."""
     return StandardMerkleTree.of(list(enumerate(digests)), PARAGRAPH_LEAF_ENCODING)
@@ -76,10 +84,15 @@ def paragraph_tree(paragraphs: Sequence[str]) -> StandardMerkleTree:
 
 
 def paragraph_root_of_digests(digests: Sequence[bytes]) -> bytes:
-    """The paragraph root from paragraph digests; 32 zero bytes when there are none."""
+    """The paragraph root from paragraph digests; 32 zero bytes when there are none.
+
+    The root of :func:`paragraph_tree_of_digests`, computed without building the tree's
+    values and proofs: registration needs only the root, and a quote proof rebuilds the
+    tree from the stored text.
+    """
     if not digests:
         return EMPTY_PARAGRAPH_ROOT
-    return paragraph_tree_of_digests(digests).root
+    return standard_root(paragraph_leaves(digests))
 
 
 def paragraph_root(paragraphs: Sequence[str]) -> bytes:
@@ -120,19 +133,23 @@ class DigestedDocument:
         return self.canonical is not None
 
 
-def digest_document(data: bytes, metadata: Mapping[str, Any]) -> DigestedDocument:
-    """Every digest of a document: content, canonical paragraphs, paragraph root, metadata."""
+def digest_document(data: bytes, metadata: Mapping[str, Any] | bytes) -> DigestedDocument:
+    """Every digest of a document: content, canonical paragraphs, paragraph root, metadata.
+
+    ``metadata`` is the metadata object, or its canonical JSON
+    (:func:`canonical_metadata_json`) when the caller has made it already.
+    """
+    if not isinstance(metadata, bytes):
+        metadata = canonical_metadata_json(metadata)
     canonical = canonicalize(data)
-    paragraphs = canonical.paragraphs if canonical is not None else ()
-    paragraph_digests = tuple(paragraph_digest(p) for p in paragraphs)
-    digests = DocumentDigests(
-        content_digest=content_digest(data),
-        paragraph_root=paragraph_root_of_digests(paragraph_digests),
-        metadata_digest=metadata_digest(metadata),
-    )
+    digests = paragraph_digests(canonical.paragraphs) if canonical is not None else ()
     return DigestedDocument(
-        digests=digests,
+        digests=DocumentDigests(
+            content_digest=content_digest(data),
+            paragraph_root=paragraph_root_of_digests(digests),
+            metadata_digest=hashlib.sha256(metadata).digest(),
+        ),
         canonical=canonical,
-        paragraph_digests=paragraph_digests,
+        paragraph_digests=digests,
         size=len(data),
     )

@@ -135,6 +135,21 @@ def _hash_paragraph_value(value: Sequence[LeafItem]) -> bytes:
     return keccak256(keccak256(index.to_bytes(32, "big") + digest))
 
 
+def paragraph_leaves(digests: Sequence[bytes]) -> list[bytes]:
+    """The leaves of ``(0, digests[0]), (1, digests[1]), ...`` under PARAGRAPH_LEAF_ENCODING.
+
+    The leaves of a whole paragraph tree at once: the indexes are in range by
+    construction, so only the digests' length is checked, not each value as
+    :func:`hash_leaf` does (this is the hot loop of hashing a document).
+    """
+    if any(len(digest) != 32 for digest in digests):
+        raise ValueError("paragraph digests must be 32 bytes")
+    return [
+        keccak256(keccak256(index.to_bytes(32, "big") + digest))
+        for index, digest in enumerate(digests)
+    ]
+
+
 def leaf_hasher(leaf_encoding: Sequence[str]) -> Callable[[Sequence[LeafItem]], bytes]:
     """The function hashing one value of ``leaf_encoding`` into its leaf (it validates too)."""
     encoding = tuple(leaf_encoding)
@@ -285,6 +300,28 @@ def _sibling_index(i: int) -> int:
     return i + 1 if i % 2 else i - 1
 
 
+def _nodes_over(ordered_leaves: Sequence[bytes]) -> list[bytes]:
+    """The ``2n - 1`` nodes over leaves in leaf order: the first leaf goes last in the array."""
+    count = len(ordered_leaves)
+    tree = [b""] * (count - 1) + list(reversed(ordered_leaves))
+    for i in range(count - 2, -1, -1):
+        tree[i] = hash_node(tree[2 * i + 1], tree[2 * i + 2])
+    return tree
+
+
+def standard_root(leaves: Iterable[bytes]) -> bytes:
+    """The root :meth:`StandardMerkleTree.of` builds over these leaf hashes (sorted, its default).
+
+    Only the root: no values, proofs or lookup table, for callers that need nothing else.
+    """
+    ordered = sorted(leaves)
+    if not ordered:
+        raise ValueError("Expected non-zero number of leaves")
+    for leaf in ordered:
+        _check_node(leaf)
+    return _nodes_over(ordered)[0]
+
+
 @dataclass(frozen=True, slots=True)
 class StandardMerkleTree:
     """A built tree: use :meth:`of` or :meth:`load`, not the constructor.
@@ -323,18 +360,15 @@ class StandardMerkleTree:
             raise ValueError("Expected non-zero number of leaves")
         hashes = [hasher(value) for value in frozen_values]
         count = len(hashes)
-        order: Iterable[int] = range(count)
+        order: Sequence[int] = range(count)
         if sort_leaves:
             # stable, like JavaScript's sort: equal leaves keep the values' order
             order = sorted(order, key=hashes.__getitem__)
-        tree: list[bytes] = [b""] * (2 * count - 1)
-        tree_indices = [0] * count
+        tree = _nodes_over([hashes[value_index] for value_index in order])
         last = len(tree) - 1
+        tree_indices = [0] * count
         for position, value_index in enumerate(order):
-            tree[last - position] = hashes[value_index]
             tree_indices[value_index] = last - position
-        for i in range(last - count, -1, -1):
-            tree[i] = hash_node(tree[2 * i + 1], tree[2 * i + 2])
         return cls(encoding, frozen_values, tuple(tree), tuple(tree_indices))
 
     @property

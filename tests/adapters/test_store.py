@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,10 @@ from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus
 from registry.errors import StoreError
 from registry.ports import (
     BatchState,
+    DocumentEntry,
     DocumentFilter,
+    IndexedBatch,
+    IndexedLeaf,
     NewDocument,
     StoredBatch,
     StoredDocument,
@@ -131,7 +135,7 @@ class StorePortContract:
     def test_signatures_follow_the_port(self, store: StorePort) -> None:
         # mypy ignores parameter names; a caller passing them by keyword does not.
         methods = [n for n, v in vars(StorePort).items() if callable(v) and n[0] != "_"]
-        assert len(methods) == 19
+        assert len(methods) == 24
         for name in methods:
             port = inspect.signature(getattr(StorePort, name)).parameters.values()
             adapter = inspect.signature(getattr(type(store), name)).parameters.values()
@@ -173,6 +177,12 @@ class StorePortContract:
         assert store.pending_batches() == [batch]
         assert store.get_document(a.digests.content_digest) == _stored(a, root, T0)
         assert store.get_document(b.digests.content_digest) == _stored(b, root, T0)
+        both = store.get_documents([b.digests.content_digest, UNKNOWN, a.digests.content_digest])
+        assert both == {
+            a.digests.content_digest: _stored(a, root, T0),
+            b.digests.content_digest: _stored(b, root, T0),
+        }
+        assert store.get_documents([]) == {}
         assert store.get_content(a.digests.content_digest) == b"a\x00\xff\r\n"
         assert store.count_documents() == 2
         stored = store.get_document(a.digests.content_digest)
@@ -278,9 +288,47 @@ class StorePortContract:
         )
         assert store.get_batch(other) == pending_other
 
+    def test_mined_then_anchored_or_dropped(self, store: StorePort, clock: Clock) -> None:
+        root = _h("root")
+        store.add_pending_batch(root, "label", [_doc("a")])
+        # Mined, not yet deep enough: the transaction is known, the batch is not pending.
+        store.mark_batch_mined(root, TX)
+        assert store.get_batch(root) == StoredBatch(root, "label", 1, BatchState.MINED, T0, TX)
+        assert store.pending_batches() == []
+        store.mark_batch_anchored(root, TX)
+        assert store.get_batch(root) == StoredBatch(root, "label", 1, BatchState.ANCHORED, T0, TX)
+        # A reorganisation dropped it: back to pending, the transaction forgotten.
+        store.mark_batch_mined(root, TX)
+        store.mark_batch_pending(root)
+        assert store.pending_batches() == [_pending(root, "label", 1, T0)]
+
+    def test_unsettled_batches(self, store: StorePort, clock: Clock) -> None:
+        def tx_in(block: int) -> TxInfo:
+            return TxInfo(_h(f"tx{block}"), block, 1_700_000_000 + block, TX.sender)
+
+        for at, name in enumerate(("pending", "mined", "old", "recent", "mined late")):
+            clock.now = T0 + at
+            store.add_pending_batch(_h(name), name, [_doc(name + " doc")])
+        store.mark_batch_mined(_h("mined"), tx_in(50))
+        store.mark_batch_anchored(_h("old"), tx_in(99))
+        store.mark_batch_anchored(_h("recent"), tx_in(100))
+        store.mark_batch_mined(_h("mined late"), tx_in(2**40))
+        mined = StoredBatch(_h("mined"), "mined", 1, BatchState.MINED, T0 + 1, tx_in(50))
+        old = StoredBatch(_h("old"), "old", 1, BatchState.ANCHORED, T0 + 2, tx_in(99))
+        recent = StoredBatch(_h("recent"), "recent", 1, BatchState.ANCHORED, T0 + 3, tx_in(100))
+        late = StoredBatch(
+            _h("mined late"), "mined late", 1, BatchState.MINED, T0 + 4, tx_in(2**40)
+        )
+        # Every mined batch, however old; anchored ones from the given block on; by age.
+        assert store.unsettled_batches(100) == [mined, recent, late]
+        assert store.unsettled_batches(0) == [mined, old, recent, late]
+        assert store.unsettled_batches(2**62) == [mined, late]
+        assert store.pending_batches() == [_pending(_h("pending"), "pending", 1, T0)]
+
     def test_marking_an_unknown_batch_changes_nothing(self, store: StorePort) -> None:
         store.add_pending_batch(_h("root"), "", [_doc("a")])
         store.mark_batch_anchored(UNKNOWN, TX)
+        store.mark_batch_mined(UNKNOWN, TX)
         store.mark_batch_pending(UNKNOWN)
         assert store.get_batch(UNKNOWN) is None
         assert store.list_batches() == [_pending(_h("root"), "", 1, T0)]
@@ -553,6 +601,91 @@ class StorePortContract:
         # No leaf was left waiting for b: it is stored later with its own.
         store.add_pending_batch(_h("later"), "", [b])
         assert store.get_document(b.digests.content_digest) == _stored(b, _h("later"), T0)
+
+    # -- rebuilding the index -------------------------------------------------
+    def test_iter_document_entries(self, store: StorePort, clock: Clock) -> None:
+        b, a = _doc("b"), _doc("a", ["one", "two"])
+        store.add_pending_batch(_h("first"), "", [b])
+        clock.now = T0 + 5
+        store.add_pending_batch(_h("second"), "", [a])
+        entries = list(store.iter_document_entries())
+        assert [e.content_digest for e in entries] == _by_digest(a, b)
+        assert entries[_by_digest(a, b).index(a.digests.content_digest)] == DocumentEntry(
+            digests=a.digests,
+            metadata_json=a.metadata_json,
+            size=len(a.content),
+            media_type=a.media_type,
+            paragraph_count=2,
+            registered_at=T0 + 5,
+        )
+
+    def test_replace_index(self, store: StorePort, clock: Clock) -> None:
+        a, b = _doc("a", ["shared", "a only"]), _doc("b", ["shared"])
+        c = _doc("c", ["c only"])
+        store.add_pending_batch(_h("old"), "old", [a, b])
+        clock.now = T0 + 1
+        store.add_pending_batch(_h("other"), "", [c])
+        store.set_status(c.digests.content_digest, OnChainStatus(DocumentStatus.REVOKED, "r"))
+        revoked = OnChainStatus(DocumentStatus.REVOKED, "withdrawn")
+        rebuilt = StoredBatch(_h("rebuilt"), "from chain", 2, BatchState.ANCHORED, T0 + 1, TX)
+        again = StoredBatch(_h("again"), "", 1, BatchState.PENDING, T0)
+        store.replace_index(
+            [
+                IndexedBatch(
+                    rebuilt,
+                    (
+                        IndexedLeaf(a.digests.content_digest, 1, (_h("n"),), (_h("x"),), revoked),
+                        IndexedLeaf(c.digests.content_digest, 0, (), (), OnChainStatus()),
+                    ),
+                ),
+                IndexedBatch(
+                    again,
+                    (IndexedLeaf(b.digests.content_digest, 0, (), (_h("x"),), OnChainStatus()),),
+                ),
+            ]
+        )
+        assert store.list_batches() == [again, rebuilt]
+        assert store.get_batch(_h("old")) is None
+        assert store.pending_batches() == [again]
+        assert store.get_document(a.digests.content_digest) == replace(
+            _stored(a, _h("rebuilt"), T0, revoked), leaf_index=1, proof=(_h("n"),)
+        )
+        # Statuses and the paragraph index are the new ones, documents and bytes untouched.
+        assert store.get_document(c.digests.content_digest) == replace(
+            _stored(c, _h("rebuilt"), T0 + 1), leaf_index=0, proof=()
+        )
+        assert store.paragraph_hits([_h("x"), _h("shared"), _h("c only")]) == {
+            a.digests.content_digest: 1,
+            b.digests.content_digest: 1,
+        }
+        assert store.get_content(c.digests.content_digest) == c.content
+        assert store.count_documents() == 3
+
+    @pytest.mark.parametrize("fault", ["left out", "not stored", "twice", "root twice"])
+    def test_replace_index_refuses_an_index_that_is_not_every_document_once(
+        self, store: StorePort, fault: str
+    ) -> None:
+        a, b = _doc("a"), _doc("b")
+        store.add_pending_batch(_h("root"), "", [a, b])
+        before = (store.list_batches(), list(store.iter_documents()))
+
+        def leaf(doc: NewDocument) -> IndexedLeaf:
+            return IndexedLeaf(doc.digests.content_digest, 0, (), (), OnChainStatus())
+
+        batch = StoredBatch(_h("new"), "", 2, BatchState.PENDING, T0)
+        index = {
+            "left out": [IndexedBatch(batch, (leaf(a),))],
+            "not stored": [IndexedBatch(batch, (leaf(a), leaf(b), leaf(_doc("c"))))],
+            "twice": [IndexedBatch(batch, (leaf(a), leaf(b), leaf(a)))],
+            "root twice": [IndexedBatch(batch, (leaf(a),)), IndexedBatch(batch, (leaf(b),))],
+        }[fault]
+        message = {
+            "left out": "1 left out, 0 not stored",
+            "not stored": "0 left out, 1 not stored",
+        }.get(fault, "duplicate")
+        with pytest.raises(StoreError, match=message):
+            store.replace_index(index)
+        assert (store.list_batches(), list(store.iter_documents())) == before
 
     def test_close_twice(self, store: StorePort) -> None:
         store.close()

@@ -28,6 +28,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import (
     BadFunctionCallOutput,
+    BlockNotFound,
     CannotHandleRequest,
     ProviderConnectionError,
     RequestTimedOut,
@@ -341,6 +342,25 @@ class Web3Chain:
         if receipt["blockNumber"] != tx.block_number or receipt["status"] != 1:
             return False
         return self.confirmations_of(tx.block_number) >= self._confirmations
+
+    def resync_nonce(self) -> None:
+        """Take the next nonce from the node again: a reorganisation dropped our writes.
+
+        Without this the next write would reuse our own count, now ahead of the chain's,
+        and wait in the node's queue until the receipt timeout.
+        """
+        self._forget_nonce()
+
+    def block_hash(self, block_number: int) -> bytes | None:
+        """The hash of the chain's block ``block_number`` now; None beyond the head."""
+        if block_number < 0:
+            raise InputError("a block number is not negative")
+        with self._translated("read a block"):
+            try:
+                block = self._w3.eth.get_block(block_number)
+            except BlockNotFound:
+                return None
+        return bytes(block["hash"])
 
     def close(self) -> None:
         """Nothing to release here; adapters that hold resources override this."""

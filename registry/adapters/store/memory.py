@@ -16,7 +16,15 @@ from typing import TypeVar
 
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import StoreError
-from registry.ports import BatchState, DocumentFilter, NewDocument, StoredBatch, StoredDocument
+from registry.ports import (
+    BatchState,
+    DocumentEntry,
+    DocumentFilter,
+    IndexedBatch,
+    NewDocument,
+    StoredBatch,
+    StoredDocument,
+)
 
 # The message SqlStore gives when the database refuses a duplicate row.
 _DUPLICATE = "store constraint violated (duplicate record?)"
@@ -104,21 +112,38 @@ class InMemoryStore:
                     self._paragraphs.setdefault(paragraph, set()).add(digest)
 
     def mark_batch_anchored(self, root: bytes, tx: TxInfo) -> None:
-        with self._lock:
-            batch = self._batches.get(root)
-            if batch is not None:
-                self._batches[root] = replace(batch, state=BatchState.ANCHORED, tx=tx)
+        self._set_state(root, BatchState.ANCHORED, tx)
+
+    def mark_batch_mined(self, root: bytes, tx: TxInfo) -> None:
+        self._set_state(root, BatchState.MINED, tx)
 
     def mark_batch_pending(self, root: bytes) -> None:
+        self._set_state(root, BatchState.PENDING, None)
+
+    def _set_state(self, root: bytes, state: BatchState, tx: TxInfo | None) -> None:
         with self._lock:
             batch = self._batches.get(root)
             if batch is not None:
-                self._batches[root] = replace(batch, state=BatchState.PENDING, tx=None)
+                self._batches[root] = replace(batch, state=state, tx=tx)
 
     def pending_batches(self) -> list[StoredBatch]:
         with self._lock:
             pending = [b for b in self._batches.values() if b.state is BatchState.PENDING]
         return sorted(pending, key=lambda b: b.created_at)
+
+    def unsettled_batches(self, anchored_since: int) -> list[StoredBatch]:
+        with self._lock:
+            unsettled = [
+                b
+                for b in self._batches.values()
+                if b.state is BatchState.MINED
+                or (
+                    b.state is BatchState.ANCHORED
+                    and b.tx is not None
+                    and b.tx.block_number >= anchored_since
+                )
+            ]
+        return sorted(unsettled, key=lambda b: b.created_at)
 
     def get_batch(self, root: bytes) -> StoredBatch | None:
         with self._lock:
@@ -134,6 +159,11 @@ class InMemoryStore:
         with self._lock:
             row = self._documents.get(content_digest)
             return None if row is None else self._stored(row)
+
+    def get_documents(self, content_digests: Sequence[bytes]) -> dict[bytes, StoredDocument]:
+        with self._lock:
+            rows = [self._documents.get(d) for d in content_digests]
+            return {row.digests.content_digest: self._stored(row) for row in rows if row}
 
     def get_content(self, content_digest: bytes) -> bytes | None:
         with self._lock:
@@ -182,12 +212,7 @@ class InMemoryStore:
         yield from rows
 
     def set_status(self, content_digest: bytes, status: OnChainStatus) -> None:
-        # SqlStore keeps an empty link as NULL and reads it back as None.
-        normal = replace(
-            status,
-            superseded_by=status.superseded_by or None,
-            supersedes=status.supersedes or None,
-        )
+        normal = _normal(status)
         with self._lock:
             self._statuses[content_digest] = normal
 
@@ -197,6 +222,52 @@ class InMemoryStore:
         with self._lock:
             if content_digest in self._leaves:
                 self._leaves[content_digest] = _Leaf(batch_root, leaf_index, tuple(proof))
+
+    def iter_document_entries(self) -> Iterator[DocumentEntry]:
+        with self._lock:
+            entries = [
+                DocumentEntry(
+                    digests=row.digests,
+                    metadata_json=row.metadata_json,
+                    size=row.size,
+                    media_type=row.media_type,
+                    paragraph_count=row.paragraph_count,
+                    registered_at=row.registered_at,
+                )
+                for _, row in sorted(self._documents.items())
+            ]
+        yield from entries
+
+    def replace_index(self, index: Sequence[IndexedBatch]) -> None:
+        # Built aside and swapped in whole under the lock: a refusal changes nothing.
+        batches: dict[bytes, StoredBatch] = {}
+        leaves: dict[bytes, _Leaf] = {}
+        paragraphs: dict[bytes, set[bytes]] = {}
+        statuses: dict[bytes, OnChainStatus] = {}
+        for entry in index:
+            root = entry.batch.root
+            if root in batches:
+                raise StoreError(_DUPLICATE)
+            batches[root] = entry.batch
+            for leaf in entry.leaves:
+                digest = leaf.content_digest
+                if digest in leaves:
+                    raise StoreError(_DUPLICATE)
+                leaves[digest] = _Leaf(root, leaf.leaf_index, tuple(leaf.proof))
+                for paragraph in leaf.paragraph_digests:
+                    paragraphs.setdefault(paragraph, set()).add(digest)
+                if leaf.status != OnChainStatus():
+                    statuses[digest] = _normal(leaf.status)
+        with self._lock:
+            left_out = len(self._documents.keys() - leaves.keys())
+            not_stored = len(leaves.keys() - self._documents.keys())
+            if left_out or not_stored:
+                raise StoreError(
+                    f"an index must hold every stored document once: {left_out} left out, "
+                    f"{not_stored} not stored"
+                )
+            self._batches, self._leaves = batches, leaves
+            self._paragraphs, self._statuses = paragraphs, statuses
 
     def count_documents(self) -> int:
         with self._lock:
@@ -222,6 +293,15 @@ class InMemoryStore:
             proof=leaf.proof,
             status=self._statuses.get(digest, OnChainStatus()),
         )
+
+
+def _normal(status: OnChainStatus) -> OnChainStatus:
+    # SqlStore keeps an empty link as NULL and reads it back as None.
+    return replace(
+        status,
+        superseded_by=status.superseded_by or None,
+        supersedes=status.supersedes or None,
+    )
 
 
 def _new_document(doc: NewDocument, now: float) -> _Document:

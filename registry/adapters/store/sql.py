@@ -18,7 +18,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import StoreError
-from registry.ports import BatchState, DocumentFilter, NewDocument, StoredBatch, StoredDocument
+from registry.ports import (
+    BatchState,
+    DocumentEntry,
+    DocumentFilter,
+    IndexedBatch,
+    NewDocument,
+    StoredBatch,
+    StoredDocument,
+)
 
 metadata_obj = sa.MetaData()
 
@@ -38,7 +46,8 @@ batches = sa.Table(
     sa.Column("state", sa.String(16), nullable=False, index=True),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("tx_hash", sa.String(64)),
-    sa.Column("block_number", sa.BigInteger),
+    # Reconcile looks up the anchors of recent blocks again.
+    sa.Column("block_number", sa.BigInteger, index=True),
     sa.Column("block_timestamp", sa.BigInteger),
     sa.Column("registrar", sa.String(42)),
 )
@@ -175,20 +184,8 @@ class SqlStore:
                 }
             )
             blob_rows.append({"content_digest": digest, "content": doc.content})
-            leaf_rows.append(
-                {
-                    "content_digest": digest,
-                    "batch_root": _hex(root),
-                    "leaf_index": doc.leaf_index,
-                    "proof": json.dumps([_hex(p) for p in doc.proof]),
-                }
-            )
-            seen: set[tuple[str, int]] = set()
-            for position, paragraph in enumerate(doc.paragraph_digests):
-                seen.add((_hex(paragraph), position))
-            paragraph_rows.extend(
-                {"paragraph_digest": p, "content_digest": digest, "position": i} for p, i in seen
-            )
+            leaf_rows.append(_leaf_row(digest, root, doc.leaf_index, doc.proof))
+            paragraph_rows.extend(_paragraph_rows(digest, doc.paragraph_digests))
         with self._write() as conn:
             conn.execute(
                 sa.insert(batches).values(
@@ -207,17 +204,17 @@ class SqlStore:
                 conn.execute(sa.insert(paragraphs), paragraph_rows)
 
     def mark_batch_anchored(self, root: bytes, tx: TxInfo) -> None:
+        self._set_anchor(root, BatchState.ANCHORED, tx)
+
+    def mark_batch_mined(self, root: bytes, tx: TxInfo) -> None:
+        self._set_anchor(root, BatchState.MINED, tx)
+
+    def _set_anchor(self, root: bytes, state: BatchState, tx: TxInfo) -> None:
         with self._write() as conn:
             conn.execute(
                 sa.update(batches)
                 .where(batches.c.root == _hex(root))
-                .values(
-                    state=BatchState.ANCHORED.value,
-                    tx_hash=_hex(tx.tx_hash),
-                    block_number=tx.block_number,
-                    block_timestamp=tx.block_timestamp,
-                    registrar=tx.sender,
-                )
+                .values(state=state.value, **_tx_columns(tx))
             )
 
     def mark_batch_pending(self, root: bytes) -> None:
@@ -238,6 +235,23 @@ class SqlStore:
         query = (
             sa.select(batches)
             .where(batches.c.state == BatchState.PENDING.value)
+            .order_by(batches.c.created_at)
+        )
+        with self._read() as conn:
+            return [_batch(row) for row in conn.execute(query).mappings()]
+
+    def unsettled_batches(self, anchored_since: int) -> list[StoredBatch]:
+        query = (
+            sa.select(batches)
+            .where(
+                sa.or_(
+                    batches.c.state == BatchState.MINED.value,
+                    sa.and_(
+                        batches.c.state == BatchState.ANCHORED.value,
+                        batches.c.block_number >= anchored_since,
+                    ),
+                )
+            )
             .order_by(batches.c.created_at)
         )
         with self._read() as conn:
@@ -276,6 +290,19 @@ class SqlStore:
         with self._read() as conn:
             row = conn.execute(query).mappings().first()
         return _document(row) if row else None
+
+    def get_documents(self, content_digests: Sequence[bytes]) -> dict[bytes, StoredDocument]:
+        wanted = sorted({_hex(d) for d in content_digests})
+        found: dict[bytes, StoredDocument] = {}
+        with self._read() as conn:
+            # Chunks keep each IN list under every database's parameter limit.
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                query = self._documents_query().where(documents.c.content_digest.in_(chunk))
+                for row in conn.execute(query).mappings():
+                    document = _document(row)
+                    found[document.content_digest] = document
+        return found
 
     def get_content(self, content_digest: bytes) -> bytes | None:
         query = sa.select(blobs.c.content).where(blobs.c.content_digest == _hex(content_digest))
@@ -361,15 +388,7 @@ class SqlStore:
         digest = _hex(content_digest)
         with self._write() as conn:
             conn.execute(sa.delete(statuses).where(statuses.c.content_digest == digest))
-            conn.execute(
-                sa.insert(statuses).values(
-                    content_digest=digest,
-                    status=status.status.value,
-                    reason=status.reason,
-                    superseded_by=_hex(status.superseded_by) if status.superseded_by else None,
-                    supersedes=_hex(status.supersedes) if status.supersedes else None,
-                )
-            )
+            conn.execute(sa.insert(statuses).values(_status_row(digest, status)))
 
     def set_leaf(
         self, content_digest: bytes, batch_root: bytes, leaf_index: int, proof: Sequence[bytes]
@@ -384,6 +403,64 @@ class SqlStore:
                     proof=json.dumps([_hex(p) for p in proof]),
                 )
             )
+
+    def iter_document_entries(self) -> Iterator[DocumentEntry]:
+        query = sa.select(documents).order_by(documents.c.content_digest)
+        with self._read() as conn:
+            rows = [_entry(row) for row in conn.execute(query).mappings()]
+        yield from rows
+
+    def replace_index(self, index: Sequence[IndexedBatch]) -> None:
+        batch_rows: list[dict[str, Any]] = []
+        leaf_rows: list[dict[str, Any]] = []
+        paragraph_rows: list[dict[str, Any]] = []
+        status_rows: list[dict[str, Any]] = []
+        for entry in index:
+            batch = entry.batch
+            columns = _tx_columns(batch.tx) if batch.tx is not None else {}
+            batch_rows.append(
+                {
+                    "root": _hex(batch.root),
+                    "label": batch.label,
+                    "document_count": batch.document_count,
+                    "state": batch.state.value,
+                    "created_at": batch.created_at,
+                    **dict.fromkeys(_TX_COLUMNS),
+                    **columns,
+                }
+            )
+            for leaf in entry.leaves:
+                digest = _hex(leaf.content_digest)
+                leaf_rows.append(_leaf_row(digest, batch.root, leaf.leaf_index, leaf.proof))
+                paragraph_rows.extend(_paragraph_rows(digest, leaf.paragraph_digests))
+                if leaf.status != OnChainStatus():
+                    status_rows.append(_status_row(digest, leaf.status))
+        with self._write() as conn:
+            for table in (paragraphs, statuses, leaves, batches):
+                conn.execute(sa.delete(table))
+            for table, rows in (
+                (batches, batch_rows),
+                (leaves, leaf_rows),
+                (paragraphs, paragraph_rows),
+                (statuses, status_rows),
+            ):
+                if rows:  # an empty executemany would insert one all-NULL row
+                    conn.execute(sa.insert(table), rows)
+            joined = documents.outerjoin(
+                leaves, leaves.c.content_digest == documents.c.content_digest
+            )
+            left_out = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(joined)
+                .where(leaves.c.content_digest.is_(None))
+            ).scalar_one()
+            stored = conn.execute(sa.select(sa.func.count()).select_from(documents)).scalar_one()
+            # Raised inside the transaction: the old index stays as it was.
+            if left_out or len(leaf_rows) != stored - left_out:
+                raise StoreError(
+                    f"an index must hold every stored document once: {left_out} left out, "
+                    f"{len(leaf_rows) - (stored - left_out)} not stored"
+                )
 
     def count_documents(self) -> int:
         with self._read() as conn:
@@ -456,6 +533,61 @@ def _batch(row: RowMapping) -> StoredBatch:
     )
 
 
+_TX_COLUMNS = ("tx_hash", "block_number", "block_timestamp", "registrar")
+
+
+def _tx_columns(tx: TxInfo) -> dict[str, Any]:
+    return {
+        "tx_hash": _hex(tx.tx_hash),
+        "block_number": tx.block_number,
+        "block_timestamp": tx.block_timestamp,
+        "registrar": tx.sender,
+    }
+
+
+def _leaf_row(digest: str, root: bytes, leaf_index: int, proof: Sequence[bytes]) -> dict[str, Any]:
+    return {
+        "content_digest": digest,
+        "batch_root": _hex(root),
+        "leaf_index": leaf_index,
+        "proof": json.dumps([_hex(p) for p in proof]),
+    }
+
+
+def _paragraph_rows(digest: str, paragraph_digests: Sequence[bytes]) -> Iterator[dict[str, Any]]:
+    for position, paragraph in enumerate(paragraph_digests):
+        yield {"paragraph_digest": _hex(paragraph), "content_digest": digest, "position": position}
+
+
+def _status_row(digest: str, status: OnChainStatus) -> dict[str, Any]:
+    return {
+        "content_digest": digest,
+        "status": status.status.value,
+        "reason": status.reason,
+        "superseded_by": _hex(status.superseded_by) if status.superseded_by else None,
+        "supersedes": _hex(status.supersedes) if status.supersedes else None,
+    }
+
+
+def _entry(row: RowMapping) -> DocumentEntry:
+    return DocumentEntry(
+        digests=_digests(row),
+        metadata_json=row["metadata_json"],
+        size=int(row["size"]),
+        media_type=row["media_type"],
+        paragraph_count=int(row["paragraph_count"]),
+        registered_at=float(row["registered_at"]),
+    )
+
+
+def _digests(row: RowMapping) -> DocumentDigests:
+    return DocumentDigests(
+        content_digest=_bytes(row["content_digest"]),
+        paragraph_root=_bytes(row["paragraph_root"]),
+        metadata_digest=_bytes(row["metadata_digest"]),
+    )
+
+
 def _document(row: RowMapping) -> StoredDocument:
     status = OnChainStatus()
     if row["status"] is not None:
@@ -466,11 +598,7 @@ def _document(row: RowMapping) -> StoredDocument:
             supersedes=_bytes(row["supersedes"]) if row["supersedes"] else None,
         )
     return StoredDocument(
-        digests=DocumentDigests(
-            content_digest=_bytes(row["content_digest"]),
-            paragraph_root=_bytes(row["paragraph_root"]),
-            metadata_digest=_bytes(row["metadata_digest"]),
-        ),
+        digests=_digests(row),
         metadata_json=row["metadata_json"],
         size=int(row["size"]),
         media_type=row["media_type"],

@@ -1,0 +1,76 @@
+"""FastAPI dependencies as ``Annotated`` aliases: settings, the service, verdicts, the write check.
+
+The app keeps its settings and (once the lifespan opened it) its service on
+``app.state``; tests replace :func:`get_service` through
+``app.dependency_overrides`` to run the routes on another chain and store.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
+
+from api.auth import load_write_token, token_matches
+from api.verdicts import VerdictCache
+from registry.errors import StoreError, Unauthorized
+from registry.service import RegistryService
+from registry.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_service(request: Request) -> RegistryService:
+    service: RegistryService | None = getattr(request.app.state, "service", None)
+    if service is None:
+        raise StoreError("the registry is not open (the server is starting or stopping)")
+    return service
+
+
+ServiceDep = Annotated[RegistryService, Depends(get_service)]
+
+
+def get_verdicts(request: Request) -> VerdictCache:
+    """The app's verdicts kept for the chain's current head (see :mod:`api.verdicts`)."""
+    verdicts: VerdictCache = request.app.state.verdicts
+    return verdicts
+
+
+VerdictsDep = Annotated[VerdictCache, Depends(get_verdicts)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="WriteToken",
+    description="The write token: POLICY_REGISTRY_WRITE_TOKEN, or the file `<data_dir>/api-token`.",
+)
+
+
+def get_write_token(request: Request, settings: SettingsDep) -> SecretStr:
+    """The expected token, loaded once per app (the lifespan loads it at startup)."""
+    token: SecretStr | None = getattr(request.app.state, "write_token", None)
+    if token is None:
+        token = load_write_token(settings)
+        request.app.state.write_token = token
+    return token
+
+
+def require_write_token(
+    expected: Annotated[SecretStr, Depends(get_write_token)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    if credentials is None:
+        raise Unauthorized("writes need the header Authorization: Bearer <token>")
+    if not token_matches(credentials.credentials, expected):
+        raise Unauthorized("the write token is not valid")
+
+
+WriteAuth = Annotated[None, Depends(require_write_token)]
+"""A route that writes takes a ``WriteAuth`` parameter, first, so 401 comes before anything."""

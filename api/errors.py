@@ -1,0 +1,196 @@
+"""Registry errors as HTTP responses, all with the one body :class:`~api.schemas.ErrorBody`.
+
+The service raises typed errors (:mod:`registry.errors`); this module maps each
+to a status and a stable code, and gives FastAPI's and Starlette's own errors
+(validation, unknown route, wrong method, the body size limit) the same body::
+
+    InputError 422 invalid_input       (EmptyDocument empty_document, InvalidIdentifier
+                                        invalid_identifier, InvalidMetadata invalid_metadata,
+                                        InvalidReceipt invalid_receipt)
+    DocumentTooLarge 413 document_too_large
+    NotFound 404 not_found
+    AmbiguousIdentifier 409 ambiguous_identifier
+    Conflict 409 conflict
+    Unauthorized 401 unauthorized      (with WWW-Authenticate: Bearer)
+    ChainUnavailable 503 chain_unavailable
+    ChainError 502 chain_error         (a revert, no contract at the address...)
+    VerificationError 502 integrity_error (the local index disagrees with the chain)
+    StoreError 503 store_unavailable
+    ConfigurationError 500 configuration_error
+
+Anything else is a bug: :class:`api.middleware.SecurityHeadersMiddleware`
+answers 500 ``internal_error`` with a generic message (the details go to the
+log, never to the client).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.schemas import ErrorBody, ErrorDetail
+from registry.errors import (
+    AmbiguousIdentifier,
+    ChainError,
+    ChainUnavailable,
+    ConfigurationError,
+    Conflict,
+    DocumentTooLarge,
+    EmptyDocument,
+    InputError,
+    InvalidIdentifier,
+    InvalidMetadata,
+    InvalidReceipt,
+    NotFound,
+    RegistryError,
+    StoreError,
+    Unauthorized,
+    VerificationError,
+)
+
+logger = logging.getLogger("api")
+
+# Most specific first: the first class an error is an instance of decides.
+_REGISTRY_ERRORS: Final[tuple[tuple[type[RegistryError], int, str], ...]] = (
+    (DocumentTooLarge, 413, "document_too_large"),
+    (EmptyDocument, 422, "empty_document"),
+    (InvalidIdentifier, 422, "invalid_identifier"),
+    (InvalidMetadata, 422, "invalid_metadata"),
+    (InvalidReceipt, 422, "invalid_receipt"),
+    (InputError, 422, "invalid_input"),
+    (NotFound, 404, "not_found"),
+    (AmbiguousIdentifier, 409, "ambiguous_identifier"),
+    (Conflict, 409, "conflict"),
+    (Unauthorized, 401, "unauthorized"),
+    (ChainUnavailable, 503, "chain_unavailable"),
+    (ChainError, 502, "chain_error"),
+    (VerificationError, 502, "integrity_error"),
+    (StoreError, 503, "store_unavailable"),
+    (ConfigurationError, 500, "configuration_error"),
+)
+
+_HTTP_CODES: Final = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+}
+
+BEARER_CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
+
+
+class RequestTooLarge(StarletteHTTPException):
+    """The request body passed the size limit while it was being read.
+
+    An ``HTTPException`` so that FastAPI's body parsing passes it on instead of
+    turning it into a 400; the connection is closed so the rest is never read.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413,
+            f"the request body is over the limit of {limit} bytes",
+            headers={"Connection": "close"},
+        )
+
+
+class UnsupportedMediaType(StarletteHTTPException):
+    def __init__(self, message: str) -> None:
+        super().__init__(415, message)
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorBody(error=ErrorDetail(code=code, message=message))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def classify(exc: RegistryError) -> tuple[int, str]:
+    """The HTTP status and error code of a registry error."""
+    for kind, status, code in _REGISTRY_ERRORS:
+        if isinstance(exc, kind):
+            return status, code
+    return 500, "internal_error"
+
+
+async def _registry_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RegistryError)
+    status, code = classify(exc)
+    if status >= 500:
+        logger.warning("%s %s: %s: %s", request.method, request.url.path, code, exc)
+    headers = BEARER_CHALLENGE if status == 401 else None
+    return error_response(status, code, str(exc) or code, headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    code = _HTTP_CODES.get(status, f"http_{status}")
+    phrase = _phrase(status)
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else ""
+    if not message:
+        if status == 404:
+            message = f"nothing at {request.url.path}"
+        elif status == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        else:
+            message = phrase
+    return error_response(status, code, message, exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(422, "validation_error", describe_errors(exc.errors()))
+
+
+def describe_errors(errors: Iterable[Any]) -> str:
+    """FastAPI's validation errors as one line: ``where: what; where: what``."""
+    problems = []
+    for error in jsonable_encoder(list(errors)):
+        where = ".".join(str(part) for part in error.get("loc", ())) or "request"
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(problems) or "invalid request"
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RegistryError, _registry_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+
+_DESCRIPTIONS: Final = {
+    401: "Missing or wrong write token (`Authorization: Bearer <token>`).",
+    404: "Unknown article, batch or route.",
+    409: "An id prefix matching several articles, or a state change not allowed now.",
+    413: "The document or the request body is over the size limit.",
+    415: "Neither a multipart upload nor JSON.",
+    422: "Malformed input: an empty document, a malformed id or digest, invalid metadata.",
+    502: "The chain refused the operation, or the local index disagrees with the chain.",
+    503: "The chain (or the store) cannot be reached; local reads still answer.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries with :class:`ErrorBody` for the given statuses."""
+    return {
+        status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses
+    }

@@ -1,0 +1,69 @@
+"""The pages beside the API: the web page at ``/`` and the API docs at ``/docs``.
+
+The page's files live in ``api/static`` (served at ``/static``). The docs use
+Swagger UI from the ``fastapi-offline`` package's bundled copy (served at
+``/docs/assets``), so they work without reaching a CDN; the docs page's one
+inline script is allowed by its hash, nothing else inline may run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+from typing import Final
+
+import fastapi_offline
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from registry.errors import NotFound
+
+STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
+DOCS_ASSETS_DIR: Final = Path(fastapi_offline.__file__).resolve().parent / "static"
+DOCS_ASSETS_URL: Final = "/docs/assets"
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def index() -> FileResponse:
+    page = STATIC_DIR / "index.html"
+    if not page.is_file():
+        raise NotFound("the web page is not installed")
+    return FileResponse(page, media_type="text/html; charset=utf-8")
+
+
+@router.get("/docs")
+def docs(request: Request) -> HTMLResponse:
+    root = request.scope.get("root_path", "")
+    page = get_swagger_ui_html(
+        openapi_url=f"{root}{request.app.openapi_url}",
+        title=f"{request.app.title} - API docs",
+        swagger_js_url=f"{root}{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{root}{DOCS_ASSETS_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{root}{DOCS_ASSETS_URL}/favicon.png",
+    )
+    html = bytes(page.body).decode("utf-8")
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(html)
+    )
+    # Swagger UI sets style attributes and inlines SVG icons as data: URLs.
+    policy = (
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+        "object-src 'none'"
+    )
+    return HTMLResponse(html, headers={"Content-Security-Policy": policy})
+
+
+def mount_pages(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")
+    # check_dir=False: the API still starts if the page's folder is missing.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")

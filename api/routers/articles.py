@@ -1,0 +1,196 @@
+"""``/v1/articles``: register, list, read, download, receipt, re-check, revoke, supersede.
+
+An ``{article_id}`` is the full SHA-256 (64 hex digits) or an unambiguous
+prefix of at least 8; a prefix matching several articles answers 409.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+
+from api.deps import ServiceDep, WriteAuth
+from api.errors import error_responses
+from api.forms import submissions_from_form
+from api.schemas import (
+    ArticleIdParam,
+    ArticlePage,
+    ArticlePublic,
+    RevokeRequest,
+    SupersedeRequest,
+)
+from registry.core.receipt import Receipt
+from registry.core.records import DocumentStatus
+from registry.models import ArticleCheck, Registration
+from registry.ports import DocumentFilter
+from registry.service import MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=error_responses(422, 503))
+
+# Stored bytes may be HTML or SVG: never rendered in our origin, never sniffed.
+CONTENT_SECURITY_POLICY: Final = "sandbox; default-src 'none'"
+MAX_FILTER_LENGTH: Final = 1000
+MAX_OFFSET: Final = 2**31 - 1  # bounded: a database integer cannot hold any number
+_CONTENT_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
+    200: {
+        "description": "The exact stored bytes, with the stored media type, as an attachment.",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.post(
+    "",
+    response_model=Registration,
+    status_code=201,
+    responses={
+        200: {"model": Registration, "description": "Every document was already registered."},
+        202: {
+            "model": Registration,
+            "description": (
+                "Recorded but not anchored yet (the chain is unreachable, or the anchor awaits "
+                "confirmations): completed later by the server, automatically."
+            ),
+        },
+        **error_responses(401, 404, 409, 413, 502),
+    },
+)
+def register_articles(
+    _auth: WriteAuth,
+    service: ServiceDep,
+    response: Response,
+    file: Annotated[
+        list[UploadFile], File(description="One or more documents (repeat the field).")
+    ],
+    title: Annotated[str | None, Form()] = None,
+    publisher: Annotated[str | None, Form()] = None,
+    author: Annotated[str | None, Form()] = None,
+    published: Annotated[
+        str | None, Form(description="ISO 8601: 2020, 2020-05, 2020-05-14, 2020-05-14T02:47")
+    ] = None,
+    language: Annotated[str | None, Form(description="BCP 47 tag: en, zh-Hans...")] = None,
+    policy: Annotated[str | None, Form()] = None,
+    translation_of: Annotated[str | None, Form()] = None,
+    source_url: Annotated[str | None, Form()] = None,
+    notes: Annotated[str | None, Form()] = None,
+    supersedes: Annotated[
+        str | None, Form(description="Id of the registered article this one replaces.")
+    ] = None,
+    metadata: Annotated[
+        str | None,
+        Form(description="With several files: a JSON array of metadata objects, one per file."),
+    ] = None,
+    label: Annotated[str, Form(description="A label for the batch (at most 256 bytes).")] = "",
+) -> Registration:
+    """Register one or more documents as one batch, anchored by one transaction.
+
+    201: something new was registered and anchored; 200: every document was
+    already registered (identical bytes); 202: recorded but pending because the
+    chain is unreachable (the server anchors it as soon as the chain answers).
+    """
+    fields = {
+        "title": title,
+        "publisher": publisher,
+        "author": author,
+        "published": published,
+        "language": language,
+        "policy": policy,
+        "translation_of": translation_of,
+        "source_url": source_url,
+        "notes": notes,
+        "supersedes": supersedes,
+    }
+    registration = service.register(submissions_from_form(file, fields, metadata), label=label)
+    created = [entry.article for entry in registration.articles if entry.created]
+    if not created:
+        response.status_code = 200
+    elif not registration.anchored:
+        response.status_code = 202
+    if len(created) == 1:
+        response.headers["Location"] = f"{router.prefix}/{created[0].id}"
+    return registration
+
+
+@router.get("", response_model=ArticlePage)
+def list_articles(
+    service: ServiceDep,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    language: Annotated[str | None, Query(max_length=MAX_FILTER_LENGTH)] = None,
+    publisher: Annotated[str | None, Query(max_length=MAX_FILTER_LENGTH)] = None,
+    policy: Annotated[str | None, Query(max_length=MAX_FILTER_LENGTH)] = None,
+    status: DocumentStatus | None = None,
+) -> ArticlePage:
+    """Registered articles, newest first, filtered by exact metadata values or status."""
+    filters = DocumentFilter(language=language, publisher=publisher, policy=policy, status=status)
+    items, total = service.list_articles(filters, offset, limit)
+    return ArticlePage(items=items, total=total, offset=offset, limit=limit)
+
+
+@router.get("/{article_id}", response_model=ArticlePublic, responses=error_responses(404, 409))
+def get_article(article_id: ArticleIdParam, service: ServiceDep) -> ArticlePublic:
+    """An article's digests, metadata, batch, anchor and status (from the local index)."""
+    return service.article(article_id)
+
+
+@router.get(
+    "/{article_id}/content",
+    response_class=Response,
+    responses={**_CONTENT_RESPONSE, **error_responses(404, 409)},
+)
+def get_content(article_id: ArticleIdParam, service: ServiceDep) -> Response:
+    """The exact registered bytes, as a download that is never rendered in this origin."""
+    record, data = service.content(article_id)
+    extension = mimetypes.guess_extension(record.media_type.split(";", 1)[0]) or ""
+    return Response(
+        content=data,
+        headers={
+            "Content-Type": record.media_type,
+            "Content-Disposition": f'attachment; filename="{record.id}{extension}"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "ETag": f'"{record.id}"',
+        },
+    )
+
+
+@router.get(
+    "/{article_id}/receipt", response_model=Receipt, responses=error_responses(404, 409, 502)
+)
+def get_receipt(article_id: ArticleIdParam, service: ServiceDep) -> Response:
+    """The portable receipt (camelCase JSON); no anchor while the batch is pending."""
+    return Response(content=service.receipt(article_id).to_json(), media_type="application/json")
+
+
+@router.get(
+    "/{article_id}/verify", response_model=ArticleCheck, responses=error_responses(404, 409, 502)
+)
+def check_article(article_id: ArticleIdParam, service: ServiceDep) -> ArticleCheck:
+    """Re-check the stored article from its stored bytes up to the chain."""
+    return service.check_article(article_id)
+
+
+@router.post(
+    "/{article_id}/revoke",
+    response_model=ArticlePublic,
+    responses=error_responses(401, 404, 409, 413, 502),
+)
+def revoke_article(
+    _auth: WriteAuth, article_id: ArticleIdParam, request: RevokeRequest, service: ServiceDep
+) -> ArticlePublic:
+    """Revoke an anchored article on chain, with a reason; returns its record."""
+    return service.revoke(article_id, request.reason)
+
+
+@router.post(
+    "/{article_id}/supersede",
+    response_model=ArticlePublic,
+    responses=error_responses(401, 404, 409, 413, 502),
+)
+def supersede_article(
+    _auth: WriteAuth, article_id: ArticleIdParam, request: SupersedeRequest, service: ServiceDep
+) -> ArticlePublic:
+    """Record on chain that `newer_id` supersedes this article; returns this article's record."""
+    return service.supersede(article_id, request.newer_id)

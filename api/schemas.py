@@ -1,0 +1,127 @@
+"""Request and response schemas of the HTTP API, kept apart from the service's models.
+
+Responses reuse the service's frozen models where they already are the public
+shape (:class:`~registry.models.ArticleRecord` is the public article,
+:class:`~registry.core.verdict.Verdict` the verdict); requests get their own
+small models here. Every error, whoever raises it, answers with one body:
+:class:`ErrorBody`, ``{"error": {"code": ..., "message": ...}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Path
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from registry.core.metadata import ArticleMetadata
+from registry.models import ArticleRecord
+
+ArticlePublic = ArticleRecord
+"""An article as the API shows it: the service's record, unchanged."""
+
+# The service checks ids and digests (422 with a precise message); the patterns only
+# tell clients the format.
+ArticleIdParam = Annotated[
+    str,
+    Path(
+        description="The article's SHA-256 (64 hex digits) or an unambiguous prefix of 8 or more.",
+        json_schema_extra={"pattern": "^(0[xX])?[0-9a-fA-F]{8,64}$"},
+    ),
+]
+DigestParam = Annotated[
+    str,
+    Path(
+        description="A SHA-256 digest: 64 hex digits.",
+        json_schema_extra={"pattern": "^(0[xX])?[0-9a-fA-F]{64}$"},
+    ),
+]
+
+
+def _encodable(value: str) -> str:
+    # JSON may carry lone surrogates ("\\ud800"), which no UTF-8 document can hold.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+Utf8Str = Annotated[str, AfterValidator(_encodable)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="A stable machine-readable code, e.g. `not_found`.")
+    message: str = Field(description="What went wrong, for a person.")
+
+
+class ErrorBody(BaseModel):
+    """The one error body of the API, for every 4xx and 5xx."""
+
+    error: ErrorDetail
+
+
+class ArticlePage(BaseModel):
+    """One page of articles (newest first) and how many match in total."""
+
+    items: list[ArticlePublic]
+    total: int = Field(ge=0)
+    offset: int = Field(ge=0)
+    limit: int = Field(ge=1)
+
+
+class ArticleCreate(ArticleMetadata):
+    """One entry of the ``metadata`` JSON array of a multi-file registration."""
+
+    supersedes: str | None = Field(
+        default=None, description="Id (or unambiguous prefix) of the article this one replaces."
+    )
+
+
+class VerifyText(_Request):
+    """Text to verify; it is encoded as UTF-8 and checked as the document's bytes."""
+
+    text: Utf8Str
+
+
+class QuoteRequest(_Request):
+    text: Utf8Str = Field(description="The quoted passage: one or more whole paragraphs.")
+    article_id: Utf8Str | None = Field(
+        default=None, description="Look only in this article (id or unambiguous prefix)."
+    )
+
+
+class RevokeRequest(_Request):
+    reason: Utf8Str = Field(description="Why the article is revoked (1 to 1,024 bytes).")
+
+
+class SupersedeRequest(_Request):
+    newer_id: Utf8Str = Field(description="Id (or unambiguous prefix) of the newer article.")
+
+
+class ChainHealth(BaseModel):
+    reachable: bool
+    chain_id: int | None = None
+    contract: str | None = None
+    latest_block: int | None = None
+    pending_batches: int | None = Field(
+        default=None, description="Batches recorded but not anchored yet."
+    )
+
+
+class StoreHealth(BaseModel):
+    ok: bool
+    articles: int | None = None
+
+
+class HealthReport(BaseModel):
+    """The service's health; with status 503 it also carries the error body's ``error``."""
+
+    status: Literal["ok", "unavailable"]
+    chain: ChainHealth
+    store: StoreHealth
+    error: ErrorDetail | None = None

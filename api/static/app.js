@@ -1,0 +1,1186 @@
+/*
+ * The registry's web page: verify a document, browse registered articles, check a quote.
+ *
+ * Plain JavaScript, no build step and no third-party code. Every string that comes
+ * from the API reaches the page through text nodes (textContent / Node.append of a
+ * string), never through innerHTML, and the server's Content-Security-Policy allows
+ * only this file as script.
+ */
+"use strict";
+
+(() => {
+  const API = "/v1";
+  const PAGE_SIZE = 20;
+  // The quote form's article list and the filters' suggestions load at most this many.
+  const ALL_ARTICLES_LIMIT = 500;
+  // Paragraph changes rendered side by side; the unified diff below covers the rest.
+  const MAX_CHANGES_SHOWN = 200;
+  // Character/word diff inside a changed paragraph: LCS table cells at most (memory bound).
+  const MAX_DIFF_CELLS = 1_000_000;
+
+  // ---------------------------------------------------------------- DOM helpers
+
+  /** An element with attributes and children; strings become text nodes, never markup. */
+  function h(tag, attrs, ...children) {
+    const element = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "class") element.className = value;
+      else if (name.startsWith("on") && typeof value === "function") {
+        element.addEventListener(name.slice(2), value);
+      } else element.setAttribute(name, value === true ? "" : String(value));
+    }
+    appendAll(element, children);
+    return element;
+  }
+
+  function appendAll(element, children) {
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      element.append(child instanceof Node ? child : String(child));
+    }
+  }
+
+  function replaceContent(element, ...children) {
+    element.replaceChildren();
+    appendAll(element, children);
+  }
+
+  const $ = (id) => document.getElementById(id);
+
+  /** A field of an API object, whether it travels in snake_case or camelCase. */
+  function field(object, name) {
+    if (!object) return undefined;
+    if (Object.hasOwn(object, name)) return object[name];
+    const camel = name.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase());
+    return object[camel];
+  }
+
+  const plural = (count, one, many) => `${count} ${count === 1 ? one : many || one + "s"}`;
+  const articleId = (digest) => String(digest || "").replace(/^0x/, "");
+  const shortHex = (hex) => {
+    const text = String(hex || "");
+    return text.length > 18 ? `${text.slice(0, 10)}…${text.slice(-6)}` : text;
+  };
+
+  // ---------------------------------------------------------------- API
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  function errorMessage(status, body, statusText) {
+    const error = body && body.error;
+    if (error && error.message) return [error.code || `http_${status}`, String(error.message)];
+    const detail = body && body.detail;
+    if (typeof detail === "string") return [`http_${status}`, detail];
+    if (Array.isArray(detail)) {
+      const parts = detail.map((d) =>
+        [d.loc && d.loc.slice(1).join("."), d.msg].filter(Boolean).join(": "),
+      );
+      return [`http_${status}`, parts.join("; ")];
+    }
+    return [`http_${status}`, `The registry answered ${status} ${statusText}.`.replace(" .", ".")];
+  }
+
+  async function api(path, options = {}) {
+    let response;
+    try {
+      response = await fetch(API + path, {
+        ...options,
+        headers: { Accept: "application/json", ...(options.headers || {}) },
+      });
+    } catch {
+      throw new ApiError(
+        0,
+        "network",
+        "The registry could not be reached. Check the connection and try again.",
+      );
+    }
+    let body = null;
+    if ((response.headers.get("content-type") || "").includes("json")) {
+      try {
+        body = await response.json();
+      } catch {
+        body = null;
+      }
+    }
+    if (!response.ok) {
+      const [code, message] = errorMessage(response.status, body, response.statusText);
+      throw new ApiError(response.status, code, message);
+    }
+    return body;
+  }
+
+  const articleCache = new Map();
+
+  async function fetchArticle(id) {
+    if (!articleCache.has(id)) {
+      const request = api(`/articles/${encodeURIComponent(id)}`);
+      articleCache.set(id, request);
+      request.catch(() => articleCache.delete(id));
+    }
+    return articleCache.get(id);
+  }
+
+  // ---------------------------------------------------------------- formatting
+
+  function isoUtc(seconds) {
+    return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  function readableUtc(seconds) {
+    return isoUtc(seconds).replace("T", " ").replace("Z", " UTC");
+  }
+
+  function localTime(seconds) {
+    try {
+      return new Date(seconds * 1000).toLocaleString(undefined, {
+        dateStyle: "medium",
+        timeStyle: "long",
+      });
+    } catch {
+      return new Date(seconds * 1000).toString();
+    }
+  }
+
+  /** A <time> for a chain timestamp: ISO/UTC, then the reader's local time. */
+  function timeBlock(seconds) {
+    return h(
+      "span",
+      { class: "time-pair" },
+      h("time", { datetime: isoUtc(seconds) }, isoUtc(seconds)),
+      h("span", { class: "muted" }, ` (local: ${localTime(seconds)})`),
+    );
+  }
+
+  function mono(text, extraClass) {
+    return h("code", { class: `mono ${extraClass || ""}`.trim() }, String(text));
+  }
+
+  const metadataOf = (record) => (record && record.metadata) || {};
+
+  /** The article's title in its own language, or a stand-in when it has none. */
+  function titleNode(record, tag = "span") {
+    const metadata = metadataOf(record);
+    if (metadata.title) {
+      return h(tag, { class: "article-title", lang: metadata.language || null }, metadata.title);
+    }
+    return h(tag, { class: "article-title untitled" }, untitledLabel(record));
+  }
+
+  /** What to call an article without a title: its publisher and the start of its id. */
+  function untitledLabel(record) {
+    const id = record ? articleId(record.id || record.content_digest) : "";
+    const publisher = metadataOf(record).publisher;
+    return publisher
+      ? `Untitled (${publisher}, ${id.slice(0, 12)})`
+      : `Untitled (${id.slice(0, 12)})`;
+  }
+
+  function statusBadge(status) {
+    const value = status || "unknown";
+    const labels = { active: "Active", revoked: "Revoked", superseded: "Superseded" };
+    return h("span", { class: `badge status-${value}` }, labels[value] || value);
+  }
+
+  function stateBadge(state) {
+    return state === "anchored"
+      ? h("span", { class: "badge state-anchored" }, "Anchored")
+      : h("span", { class: "badge state-pending" }, "Pending anchor");
+  }
+
+  function definitionList(rows, extraClass) {
+    const list = h("dl", { class: `facts ${extraClass || ""}`.trim() });
+    for (const [term, value] of rows) {
+      if (value === null || value === undefined || value === "") continue;
+      list.append(h("div", { class: "fact" }, h("dt", {}, term), h("dd", {}, value)));
+    }
+    return list;
+  }
+
+  function anchorRows(anchor) {
+    if (!anchor) return [];
+    const timestamp = field(anchor, "block_timestamp");
+    return [
+      ["Anchored at", timeBlock(timestamp)],
+      ["Block", String(field(anchor, "block_number"))],
+      ["Transaction", mono(field(anchor, "transaction_hash"), "hash")],
+      ["Registrar", mono(field(anchor, "registrar"), "hash")],
+      ["Contract", mono(field(anchor, "contract"), "hash")],
+      ["Chain ID", String(field(anchor, "chain_id"))],
+    ];
+  }
+
+  function statusValue(status, reason, supersededBy) {
+    const parts = [statusBadge(status)];
+    if (status === "revoked" && reason) {
+      parts.push(" ", h("span", { class: "status-reason" }, `Reason: ${reason}`));
+    }
+    if (status === "superseded" && supersededBy) {
+      parts.push(" by ", articleButton(supersededBy));
+    }
+    return h("span", { class: "status-value" }, parts);
+  }
+
+  /** A button naming an article (title once known) that opens its details. */
+  function articleButton(digest) {
+    const id = articleId(digest);
+    const button = h(
+      "button",
+      { type: "button", class: "link-button", onclick: () => openArticle(id) },
+      mono(shortHex(id)),
+    );
+    fetchArticle(id)
+      .then((record) => replaceContent(button, titleNode(record)))
+      .catch(() => {});
+    return button;
+  }
+
+  function errorNotice(error, what) {
+    const message =
+      error instanceof ApiError
+        ? error.message
+        : String(error && error.message ? error.message : error);
+    return h(
+      "div",
+      { class: "notice notice-error", role: "alert" },
+      h("strong", {}, `${what} failed. `),
+      message,
+    );
+  }
+
+  const generations = new WeakMap();
+
+  /**
+   * Show `busyText` in `container` while `work()` runs, then what it resolves to (nodes,
+   * or a function called then for them), or the error it throws. The latest run in a
+   * container wins: an earlier answer that arrives late is dropped.
+   */
+  async function run(container, busyText, what, work) {
+    const generation = (generations.get(container) || 0) + 1;
+    generations.set(container, generation);
+    container.setAttribute("aria-busy", "true");
+    replaceContent(
+      container,
+      h("p", { class: "busy" }, h("span", { class: "spinner", "aria-hidden": "true" }), busyText),
+    );
+    let shown;
+    let failed = null;
+    try {
+      shown = await work();
+    } catch (error) {
+      failed = error;
+    }
+    if (generations.get(container) !== generation) return;
+    container.removeAttribute("aria-busy");
+    if (failed !== null) replaceContent(container, errorNotice(failed, what));
+    else replaceContent(container, typeof shown === "function" ? shown() : shown);
+  }
+
+  // ---------------------------------------------------------------- inline diff
+
+  // Han, kana: one token per character (no spaces between words); other letters and
+  // digits: one token per word; then runs of whitespace; then any other single character.
+  const TOKEN =
+    /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{M}\p{N}_]+|\s+|\S/gu;
+
+  const tokenize = (text) => text.match(TOKEN) || [];
+
+  /** Operations turning a into b: [{type: "equal" | "del" | "ins", text}], adjacent ones merged. */
+  function diffWords(a, b) {
+    const left = tokenize(a);
+    const right = tokenize(b);
+    let prefix = 0;
+    while (prefix < left.length && prefix < right.length && left[prefix] === right[prefix])
+      prefix++;
+    let suffix = 0;
+    while (
+      suffix < left.length - prefix &&
+      suffix < right.length - prefix &&
+      left[left.length - 1 - suffix] === right[right.length - 1 - suffix]
+    )
+      suffix++;
+    const ops = [];
+    const push = (type, text) => {
+      if (!text) return;
+      const last = ops[ops.length - 1];
+      if (last && last.type === type) last.text += text;
+      else ops.push({ type, text });
+    };
+    push("equal", left.slice(0, prefix).join(""));
+    const midLeft = left.slice(prefix, left.length - suffix);
+    const midRight = right.slice(prefix, right.length - suffix);
+    const rows = midLeft.length;
+    const cols = midRight.length;
+    if ((rows + 1) * (cols + 1) > MAX_DIFF_CELLS) {
+      // Too long to align word by word: show the whole middle as replaced.
+      push("del", midLeft.join(""));
+      push("ins", midRight.join(""));
+    } else {
+      // lcs[i][j]: longest common subsequence of midLeft[i:] and midRight[j:]
+      const width = cols + 1;
+      const lcs = new Uint32Array((rows + 1) * width);
+      for (let i = rows - 1; i >= 0; i--) {
+        for (let j = cols - 1; j >= 0; j--) {
+          lcs[i * width + j] =
+            midLeft[i] === midRight[j]
+              ? lcs[(i + 1) * width + j + 1] + 1
+              : Math.max(lcs[(i + 1) * width + j], lcs[i * width + j + 1]);
+        }
+      }
+      let i = 0;
+      let j = 0;
+      while (i < rows && j < cols) {
+        if (midLeft[i] === midRight[j]) {
+          push("equal", midLeft[i]);
+          i++;
+          j++;
+        } else if (lcs[(i + 1) * width + j] >= lcs[i * width + j + 1]) {
+          push("del", midLeft[i++]);
+        } else {
+          push("ins", midRight[j++]);
+        }
+      }
+      while (i < rows) push("del", midLeft[i++]);
+      while (j < cols) push("ins", midRight[j++]);
+    }
+    push("equal", left.slice(left.length - suffix).join(""));
+    return ops;
+  }
+
+  function diffSide(ops, keep) {
+    const marker = keep === "del" ? "del" : "ins";
+    const nodes = [];
+    for (const op of ops) {
+      if (op.type === "equal") nodes.push(op.text);
+      else if (op.type === keep) nodes.push(h(marker, { class: `diff-${keep}` }, op.text));
+    }
+    return nodes;
+  }
+
+  // ---------------------------------------------------------------- verdicts
+
+  const KIND_LABEL = {
+    authentic: "Authentic",
+    authentic_normalized: "Authentic up to formatting",
+    modified: "Modified",
+    unknown: "Unknown",
+  };
+
+  function whenRegistered(verdict) {
+    const anchor = verdict.anchor;
+    if (verdict.state === "anchored" && anchor) {
+      return `registered on ${readableUtc(field(anchor, "block_timestamp"))} in block ${field(anchor, "block_number")}`;
+    }
+    return "registered here (its batch is still waiting to be anchored on chain, so there is no block yet)";
+  }
+
+  function changeCounts(changes) {
+    const counts = { changed: 0, added: 0, removed: 0 };
+    for (const change of changes) counts[change.kind] = (counts[change.kind] || 0) + 1;
+    const parts = [];
+    if (counts.changed) parts.push(`${plural(counts.changed, "paragraph")} changed`);
+    if (counts.added) parts.push(`${counts.added} added`);
+    if (counts.removed) parts.push(`${counts.removed} removed`);
+    if (parts.length && !counts.changed) {
+      // "2 added" alone does not say what was added
+      parts[0] = parts[0].replace(
+        /^(\d+) (added|removed)$/,
+        (_, n, verb) => `${plural(Number(n), "paragraph")} ${verb}`,
+      );
+    }
+    return parts.length ? parts.join(", ") : "the paragraphs were reordered";
+  }
+
+  function summarySentence(verdict, title) {
+    const what = title ? ["the article ", title, " "] : ["the article "];
+    switch (verdict.kind) {
+      case "authentic":
+        return ["this is exactly ", what, whenRegistered(verdict), "."];
+      case "authentic_normalized": {
+        const differences = (verdict.formatting_differences || []).join(", ") || "formatting";
+        return [
+          "the same paragraphs, word for word, as ",
+          what,
+          whenRegistered(verdict),
+          `; only the layout differs (${differences}).`,
+        ];
+      }
+      case "modified": {
+        const similarity =
+          typeof verdict.similarity === "number"
+            ? ` Paragraph similarity: ${Math.round(verdict.similarity * 100)}%.`
+            : "";
+        return [
+          `${changeCounts(verdict.changes || [])}, compared with `,
+          what,
+          whenRegistered(verdict),
+          `.${similarity}`,
+        ];
+      }
+      default:
+        return [
+          "nothing registered matches this document. It is neither a registered article, nor the same text laid out differently, nor a modified copy of one.",
+        ];
+    }
+  }
+
+  function statusNotices(verdict) {
+    const notices = [];
+    if (verdict.status === "revoked") {
+      notices.push(
+        h(
+          "div",
+          { class: "notice notice-error" },
+          h("strong", {}, "Revoked. "),
+          "The registrar has revoked this article on chain",
+          verdict.revocation_reason ? [": ", h("q", {}, verdict.revocation_reason)] : "",
+          ". Do not rely on it as current.",
+        ),
+      );
+    } else if (verdict.status === "superseded") {
+      notices.push(
+        h(
+          "div",
+          { class: "notice notice-warning" },
+          h("strong", {}, "Superseded. "),
+          "A newer article replaces this one: ",
+          verdict.superseded_by ? articleButton(verdict.superseded_by) : "(not named)",
+          ".",
+        ),
+      );
+    }
+    if (verdict.kind !== "unknown" && verdict.state === "pending") {
+      notices.push(
+        h(
+          "div",
+          { class: "notice notice-info" },
+          h("strong", {}, "Not anchored yet. "),
+          "The registry knows this article, but the chain does not hold its batch yet; there is no on-chain evidence to check until it is anchored.",
+        ),
+      );
+    }
+    return notices;
+  }
+
+  function verdictTone(verdict) {
+    if (verdict.status === "revoked") return "bad";
+    if (verdict.kind === "unknown") return "neutral";
+    if (verdict.kind === "modified" || verdict.status === "superseded") return "warn";
+    return "good";
+  }
+
+  function renderChanges(changes) {
+    const shown = changes.slice(0, MAX_CHANGES_SHOWN);
+    const list = h(
+      "div",
+      {
+        class: "changes",
+        role: "list",
+        "aria-label": "Paragraph changes, registered beside presented",
+      },
+      h(
+        "div",
+        { class: "changes-head", "aria-hidden": "true" },
+        h("div", {}, "Registered"),
+        h("div", {}, "Presented"),
+      ),
+    );
+    for (const change of shown) list.append(renderChange(change));
+    const wrapper = h("div", { class: "changes-block" }, h("h3", {}, "What changed"), list);
+    if (changes.length > shown.length) {
+      wrapper.append(
+        h(
+          "p",
+          { class: "muted" },
+          `…and ${changes.length - shown.length} more changes; the unified diff below has them all.`,
+        ),
+      );
+    }
+    return wrapper;
+  }
+
+  function paragraphLabel(change) {
+    const registered = change.registered_index;
+    const presented = change.presented_index;
+    if (change.kind === "changed") {
+      return registered === presented
+        ? `Paragraph ${registered + 1} changed`
+        : `Paragraph ${registered + 1} changed (now paragraph ${presented + 1})`;
+    }
+    if (change.kind === "added") return `Paragraph ${presented + 1} added`;
+    return `Paragraph ${registered + 1} removed`;
+  }
+
+  function renderChange(change) {
+    const ops =
+      change.kind === "changed" ? diffWords(change.registered_text, change.presented_text) : null;
+    const side = (which, index, text, keep) => {
+      // named for screen readers and narrow screens, where the column heads are not shown
+      const name = h(
+        "span",
+        { class: "side-name" },
+        which === "registered" ? "Registered" : "Presented",
+      );
+      if (index === null || index === undefined) {
+        return h(
+          "div",
+          { class: `side ${which} empty` },
+          name,
+          h(
+            "span",
+            { class: "placeholder" },
+            which === "registered" ? "Not in the registered article" : "Not in the presented copy",
+          ),
+        );
+      }
+      return h(
+        "div",
+        { class: `side ${which}`, "data-index": index + 1 },
+        name,
+        h("span", { class: "para-num" }, `¶ ${index + 1}`),
+        h("p", { class: "para-text" }, ops ? diffSide(ops, keep) : text),
+      );
+    };
+    return h(
+      "div",
+      {
+        class: `change ${change.kind}`,
+        role: "listitem",
+        "data-kind": change.kind,
+        "data-registered-paragraph":
+          change.registered_index === null ? null : change.registered_index + 1,
+        "data-presented-paragraph":
+          change.presented_index === null ? null : change.presented_index + 1,
+      },
+      h(
+        "p",
+        { class: "change-label" },
+        // the label says the kind in words; the tag repeats it for the eye only
+        h("span", { class: `kind-tag kind-${change.kind}`, "aria-hidden": "true" }, change.kind),
+        h("span", { class: "change-text" }, paragraphLabel(change)),
+      ),
+      h(
+        "div",
+        { class: "sides" },
+        side("registered", change.registered_index, change.registered_text, "del"),
+        side("presented", change.presented_index, change.presented_text, "ins"),
+      ),
+    );
+  }
+
+  function renderVerdict(verdict, record, sourceName) {
+    const tone = verdictTone(verdict);
+    const title = record ? titleNode(record, "cite") : null;
+    const container = h("article", {
+      class: `verdict verdict-${verdict.kind} tone-${tone}`,
+      "data-kind": verdict.kind,
+      "aria-labelledby": "verdict-headline",
+    });
+    container.append(
+      h(
+        "header",
+        { class: "verdict-head" },
+        h("span", { class: "verdict-icon", "aria-hidden": "true" }),
+        h(
+          "div",
+          {},
+          h(
+            "h2",
+            { id: "verdict-headline", class: "verdict-headline" },
+            h("span", { class: "verdict-kind" }, `${KIND_LABEL[verdict.kind] || verdict.kind}:`),
+            " ",
+            h("span", { class: "verdict-summary" }, summarySentence(verdict, title)),
+          ),
+          sourceName ? h("p", { class: "verdict-source muted" }, `Checked: ${sourceName}`) : null,
+        ),
+      ),
+    );
+    appendAll(container, statusNotices(verdict));
+
+    const rows = [];
+    if (verdict.registered_digest) {
+      rows.push([
+        "Registered article",
+        h(
+          "span",
+          {},
+          record ? titleNode(record) : null,
+          record ? h("br") : null,
+          h(
+            "button",
+            {
+              type: "button",
+              class: "link-button",
+              onclick: () => openArticle(articleId(verdict.registered_digest)),
+            },
+            "Show its record",
+          ),
+        ),
+      ]);
+    }
+    rows.push(...anchorRows(verdict.anchor));
+    if (verdict.anchor && field(verdict.anchor, "batch_root")) {
+      rows.push(["Batch root", mono(field(verdict.anchor, "batch_root"), "hash")]);
+    }
+    if (verdict.status) {
+      rows.push([
+        "Status",
+        statusValue(verdict.status, verdict.revocation_reason, verdict.superseded_by),
+      ]);
+    }
+    if (verdict.kind !== "unknown") rows.push(["Anchoring", stateBadge(verdict.state)]);
+    rows.push(["SHA-256 of your copy", mono(verdict.presented_digest, "hash")]);
+    if (verdict.registered_digest && verdict.registered_digest !== verdict.presented_digest) {
+      rows.push(["SHA-256 registered", mono(verdict.registered_digest, "hash")]);
+    }
+    // for a modified copy what changed comes first, the evidence after it
+    if (verdict.kind === "modified" && verdict.changes && verdict.changes.length) {
+      container.append(renderChanges(verdict.changes));
+    }
+    container.append(
+      h("h3", { class: "evidence-title" }, "Evidence"),
+      definitionList(rows, "evidence"),
+    );
+    if (verdict.unified_diff) {
+      container.append(
+        h(
+          "details",
+          { class: "unified-diff" },
+          h("summary", {}, "Unified diff (one line per paragraph)"),
+          h("pre", {}, verdict.unified_diff),
+        ),
+      );
+    }
+    return container;
+  }
+
+  function verify(body, headers, sourceName) {
+    return run($("verify-result"), "Checking against the registry…", "Verification", async () => {
+      const verdict = await api("/verify", { method: "POST", body, headers });
+      let record = null;
+      if (verdict.registered_digest) {
+        record = await fetchArticle(articleId(verdict.registered_digest)).catch(() => null);
+      }
+      return renderVerdict(verdict, record, sourceName);
+    });
+  }
+
+  function verifyFile(file) {
+    if (!file) return;
+    replaceContent($("file-name"), `${file.name} (${plural(file.size, "byte")})`);
+    const form = new FormData();
+    form.append("file", file, file.name);
+    verify(form, {}, file.name);
+  }
+
+  function setUpVerify() {
+    const zone = $("drop-zone");
+    const input = $("file-input");
+    input.addEventListener("change", () => {
+      verifyFile(input.files && input.files[0]);
+      // allow choosing the same file again after editing it
+      input.value = "";
+    });
+    for (const type of ["dragenter", "dragover"]) {
+      zone.addEventListener(type, (event) => {
+        event.preventDefault();
+        zone.classList.add("dragging");
+      });
+    }
+    for (const type of ["dragleave", "dragend"]) {
+      zone.addEventListener(type, () => zone.classList.remove("dragging"));
+    }
+    zone.addEventListener("drop", (event) => {
+      event.preventDefault();
+      zone.classList.remove("dragging");
+      const files = event.dataTransfer && event.dataTransfer.files;
+      if (files && files.length) verifyFile(files[0]);
+    });
+    // A file dropped beside the zone must not replace the page.
+    window.addEventListener("dragover", (event) => event.preventDefault());
+    window.addEventListener("drop", (event) => event.preventDefault());
+
+    $("text-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = $("text-input").value;
+      if (!text.trim()) {
+        replaceContent(
+          $("verify-result"),
+          h(
+            "div",
+            { class: "notice notice-info", role: "alert" },
+            "Paste some text to verify first.",
+          ),
+        );
+        return;
+      }
+      verify(JSON.stringify({ text }), { "Content-Type": "application/json" }, "pasted text");
+    });
+    $("text-clear").addEventListener("click", () => {
+      $("text-input").value = "";
+      $("text-input").focus();
+    });
+  }
+
+  // ---------------------------------------------------------------- articles
+
+  const listState = { offset: 0, total: 0, filters: {} };
+
+  const dash = () => h("span", { class: "muted" }, "—");
+
+  function articleRow(record) {
+    const metadata = metadataOf(record);
+    const id = record.id;
+    return h(
+      "tr",
+      { "data-article-id": id },
+      h(
+        "td",
+        { class: "col-title" },
+        titleNode(record),
+        metadata.author
+          ? h("span", { class: "byline", lang: metadata.language || null }, metadata.author)
+          : null,
+      ),
+      h(
+        "td",
+        { "data-label": "Publisher", lang: metadata.publisher ? metadata.language || null : null },
+        metadata.publisher || dash(),
+      ),
+      h(
+        "td",
+        { "data-label": "Published", class: "nowrap" },
+        metadata.published
+          ? h("time", { datetime: metadata.published }, metadata.published)
+          : dash(),
+      ),
+      h(
+        "td",
+        { "data-label": "Language" },
+        metadata.language ? h("span", { class: "lang-tag" }, metadata.language) : dash(),
+      ),
+      h(
+        "td",
+        { "data-label": "Status" },
+        statusBadge(record.status),
+        record.state === "pending" ? [" ", stateBadge("pending")] : null,
+      ),
+      h(
+        "td",
+        { class: "col-action" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "button small",
+            "aria-haspopup": "dialog",
+            onclick: () => openArticle(id),
+          },
+          "Details",
+          h("span", { class: "visually-hidden" }, ` of ${metadata.title || untitledLabel(record)}`),
+        ),
+      ),
+    );
+  }
+
+  function loadArticles() {
+    const body = $("articles-body");
+    const message = $("articles-message");
+    const params = new URLSearchParams({
+      offset: String(listState.offset),
+      limit: String(PAGE_SIZE),
+    });
+    for (const [name, value] of Object.entries(listState.filters))
+      if (value) params.set(name, value);
+    return run(message, "Loading articles…", "Loading the articles", async () => {
+      let page;
+      try {
+        page = await api(`/articles?${params}`);
+      } catch (error) {
+        replaceContent(body);
+        throw error;
+      }
+      return () => {
+        listState.total = page.total;
+        replaceContent(body, page.items.map(articleRow));
+        for (const record of page.items) articleCache.set(record.id, Promise.resolve(record));
+        const first = page.items.length ? page.offset + 1 : 0;
+        const last = page.offset + page.items.length;
+        replaceContent($("articles-count"), plural(page.total, "article"));
+        replaceContent($("page-info"), page.total ? `${first}–${last} of ${page.total}` : "");
+        $("page-prev").disabled = page.offset <= 0;
+        $("page-next").disabled = last >= page.total;
+        if (page.items.length) return [];
+        return h(
+          "p",
+          { class: "muted" },
+          page.total ? "No articles on this page." : "No registered article matches.",
+        );
+      };
+    });
+  }
+
+  function setUpArticles() {
+    const form = $("filter-form");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      listState.filters = {
+        language: String(data.get("language") || "").trim(),
+        publisher: String(data.get("publisher") || "").trim(),
+        status: String(data.get("status") || ""),
+      };
+      listState.offset = 0;
+      loadArticles();
+    });
+    form.addEventListener("reset", () => {
+      listState.filters = {};
+      listState.offset = 0;
+      // the form's fields reset after this event
+      setTimeout(loadArticles, 0);
+    });
+    $("page-prev").addEventListener("click", () => {
+      listState.offset = Math.max(0, listState.offset - PAGE_SIZE);
+      loadArticles();
+    });
+    $("page-next").addEventListener("click", () => {
+      listState.offset += PAGE_SIZE;
+      loadArticles();
+    });
+    loadArticles();
+  }
+
+  function suggestions(id, values) {
+    const list = h(
+      "datalist",
+      { id },
+      [...values].sort().map((value) => h("option", { value })),
+    );
+    document.body.append(list);
+    return id;
+  }
+
+  /** The quote form's article choice and the filters' suggestions, from all articles. */
+  async function loadArticleChoices() {
+    try {
+      const page = await api(`/articles?offset=0&limit=${ALL_ARTICLES_LIMIT}`);
+      const select = $("quote-article");
+      const languages = new Set();
+      const publishers = new Set();
+      for (const record of page.items) {
+        const metadata = metadataOf(record);
+        const label = metadata.title || untitledLabel(record);
+        select.append(h("option", { value: record.id, lang: metadata.language || null }, label));
+        if (metadata.language) languages.add(metadata.language);
+        if (metadata.publisher) publishers.add(metadata.publisher);
+        if (!articleCache.has(record.id)) articleCache.set(record.id, Promise.resolve(record));
+      }
+      $("filter-language").setAttribute("list", suggestions("language-options", languages));
+      $("filter-publisher").setAttribute("list", suggestions("publisher-options", publishers));
+      select.dataset.loaded = "true";
+    } catch {
+      // the list section reports the failure; the quote check still works without a choice
+    }
+  }
+
+  // ---------------------------------------------------------------- article dialog
+
+  function openArticle(id) {
+    const dialog = $("article-dialog");
+    replaceContent($("dialog-title"), "Article");
+    if (!dialog.open) dialog.showModal();
+    return run($("dialog-body"), "Loading the article…", "Loading the article", async () => {
+      // fetched afresh: its status may have changed since the list was loaded
+      const record = await api(`/articles/${encodeURIComponent(id)}`);
+      articleCache.set(record.id, Promise.resolve(record));
+      return () => articleView(record);
+    });
+  }
+
+  /** The dialog's content for an article (its title goes to the dialog's heading). */
+  function articleView(record) {
+    const metadata = metadataOf(record);
+    const id = record.id;
+    replaceContent($("dialog-title"), titleNode(record));
+    const metadataLabels = [
+      ["author", "Author"],
+      ["publisher", "Publisher"],
+      ["published", "Published"],
+      ["language", "Language"],
+      ["policy", "Policy"],
+      ["translation_of", "Translation of"],
+      ["source_url", "Source"],
+      ["notes", "Notes"],
+    ];
+    const metadataRows = metadataLabels
+      .filter(([key]) => metadata[key])
+      .map(([key, label]) => {
+        let value = metadata[key];
+        if (key === "source_url" && /^https?:\/\//i.test(value)) {
+          value = h(
+            "a",
+            { href: value, rel: "noopener noreferrer nofollow", target: "_blank" },
+            value,
+          );
+        } else if (key !== "language" && key !== "published") {
+          value = h("span", { lang: metadata.language || null }, value);
+        }
+        return [label, value];
+      });
+    const recordRows = [
+      ["Status", statusValue(record.status, record.revocation_reason, record.superseded_by)],
+      record.supersedes ? ["Supersedes", articleButton(record.supersedes)] : ["", null],
+      ["Anchoring", stateBadge(record.state)],
+      ...anchorRows(record.anchor),
+      ["Batch root", mono(record.batch_root, "hash")],
+      ["Leaf index", String(record.leaf_index)],
+      ["Content SHA-256", mono(record.content_digest, "hash")],
+      ["Paragraph root", mono(record.paragraph_root, "hash")],
+      ["Metadata digest", mono(record.metadata_digest, "hash")],
+      ["Size", plural(record.size, "byte")],
+      ["Media type", record.media_type],
+      ["Paragraphs", String(record.paragraph_count)],
+      ["Recorded by this registry", timeBlock(Math.floor(record.registered_at))],
+    ];
+    const checkResult = h("div", { class: "result check-result", "aria-live": "polite" });
+    const encoded = encodeURIComponent(id);
+    const actions = h(
+      "div",
+      { class: "dialog-actions" },
+      h(
+        "a",
+        {
+          class: "button primary",
+          href: `${API}/articles/${encoded}/receipt`,
+          download: `receipt-${id.slice(0, 16)}.json`,
+        },
+        "Download receipt",
+      ),
+      h(
+        "a",
+        { class: "button", href: `${API}/articles/${encoded}/content`, download: "" },
+        "Download stored copy",
+      ),
+      h(
+        "button",
+        { type: "button", class: "button", onclick: () => checkStoredCopy(id, checkResult) },
+        "Check stored copy",
+      ),
+    );
+    return [
+      actions,
+      checkResult,
+      h("h3", {}, "Metadata"),
+      metadataRows.length
+        ? definitionList(metadataRows)
+        : h("p", { class: "muted" }, "No metadata."),
+      h("h3", {}, "Registration and anchor"),
+      definitionList(recordRows),
+    ];
+  }
+
+  function checkStoredCopy(id, container) {
+    const busy = "Re-checking the stored copy against the chain…";
+    return run(container, busy, "The check", async () => {
+      const check = await api(`/articles/${encodeURIComponent(id)}/verify`);
+      if (check.ok) {
+        return h(
+          "div",
+          { class: "notice notice-ok", "data-ok": "true" },
+          h("strong", {}, "Stored copy checks out. "),
+          check.state === "anchored"
+            ? "Its bytes give the registered digests, which prove into a batch anchored on chain."
+            : "Its bytes give the registered digests; the batch is not anchored yet.",
+        );
+      }
+      return h(
+        "div",
+        { class: "notice notice-error", "data-ok": "false" },
+        h("strong", {}, "Stored copy does not check out."),
+        h(
+          "ul",
+          { class: "problems" },
+          (check.problems || []).map((problem) => h("li", {}, problem)),
+        ),
+      );
+    });
+  }
+
+  function setUpDialog() {
+    const dialog = $("article-dialog");
+    $("dialog-close").addEventListener("click", () => dialog.close());
+    // a click on the backdrop (the dialog element itself, outside its content) closes it
+    dialog.addEventListener("click", (event) => {
+      if (event.target === dialog) dialog.close();
+    });
+  }
+
+  // ---------------------------------------------------------------- quotes
+
+  function spanText(location) {
+    const first = location.start + 1;
+    const last = first + location.count - 1;
+    return first === last ? `paragraph ${first}` : `paragraphs ${first}–${last}`;
+  }
+
+  // the object URL of the last quote proof offered for download (revoked when replaced)
+  let proofUrl = null;
+
+  function renderQuote(check, record) {
+    const location = check.location;
+    let tone = "neutral";
+    let kind = "not-found";
+    let headline = "Not found";
+    let sentence = [check.message];
+    if (check.found && location) {
+      const where = spanText(location);
+      const article = record ? titleNode(record, "cite") : h("span", {}, "a registered article");
+      if (check.whole_paragraphs) {
+        tone = "good";
+        kind = "whole";
+        headline = "Found";
+        sentence = [`the passage is ${where} of `, article, ", word for word."];
+      } else {
+        tone = "warn";
+        kind = "partial";
+        headline = "Found in part";
+        sentence = [
+          `the passage is in ${where} of `,
+          article,
+          `, starting at character ${(location.offset || 0) + 1}, but it is not whole paragraphs: only whole paragraphs are proven.`,
+        ];
+      }
+    }
+    const container = h(
+      "article",
+      { class: `verdict quote-verdict tone-${tone}`, "data-kind": kind },
+      h(
+        "header",
+        { class: "verdict-head" },
+        h("span", { class: "verdict-icon", "aria-hidden": "true" }),
+        h(
+          "h2",
+          { class: "verdict-headline" },
+          h("span", { class: "verdict-kind" }, `${headline}:`),
+          " ",
+          h("span", { class: "verdict-summary" }, sentence),
+        ),
+      ),
+    );
+    if (check.found) {
+      if (check.status === "revoked" || check.status === "superseded") {
+        container.append(
+          h(
+            "div",
+            { class: `notice ${check.status === "revoked" ? "notice-error" : "notice-warning"}` },
+            h("strong", {}, check.status === "revoked" ? "Revoked. " : "Superseded. "),
+            "The article quoted has been ",
+            check.status,
+            " on chain.",
+          ),
+        );
+      }
+      const rows = [
+        [
+          "Article",
+          h(
+            "span",
+            {},
+            record ? titleNode(record) : mono(check.article_id),
+            record ? h("br") : null,
+            h(
+              "button",
+              {
+                type: "button",
+                class: "link-button",
+                onclick: () => openArticle(check.article_id),
+              },
+              "Show its record",
+            ),
+          ),
+        ],
+        ["Paragraphs", location ? spanText(location).replace(/^p/, "P") : null],
+        ["Status", check.status ? statusBadge(check.status) : null],
+        ["Anchoring", check.state ? stateBadge(check.state) : null],
+        ...anchorRows(check.anchor),
+      ];
+      container.append(definitionList(rows, "evidence"));
+      if (check.proof) {
+        if (proofUrl) URL.revokeObjectURL(proofUrl);
+        proofUrl = URL.createObjectURL(
+          new Blob([JSON.stringify(check.proof, null, 2)], { type: "application/json" }),
+        );
+        container.append(
+          h(
+            "p",
+            { class: "proof-download" },
+            h(
+              "a",
+              { class: "button small", href: proofUrl, download: "quote-proof.json" },
+              "Download the quote proof",
+            ),
+            h(
+              "span",
+              { class: "muted" },
+              " — the paragraphs and their Merkle proofs, checkable without the whole article.",
+            ),
+          ),
+        );
+      }
+    }
+    return container;
+  }
+
+  function setUpQuote() {
+    $("quote-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const container = $("quote-result");
+      const text = $("quote-text").value;
+      if (!text.trim()) {
+        replaceContent(
+          container,
+          h(
+            "div",
+            { class: "notice notice-info", role: "alert" },
+            "Paste a passage to check first.",
+          ),
+        );
+        return;
+      }
+      const chosen = $("quote-article").value;
+      const payload = chosen ? { text, article_id: chosen } : { text };
+      run(container, "Looking for the passage…", "The quote check", async () => {
+        const check = await api("/quotes/verify", {
+          method: "POST",
+          body: JSON.stringify(payload),
+          headers: { "Content-Type": "application/json" },
+        });
+        let record = null;
+        if (check.article_id) {
+          record = await fetchArticle(articleId(check.article_id)).catch(() => null);
+        }
+        return () => renderQuote(check, record);
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- start
+
+  function start() {
+    setUpVerify();
+    setUpArticles();
+    setUpDialog();
+    setUpQuote();
+    loadArticleChoices();
+    document.documentElement.dataset.ready = "true";
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,561 @@
+"""The web page at ``/`` in a real browser: Debian's chromium driven by playwright.
+
+The real server process (``python -m api``, started as in :mod:`tests.api.test_server`)
+runs on the durable embedded chain with the founding corpus seeded; the page is
+loaded from it and used as a reader would: upload, drop or paste a copy, browse
+the articles, download a receipt, re-check a stored copy, check a quote. The
+expected values (block, transaction, messages) come from the same server's API.
+Every console error or uncaught exception on the page (a Content-Security-Policy
+violation is one) fails the test. Screenshots go to ``tests/artifacts/``
+(gitignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, FilePayload, Locator, Page, expect, sync_playwright
+
+from api.middleware import PAGE_CSP
+from registry.core.canonical import canonicalize, formatting_differences
+from tests.api.conftest import CORPUS, corpus_bytes
+from tests.api.test_server import Server, start_server
+
+CHROMIUM: Final = Path("/usr/bin/chromium")
+# Playwright's own browser download does not work offline; Debian's chromium does.
+CHROMIUM_ARGS: Final = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS: Final = Path(__file__).resolve().parents[1] / "artifacts"
+# A generous bound on each wait (a busy 2-core machine), not a timing assertion.
+WAIT_MS: Final = 60_000
+# The reader's time zone differs from UTC so that "local" time is visibly local.
+TIMEZONE: Final = "Asia/Shanghai"
+CHINESE_TITLE: Final = "为什么说中部地区区块链产业的崛起要看湖南?"
+
+
+@dataclass
+class Browsing:
+    """A page loaded from the server, and what went wrong in it (console errors, exceptions)."""
+
+    page: Page
+    http: httpx.Client
+    problems: list[str] = field(default_factory=list)
+
+    def expect_problem(self, pattern: str) -> None:
+        """One logged problem matching ``pattern`` was expected: check it, then forget it."""
+        matching = [p for p in self.problems if re.search(pattern, p)]
+        assert matching, f"no console problem matches {pattern!r}: {self.problems}"
+        self.problems.remove(matching[0])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("page-server")
+    started = start_server(base / "data", base / "server.log")
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make install` does)")
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@contextmanager
+def browsing_on(browser: Browser, server: Server, articles: int) -> Iterator[Browsing]:
+    """The page loaded from ``server`` (listing ``articles`` articles); no problem logged in it."""
+    context = browser.new_context(
+        base_url=server.url,
+        viewport={"width": 1280, "height": 900},
+        locale="en-US",
+        timezone_id=TIMEZONE,
+        accept_downloads=True,
+    )
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        state = Browsing(page, http)
+        page.on(
+            "console",
+            lambda message: (
+                state.problems.append(f"console {message.type}: {message.text}")
+                if message.type in ("error", "warning")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda error: state.problems.append(f"page error: {error}"))
+        try:
+            response = page.goto("/")
+            assert response is not None
+            assert response.status == 200
+            # The page works under the strict policy: no inline script or style, own origin only.
+            assert response.headers["content-security-policy"] == PAGE_CSP
+            expect(page.locator("html")).to_have_attribute("data-ready", "true")
+            expect(page.locator("#articles-body tr")).to_have_count(articles)
+            yield state
+        finally:
+            context.close()
+    assert state.problems == []
+
+
+@pytest.fixture
+def browsing(browser: Browser, server: Server) -> Iterator[Browsing]:
+    with browsing_on(browser, server, articles=5) as state:
+        yield state
+
+
+def screenshot(target: Page | Locator, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    target.screenshot(path=str(ARTIFACTS / name))
+
+
+def upload(page: Page, name: str, content: bytes) -> None:
+    """Choose a file in the page's file input, as a reader does with the file picker."""
+    payload = FilePayload(name=name, mimeType="text/plain", buffer=content)
+    page.set_input_files("#file-input", files=[payload])
+
+
+def fact(scope: Locator, term: str) -> Locator:
+    """The value (``dd``) of the fact named ``term`` in a definition list under ``scope``."""
+    named = scope.locator(".fact").filter(
+        has=scope.page.locator("dt", has_text=re.compile(f"^{re.escape(term)}$"))
+    )
+    return named.locator("dd")
+
+
+def utc(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def registered_when(anchor: dict[str, Any]) -> str:
+    """How the page's headline says when and where an article was anchored."""
+    when = utc(anchor["blockTimestamp"]).replace("T", " ").replace("Z", " UTC")
+    return f"registered on {when} in block {anchor['blockNumber']}"
+
+
+def article_json(http: httpx.Client, content: bytes) -> dict[str, Any]:
+    response = http.get(f"/v1/articles/{hashlib.sha256(content).hexdigest()}")
+    assert response.status_code == 200, response.text
+    record: dict[str, Any] = response.json()
+    return record
+
+
+def paragraphs(content: bytes) -> tuple[str, ...]:
+    canonical = canonicalize(content)
+    assert canonical is not None
+    return canonical.paragraphs
+
+
+def test_an_uploaded_corpus_article_is_authentic_with_its_evidence(browsing: Browsing) -> None:
+    page = browsing.page
+    content = corpus_bytes("001")
+    record = article_json(browsing.http, content)
+    anchor = record["anchor"]
+    (path,) = sorted(CORPUS.glob("001_*"))
+
+    expect(page.locator("#verify-result")).to_have_attribute("aria-live", "polite")
+    page.set_input_files("#file-input", str(path))
+
+    verdict = page.locator("#verify-result .verdict")
+    expect(verdict).to_have_attribute("data-kind", "authentic")
+    expect(verdict.locator(".verdict-headline")).to_have_text(
+        f"Authentic: this is exactly the article {record['metadata']['title']} "
+        f"{registered_when(anchor)}."
+    )
+    expect(verdict.locator(".verdict-source")).to_have_text(f"Checked: {path.name}")
+    evidence = verdict.locator(".evidence")
+    anchored_at = fact(evidence, "Anchored at")
+    expect(anchored_at.locator("time")).to_have_attribute("datetime", utc(anchor["blockTimestamp"]))
+    expect(anchored_at).to_contain_text(utc(anchor["blockTimestamp"]))
+    expect(anchored_at).to_contain_text("GMT+8")  # the reader's local time, Asia/Shanghai
+    expect(fact(evidence, "Block")).to_have_text(str(anchor["blockNumber"]))
+    expect(fact(evidence, "Transaction")).to_have_text(anchor["transactionHash"])
+    expect(fact(evidence, "Registrar")).to_have_text(anchor["registrar"])
+    expect(fact(evidence, "Contract")).to_have_text(anchor["contract"])
+    expect(fact(evidence, "Chain ID")).to_have_text(str(anchor["chainId"]))
+    expect(fact(evidence, "Batch root")).to_have_text(record["batch_root"])
+    expect(fact(evidence, "Status")).to_have_text("Active")
+    expect(fact(evidence, "Anchoring")).to_have_text("Anchored")
+    expect(fact(evidence, "SHA-256 of your copy")).to_have_text(record["content_digest"])
+    expect(page.locator(".change")).to_have_count(0)
+    screenshot(page.locator("#verify"), "page-verdict-authentic.png")
+
+
+def test_an_edited_copy_shows_the_changed_paragraph_beside_the_registered_one(
+    browsing: Browsing,
+) -> None:
+    page = browsing.page
+    content = corpus_bytes("000")
+    record = article_json(browsing.http, content)
+    registered = paragraphs(content)
+    (index,) = [i for i, p in enumerate(registered) if p.startswith("Since May, the national")]
+    edited_paragraph = registered[index].replace("national", "nationwide", 1)
+    assert content.count(registered[index].encode()) == 1
+    edited = content.replace(registered[index].encode(), edited_paragraph.encode())
+
+    upload(page, "edited.txt", edited)
+
+    verdict = page.locator("#verify-result .verdict")
+    expect(verdict).to_have_attribute("data-kind", "modified")
+    similarity = round(100 * 2 * (len(registered) - 1) / (2 * len(registered)))
+    expect(verdict.locator(".verdict-headline")).to_have_text(
+        f"Modified: 1 paragraph changed, compared with the article {record['metadata']['title']} "
+        f"{registered_when(record['anchor'])}. Paragraph similarity: {similarity}%."
+    )
+    changed = page.locator(".change.changed")
+    expect(changed).to_have_count(1)
+    expect(page.locator(".change.added, .change.removed")).to_have_count(0)
+    number = f"¶ {index + 1}"
+    expect(changed.locator(".change-text")).to_have_text(f"Paragraph {index + 1} changed")
+    expect(changed.locator(".side.registered .para-num")).to_have_text(number)
+    expect(changed.locator(".side.presented .para-num")).to_have_text(number)
+    expect(changed.locator(".side.registered .para-text")).to_have_text(registered[index])
+    expect(changed.locator(".side.presented .para-text")).to_have_text(edited_paragraph)
+    # Only the differing word is marked, on each side.
+    expect(changed.locator(".side.registered del.diff-del")).to_have_text(["national"])
+    expect(changed.locator(".side.presented ins.diff-ins")).to_have_text(["nationwide"])
+    expect(changed.locator(".side.registered ins, .side.presented del")).to_have_count(0)
+    expect(fact(verdict.locator(".evidence"), "SHA-256 of your copy")).to_have_text(
+        "0x" + hashlib.sha256(edited).hexdigest()
+    )
+    unified = verdict.locator(".unified-diff")
+    expect(unified.locator("pre")).to_be_hidden()
+    unified.locator("summary").click()
+    expect(unified.locator("pre")).to_contain_text(f"+{edited_paragraph}")
+    unified.locator("summary").click()
+    screenshot(page.locator("#verify-result"), "page-verdict-modified.png")
+
+
+def test_a_dropped_chinese_copy_shows_changed_characters_and_an_added_paragraph(
+    browsing: Browsing,
+) -> None:
+    page = browsing.page
+    content = corpus_bytes("004")
+    registered = paragraphs(content)
+    (index,) = [i for i, p in enumerate(registered) if p.startswith("近年来,湖南大力发展")]
+    changed_paragraph = registered[index].replace("大力", "积极", 1)
+    added = "这一段是后来加上的,登记的原文里没有。"
+    text = content.decode("utf-8").replace(registered[index], f"{changed_paragraph}\n\n{added}", 1)
+
+    # A drop carries a DataTransfer holding the file, as when a file is dragged in.
+    transfer = page.evaluate_handle(
+        """([name, text]) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], name, { type: "text/plain" }));
+            return transfer;
+        }""",
+        ["修改稿.txt", text],
+    )
+    page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
+
+    verdict = page.locator("#verify-result .verdict")
+    expect(verdict).to_have_attribute("data-kind", "modified")
+    expect(verdict.locator(".verdict-source")).to_have_text("Checked: 修改稿.txt")
+    expect(verdict.locator(".verdict-headline")).to_contain_text(
+        f"Modified: 1 paragraph changed, 1 added, compared with the article {CHINESE_TITLE} "
+    )
+    expect(verdict.locator(".verdict-headline cite")).to_have_attribute("lang", "zh-Hans")
+    changed = page.locator(".change.changed")
+    expect(changed).to_have_count(1)
+    expect(changed.locator(".side.registered .para-num")).to_have_text(f"¶ {index + 1}")
+    expect(changed.locator(".side.registered .para-text")).to_have_text(registered[index])
+    expect(changed.locator(".side.presented .para-text")).to_have_text(changed_paragraph)
+    expect(changed.locator("del.diff-del")).to_have_text(["大力"])
+    expect(changed.locator("ins.diff-ins")).to_have_text(["积极"])
+    added_change = page.locator(".change.added")
+    expect(added_change).to_have_count(1)
+    expect(added_change.locator(".change-text")).to_have_text(f"Paragraph {index + 2} added")
+    expect(added_change.locator(".side.registered .placeholder")).to_have_text(
+        "Not in the registered article"
+    )
+    expect(added_change.locator(".side.registered .para-text")).to_have_count(0)
+    expect(added_change.locator(".side.presented .para-num")).to_have_text(f"¶ {index + 2}")
+    expect(added_change.locator(".side.presented .para-text")).to_have_text(added)
+    screenshot(page.locator("#verify-result"), "page-verdict-modified-zh.png")
+
+
+def test_a_pasted_reformatted_copy_is_authentic_up_to_formatting(browsing: Browsing) -> None:
+    page = browsing.page
+    content = corpus_bytes("002")
+    record = article_json(browsing.http, content)
+    reformatted = content.decode("utf-8").replace("\n", "\n\n")
+    differences = formatting_differences(content, reformatted.encode("utf-8"))
+    assert differences == ("blank lines",)
+
+    page.get_by_label("Pasted text").fill(reformatted)
+    page.get_by_role("button", name="Verify text").click()
+
+    verdict = page.locator("#verify-result .verdict")
+    expect(verdict).to_have_attribute("data-kind", "authentic_normalized")
+    untitled = f"Untitled (智能制造网, {record['id'][:12]})"
+    expect(verdict.locator(".verdict-headline")).to_have_text(
+        f"Authentic up to formatting: the same paragraphs, word for word, as the article "
+        f"{untitled} {registered_when(record['anchor'])}; only the layout differs (blank lines)."
+    )
+    evidence = verdict.locator(".evidence")
+    expect(fact(evidence, "SHA-256 of your copy")).to_have_text(
+        "0x" + hashlib.sha256(reformatted.encode("utf-8")).hexdigest()
+    )
+    expect(fact(evidence, "SHA-256 registered")).to_have_text(record["content_digest"])
+    expect(fact(evidence, "Transaction")).to_have_text(record["anchor"]["transactionHash"])
+    screenshot(page.locator("#verify-result"), "page-verdict-normalized.png")
+
+
+def test_the_article_list_details_receipt_and_stored_copy_check(browsing: Browsing) -> None:
+    page = browsing.page
+    listed = browsing.http.get("/v1/articles").json()["items"]
+    assert len(listed) == 5
+    rows = page.locator("#articles-body tr")
+    for row, item in zip(rows.all(), listed, strict=True):
+        metadata = item["metadata"]
+        expect(row).to_have_attribute("data-article-id", item["id"])
+        title = metadata.get("title") or f"Untitled ({metadata['publisher']}, {item['id'][:12]})"
+        expect(row.locator(".article-title")).to_have_text(title)
+        cells = row.locator("td")
+        expect(cells.nth(1)).to_have_text(metadata.get("publisher") or "—")
+        expect(cells.nth(2)).to_have_text(metadata.get("published") or "—")
+        expect(cells.nth(3)).to_have_text(metadata["language"])
+        expect(cells.nth(4)).to_have_text("Active")
+    expect(page.locator("#articles-count")).to_have_text("5 articles")
+
+    chinese = rows.filter(has_text=CHINESE_TITLE)
+    expect(chinese.locator(".article-title")).to_have_attribute("lang", "zh-Hans")
+    article_id = chinese.get_attribute("data-article-id")
+    assert article_id is not None
+    screenshot(page.locator("#articles"), "page-articles.png")
+
+    details = chinese.get_by_role("button", name=f"Details of {CHINESE_TITLE}")
+    details.click()
+    dialog = page.locator("#article-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#dialog-title .article-title")).to_have_text(CHINESE_TITLE)
+    record = browsing.http.get(f"/v1/articles/{article_id}").json()
+    expect(fact(dialog, "Content SHA-256")).to_have_text(record["content_digest"])
+    expect(fact(dialog, "Paragraph root")).to_have_text(record["paragraph_root"])
+    expect(fact(dialog, "Metadata digest")).to_have_text(record["metadata_digest"])
+    expect(fact(dialog, "Batch root")).to_have_text(record["batch_root"])
+    expect(fact(dialog, "Leaf index")).to_have_text(str(record["leaf_index"]))
+    expect(fact(dialog, "Transaction")).to_have_text(record["anchor"]["transactionHash"])
+    expect(fact(dialog, "Publisher")).to_have_text("链得得 (ChainDD)")
+    expect(fact(dialog, "Paragraphs")).to_have_text(str(record["paragraph_count"]))
+
+    receipt_link = dialog.get_by_role("link", name="Download receipt")
+    expect(receipt_link).to_have_attribute("href", f"/v1/articles/{article_id}/receipt")
+    expect(receipt_link).to_have_attribute("download", f"receipt-{article_id[:16]}.json")
+    with page.expect_download() as download_info:
+        receipt_link.click()
+    downloaded = Path(download_info.value.path())
+    receipt = browsing.http.get(f"/v1/articles/{article_id}/receipt").json()
+    assert json.loads(downloaded.read_text(encoding="utf-8")) == receipt
+    assert download_info.value.suggested_filename == f"receipt-{article_id[:16]}.json"
+
+    dialog.get_by_role("button", name="Check stored copy").click()
+    check = dialog.locator(".check-result .notice")
+    expect(check).to_have_attribute("data-ok", "true")
+    expect(check).to_have_text(
+        "Stored copy checks out. Its bytes give the registered digests, which prove into a "
+        "batch anchored on chain."
+    )
+    screenshot(page, "page-article-dialog.png")
+
+    # Escape closes the dialog and gives the focus back to the button that opened it.
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(details).to_be_focused()
+
+
+def test_the_article_list_filters_by_language(browsing: Browsing) -> None:
+    page = browsing.page
+    page.get_by_label("Language").fill("zh-Hans")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("#articles-body tr")
+    expect(rows).to_have_count(1)
+    expect(rows.locator(".article-title")).to_have_text(CHINESE_TITLE)
+    expect(page.locator("#articles-count")).to_have_text("1 article")
+    page.get_by_label("Status").select_option("revoked")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(0)
+    expect(page.locator("#articles-message")).to_have_text("No registered article matches.")
+    page.get_by_role("button", name="Reset").click()
+    expect(rows).to_have_count(5)
+
+
+def test_a_quote_is_found_whole_in_part_or_not_at_all(browsing: Browsing) -> None:
+    page = browsing.page
+    content = corpus_bytes("004")
+    record = article_json(browsing.http, content)
+    registered = paragraphs(content)
+    (index,) = [i for i, p in enumerate(registered) if p.startswith("除了北上广深杭")]
+    result = page.locator("#quote-result .verdict")
+
+    # Keyboard only: type the passage, Tab to the article choice, Tab to the button, Enter.
+    page.get_by_label("Passage").focus()
+    page.keyboard.insert_text(registered[index])
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("In article")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Check quote")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(result).to_have_attribute("data-kind", "whole")
+    expect(result.locator(".verdict-headline")).to_have_text(
+        f"Found: the passage is paragraph {index + 1} of {CHINESE_TITLE}, word for word."
+    )
+    expect(fact(result, "Paragraphs")).to_have_text(f"Paragraph {index + 1}")
+    expect(fact(result, "Transaction")).to_have_text(record["anchor"]["transactionHash"])
+    proof_link = result.get_by_role("link", name="Download the quote proof")
+    expect(proof_link).to_have_attribute("download", "quote-proof.json")
+    screenshot(page.locator("#quote"), "page-quote.png")
+
+    page.get_by_label("In article").select_option(record["id"])
+    page.get_by_label("Passage").fill(registered[index][5:30])
+    page.get_by_role("button", name="Check quote").click()
+    expect(result).to_have_attribute("data-kind", "partial")
+    expect(result.locator(".verdict-headline")).to_have_text(
+        f"Found in part: the passage is in paragraph {index + 1} of {CHINESE_TITLE}, starting at "
+        "character 6, but it is not whole paragraphs: only whole paragraphs are proven."
+    )
+    expect(result.get_by_role("link", name="Download the quote proof")).to_have_count(0)
+
+    page.get_by_label("In article").select_option("")
+    absent = "A sentence that no registered article contains."
+    page.get_by_label("Passage").fill(absent)
+    page.get_by_role("button", name="Check quote").click()
+    expect(result).to_have_attribute("data-kind", "not-found")
+    message = browsing.http.post("/v1/quotes/verify", json={"text": absent}).json()["message"]
+    expect(result.locator(".verdict-headline")).to_have_text(f"Not found: {message}")
+
+
+def test_errors_and_untrusted_names_are_shown_as_text(browsing: Browsing) -> None:
+    page = browsing.page
+    hostile = '<img src="x" id="injected">.txt'
+
+    upload(page, hostile, b"")
+    alert = page.locator("#verify-result [role=alert]")
+    error = browsing.http.post("/v1/verify", files={"file": ("empty.txt", b"")})
+    assert error.status_code == 422
+    expect(alert).to_have_text(f"Verification failed. {error.json()['error']['message']}")
+    browsing.expect_problem(r"status of 422")
+
+    unknown = b"<b>Not registered</b>\n<script>document.title = 'x'</script>\n"
+    upload(page, hostile, unknown)
+    verdict = page.locator("#verify-result .verdict")
+    expect(verdict).to_have_attribute("data-kind", "unknown")
+    expect(verdict.locator(".verdict-source")).to_have_text(f"Checked: {hostile}")
+    expect(page.locator("#file-name")).to_have_text(f"{hostile} ({len(unknown)} bytes)")
+    expect(page.locator("#injected")).to_have_count(0)
+    expect(verdict.locator(".verdict-headline")).to_have_text(
+        "Unknown: nothing registered matches this document. It is neither a registered "
+        "article, nor the same text laid out differently, nor a modified copy of one."
+    )
+    expect(fact(verdict, "SHA-256 of your copy")).to_have_text(
+        "0x" + hashlib.sha256(unknown).hexdigest()
+    )
+    assert page.title() == "Policy provenance registry"
+
+
+def test_revoked_and_superseded_articles_say_so(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    base = tmp_path_factory.mktemp("page-status-server")
+    data_dir = base / "data"
+    status_server = start_server(data_dir, base / "server.log")
+    try:
+        token = (data_dir / "api-token").read_text(encoding="ascii").strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        draft = b"Interim guidance on data retention.\n\nRecords are kept for two years.\n"
+        final = b"Guidance on data retention.\n\nRecords are kept for three years.\n"
+        withdrawn = "关于数据留存的通知\n\n记录保存五年。\n".encode()
+        metadata = [
+            {"title": "Interim guidance on data retention", "language": "en"},
+            {"title": "Guidance on data retention", "language": "en"},
+            {"title": "关于数据留存的通知", "language": "zh-Hans"},
+        ]
+        reason = "发布有误 (issued in error)"
+        with httpx.Client(base_url=status_server.url, timeout=60, headers=auth) as http:
+            registered = http.post(
+                "/v1/articles",
+                files=[
+                    ("file", ("draft.txt", draft, "text/plain")),
+                    ("file", ("final.txt", final, "text/plain")),
+                    ("file", ("withdrawn.txt", withdrawn, "text/plain")),
+                ],
+                data={"metadata": json.dumps(metadata)},
+            )
+            assert registered.status_code == 201, registered.text
+            draft_id, final_id, withdrawn_id = (
+                hashlib.sha256(content).hexdigest() for content in (draft, final, withdrawn)
+            )
+            superseded = http.post(
+                f"/v1/articles/{draft_id}/supersede", json={"newer_id": final_id}
+            )
+            assert superseded.status_code == 200, superseded.text
+            revoked = http.post(f"/v1/articles/{withdrawn_id}/revoke", json={"reason": reason})
+            assert revoked.status_code == 200, revoked.text
+
+        with browsing_on(browser, status_server, articles=8) as state:
+            page = state.page
+            verdict = page.locator("#verify-result .verdict")
+
+            upload(page, "withdrawn.txt", withdrawn)
+            expect(verdict).to_have_attribute("data-kind", "authentic")
+            expect(verdict).to_have_class(re.compile(r"\btone-bad\b"))
+            expect(verdict.locator(".notice-error")).to_have_text(
+                f"Revoked. The registrar has revoked this article on chain: {reason}. "
+                "Do not rely on it as current."
+            )
+            expect(fact(verdict, "Status")).to_have_text(f"Revoked Reason: {reason}")
+            screenshot(page.locator("#verify-result"), "page-verdict-revoked.png")
+
+            upload(page, "draft.txt", draft)
+            expect(verdict.locator(".verdict-headline")).to_contain_text(
+                "Authentic: this is exactly the article Interim guidance on data retention "
+            )
+            notice = verdict.locator(".notice-warning")
+            expect(notice).to_have_text(
+                "Superseded. A newer article replaces this one: Guidance on data retention."
+            )
+            notice.get_by_role("button", name="Guidance on data retention").click()
+            dialog = page.locator("#article-dialog")
+            expect(dialog.locator("#dialog-title")).to_have_text("Guidance on data retention")
+            expect(fact(dialog, "Supersedes")).to_have_text("Interim guidance on data retention")
+            expect(fact(dialog, "Content SHA-256")).to_have_text(f"0x{final_id}")
+            page.keyboard.press("Escape")
+            expect(dialog).to_be_hidden()
+
+            page.get_by_label("Status").select_option("revoked")
+            page.get_by_role("button", name="Filter").click()
+            rows = page.locator("#articles-body tr")
+            expect(rows).to_have_count(1)
+            expect(rows).to_have_attribute("data-article-id", withdrawn_id)
+            expect(rows.locator(".badge")).to_have_text("Revoked")
+    finally:
+        status_server.stop()

@@ -1,0 +1,212 @@
+"""End to end, in real processes: what survives a restart, and changes of status.
+
+Each test has its own data directory, since these commands write: register with
+metadata, revoke, supersede, reconcile a batch left pending by a crash.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from registry.adapters.chain.rpc import RpcChain, SignerKey
+from registry.adapters.store.sql import SqlStore
+from registry.core.metadata import ArticleMetadata
+from registry.service import RegistryService, Submission
+from tests.cli.conftest import file_id, run_cli, stored_count
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_registration_survives_a_restart_with_its_metadata(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    memo = _write(tmp_path, "memo.txt", "Provincial plan.\n\nSecond paragraph.\n")
+    registered = run_cli(
+        "register",
+        memo,
+        "--title",
+        "Provincial plan",
+        "--date",
+        "2020-05-14",
+        "--language",
+        "en",
+        "--source-url",
+        "https://example.org/plan",
+        "--label",
+        "test batch",
+        "--json",
+        data_dir=data_dir,
+    )
+    assert registered.returncode == 0, registered.stderr
+    registration = registered.json()
+    assert registration["anchored"] is True
+    [entry] = registration["articles"]
+    assert entry["created"] is True
+    assert entry["article"]["id"] == file_id(memo)
+
+    # A new process, a new interpreter: the chain and the store are read back from disk.
+    verified = run_cli("verify", memo, "--json", data_dir=data_dir)
+    assert verified.returncode == 0, verified.stderr
+    verdict = verified.json()
+    assert verdict["kind"] == "authentic"
+    assert verdict["anchor"] == {
+        **entry["article"]["anchor"],
+        "batch_root": registration["batch_root"],
+    }
+
+    shown = run_cli("show", file_id(memo), data_dir=data_dir)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[:6] == [
+        f"article      {file_id(memo)}",
+        "title        Provincial plan",
+        "published    2020-05-14",
+        "language     en",
+        "source_url   https://example.org/plan",
+        "content      36 bytes, text/plain; charset=utf-8, 2 paragraphs",
+    ]
+
+
+def test_revoke_then_verify_says_revoked(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    memo = _write(tmp_path, "memo.txt", "A statement later withdrawn.\n")
+    assert run_cli("register", memo, data_dir=data_dir).returncode == 0
+
+    revoked = run_cli(
+        "revoke", file_id(memo)[:8], "--reason", "withdrawn by the publisher", data_dir=data_dir
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    assert revoked.stdout.splitlines()[:2] == [
+        f"article      {file_id(memo)}",
+        "REVOKED: the registrar revoked this article: withdrawn by the publisher",
+    ]
+
+    verified = run_cli("verify", memo, data_dir=data_dir)
+    assert verified.returncode == 1
+    assert verified.stdout.splitlines()[:2] == [
+        f"AUTHENTIC: {memo} is registered article {file_id(memo)}, byte for byte",
+        "REVOKED: the registrar revoked this article: withdrawn by the publisher",
+    ]
+
+    again = run_cli("revoke", file_id(memo), "--reason", "twice", data_dir=data_dir)
+    again.assert_error(2, f"article {file_id(memo)} is already revoked")
+
+
+def test_supersede_and_register_a_replacement(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = _write(tmp_path, "v1.txt", "Plan, first version.\n")
+    second = _write(tmp_path, "v2.txt", "Plan, second version.\n")
+    third = _write(tmp_path, "v3.txt", "Plan, third version.\n")
+    assert run_cli("register", first, second, data_dir=data_dir).returncode == 0
+
+    superseded = run_cli(
+        "supersede", file_id(first)[:8], file_id(second)[:8], "--json", data_dir=data_dir
+    )
+    assert superseded.returncode == 0, superseded.stderr
+    record = superseded.json()
+    assert record["status"] == "superseded"
+    assert record["superseded_by"] == file_id(second)
+
+    old = run_cli("verify", first, data_dir=data_dir)
+    assert old.returncode == 1
+    assert old.stdout.splitlines()[1] == (
+        f"SUPERSEDED: a newer article replaces this one: {file_id(second)}"
+    )
+
+    replaced = run_cli("register", third, "--supersedes", file_id(second), data_dir=data_dir)
+    assert replaced.returncode == 0, replaced.stderr
+    listed = run_cli("list", "--status", "superseded", "--json", data_dir=data_dir).json()
+    assert {a["id"] for a in listed["articles"]} == {file_id(first), file_id(second)}
+
+    # The first is superseded already: refused before anything is registered.
+    fourth = _write(tmp_path, "v4.txt", "Plan, fourth version.\n")
+    refused = run_cli("register", fourth, "--supersedes", file_id(first), data_dir=data_dir)
+    refused.assert_error(2, f"article {file_id(first)} is already superseded")
+    assert stored_count(data_dir) == 3
+
+
+def test_reconcile_anchors_a_batch_a_crash_left_pending(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    memo = _write(tmp_path, "memo.txt", "Registered while the chain was away.\n")
+    # A registration whose anchor could not be sent: the node is down (nothing listens on
+    # port 9), so the batch is recorded as pending, exactly as after a crash before sending.
+    store = SqlStore.in_data_dir(data_dir)
+    somewhere = "0x" + "00" * 19 + "01"
+    chain = RpcChain("http://127.0.0.1:9", somewhere, SignerKey(b"\x01" * 32), retries=1)
+    service = RegistryService(store, chain)
+    try:
+        registration = service.register(
+            [Submission(memo.read_bytes(), ArticleMetadata(), name="memo.txt")]
+        )
+    finally:
+        service.close()
+    assert registration.anchored is False
+    root = registration.batch_root
+
+    # reconcile is the first command after the crash (every other command reconciles
+    # silently when it opens the registry), so it reports what it did.
+
+    reconciled = run_cli("reconcile", data_dir=data_dir)
+    assert reconciled.returncode == 0, reconciled.stderr
+    assert reconciled.stdout == f"anchored          batch {root}\n"
+
+    verified = run_cli("verify", memo, data_dir=data_dir)
+    assert verified.returncode == 0, verified.stderr
+    assert f"  batch root {root}" in verified.stdout
+
+
+def test_audit_lists_what_is_off_and_exits_1(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    memo = _write(tmp_path, "memo.txt", "Bytes that will rot on disk.\n")
+    assert run_cli("register", memo, data_dir=data_dir).returncode == 0
+    # The stored copy changes behind the registry's back (disk corruption, a careless edit).
+    with sqlite3.connect(data_dir / "registry.sqlite") as database:
+        database.execute(
+            "UPDATE blobs SET content = ? WHERE content_digest = ?",
+            (b"Bytes that rotted on disk.\n", file_id(memo)),
+        )
+    database.close()
+
+    result = run_cli("audit", data_dir=data_dir)
+
+    assert result.returncode == 1
+    assert result.stdout == (
+        "AUDIT FAILED: 1 article and 1 batch checked against the chain; 1 problem:\n"
+        f"  article {file_id(memo)}: the stored bytes do not hash to the article's content "
+        "digest\n"
+    )
+
+
+def test_rebuild_restores_a_lost_index_and_verify_works_again(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    memo = _write(tmp_path, "memo.txt", "An index can be rebuilt.\n\nFrom the chain's events.\n")
+    other = _write(tmp_path, "other.txt", "A second article, registered later.\n")
+    assert run_cli("register", memo, data_dir=data_dir).returncode == 0
+    assert run_cli("register", other, data_dir=data_dir).returncode == 0
+    assert (
+        run_cli("revoke", file_id(other), "--reason", "withdrawn", data_dir=data_dir).returncode
+        == 0
+    )
+    # The index is lost; the stored bytes and their metadata rows are kept.
+    with sqlite3.connect(data_dir / "registry.sqlite") as database:
+        for table in ("batches", "leaves", "statuses", "paragraphs"):
+            database.execute(f"DELETE FROM {table}")
+    database.close()
+    assert run_cli("verify", memo, data_dir=data_dir).returncode == 1
+
+    result = run_cli("rebuild", data_dir=data_dir)
+
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert result.stdout.splitlines()[0] == (
+        "rebuilt the index of 2 stored documents: 2 batches matched an anchored root, "
+        "1 status restored from the chain"
+    )
+    assert run_cli("verify", memo, data_dir=data_dir).returncode == 0
+    revoked = run_cli("verify", other, data_dir=data_dir)
+    assert revoked.returncode == 1
+    assert (
+        revoked.stdout.splitlines()[1] == "REVOKED: the registrar revoked this article: withdrawn"
+    )

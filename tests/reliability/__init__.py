@@ -1,0 +1,1 @@
+"""Reliability of the registry under faults: reorganisations, crashes, outages, tampering."""

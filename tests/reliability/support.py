@@ -1,0 +1,140 @@
+"""Shared by the reliability tests and their child processes: documents, anvil calls, services.
+
+Kept free of pytest fixtures so that the crash test's worker process can import it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from registry.adapters.chain import RpcChain, SignerKey
+from registry.core.metadata import ArticleMetadata
+from registry.core.records import ChainEventKind
+from registry.ports import ChainPort
+from registry.service import Submission
+from tests.anvil import ANVIL_BINARY, ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, STARTUP_TIMEOUT, AnvilNode
+
+SIGNER = SignerKey(ANVIL_DEV_KEYS[0])
+SHARED_PARAGRAPH = "Every registered note ends with this shared paragraph."
+
+
+def article(tag: str, index: int) -> Submission:
+    """A small text document, unique to ``(tag, index)``, sharing one paragraph with the others."""
+    text = (
+        f"Policy note {tag}/{index}\n"
+        f"\n"
+        f"The measure {tag}/{index} takes effect on the first day of the month.\n"
+        f"{SHARED_PARAGRAPH}\n"
+    )
+    return Submission(
+        content=text.encode("utf-8"),
+        metadata=ArticleMetadata(title=f"Note {tag}/{index}", language="en", publisher="Tests"),
+        name=f"note-{tag}-{index}.txt",
+    )
+
+
+def articles(tag: str, count: int, start: int = 0) -> list[Submission]:
+    return [article(tag, index) for index in range(start, start + count)]
+
+
+def rpc(url: str, method: str, *params: Any) -> Any:
+    """One raw JSON-RPC call (anvil's own methods are not in web3's API); its result."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.loads(response.read())
+    if "error" in answer:
+        raise RuntimeError(f"{method}: {answer['error']}")
+    return answer["result"]
+
+
+def mine(node: AnvilNode, blocks: int) -> None:
+    rpc(node.url, "anvil_mine", hex(blocks))
+
+
+def deploy(node: AnvilNode) -> str:
+    """A fresh registry on ``node``; the dev key 0 is admin and registrar."""
+    return RpcChain.deploy(node.url, SIGNER)
+
+
+def rpc_chain(
+    node: AnvilNode,
+    address: str,
+    *,
+    confirmations: int = 1,
+    request_timeout: float = 10.0,
+    retries: int = 3,
+    receipt_timeout: float = 20.0,
+) -> RpcChain:
+    return RpcChain(
+        node.url,
+        address,
+        SIGNER,
+        confirmations=confirmations,
+        request_timeout=request_timeout,
+        retries=retries,
+        receipt_timeout=receipt_timeout,
+    )
+
+
+def anchored_roots(chain: ChainPort) -> Counter[bytes]:
+    """How many times the contract's events say each root was anchored."""
+    counts: Counter[bytes] = Counter()
+    for event in chain.events():
+        if event.kind is ChainEventKind.BATCH_ANCHORED:
+            root = event.args["root"]
+            assert isinstance(root, bytes)
+            counts[root] += 1
+    return counts
+
+
+def start_anvil_on(port: int, *extra_args: str) -> AnvilNode:
+    """anvil on a given port (a restarted node keeps its URL); returns once it answers."""
+    process = subprocess.Popen(
+        [str(ANVIL_BINARY), "--host", "127.0.0.1", "--port", str(port), "--silent", *extra_args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # one process group with the native binary, as tests.anvil does
+    )
+    node = AnvilNode(url=f"http://127.0.0.1:{port}", port=port, process=process)
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if not node.running:
+            raise RuntimeError(f"anvil exited with {process.returncode}")
+        try:
+            if int(rpc(node.url, "eth_chainId"), 16) == ANVIL_CHAIN_ID:
+                return node
+        except OSError:
+            time.sleep(0.05)
+    node.stop()
+    raise RuntimeError(f"anvil did not answer on {node.url}")
+
+
+@contextmanager
+def frozen(node: AnvilNode) -> Iterator[None]:
+    """The node stopped (SIGSTOP): connections are accepted, requests never answered."""
+    os.killpg(node.process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.killpg(node.process.pid, signal.SIGCONT)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

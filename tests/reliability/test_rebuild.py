@@ -1,0 +1,233 @@
+"""Rebuilding the index from the chain: the contract's events and the stored documents suffice.
+
+The index tables of a real SQLite file (batches, leaves, statuses, paragraphs) are
+deleted behind the service's back; :meth:`RegistryService.rebuild` puts back the same
+batches, roots, leaf indexes, proofs and statuses from the contract's events and the
+stored documents, the paragraph index from the stored bytes, and turns documents that
+match no anchored root into a pending batch that reconcile anchors: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from registry.adapters.chain import EmbeddedChain, InMemoryChain
+from registry.adapters.store import InMemoryStore
+from registry.adapters.store.sql import SqlStore
+from registry.core.batch import build_batch
+from registry.core.digests import digest_document
+from registry.core.hexstr import to_hex
+from registry.errors import ChainUnavailable, InputError, NotFound
+from registry.models import RebuildReport, Registration
+from registry.ports import BatchState, NewDocument, StoredDocument
+from registry.service import RegistryService, Submission
+from tests.anvil import AnvilNode, requires_anvil, running_anvil
+from tests.reliability.support import (
+    anchored_roots,
+    article,
+    articles,
+    deploy,
+    frozen,
+    mine,
+    rpc_chain,
+)
+
+INDEX_TABLES = ("batches", "leaves", "statuses", "paragraphs")
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[RegistryService]:
+    registry = RegistryService(SqlStore.in_data_dir(tmp_path), EmbeddedChain(tmp_path))
+    yield registry
+    registry.close()
+
+
+def _drop_index(data_dir: Path) -> None:
+    connection = sqlite3.connect(data_dir / "registry.sqlite")
+    try:
+        for table in INDEX_TABLES:
+            connection.execute(f"DELETE FROM {table}")
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _store_intent(service: RegistryService, submissions: Sequence[Submission]) -> str:
+    """Store a batch as register() does before its anchor is sent: what a crash leaves."""
+    prepared = []
+    for submission in submissions:
+        digested = digest_document(submission.content, submission.metadata.as_json_object())
+        prepared.append((digested, submission))
+    prepared.sort(key=lambda item: item[0].digests.content_digest)
+    tree = build_batch([digested.digests for digested, _ in prepared])
+    service.store.add_pending_batch(
+        tree.root,
+        "an intent",
+        [
+            NewDocument(
+                digests=digested.digests,
+                metadata_json=submission.metadata.canonical_json().decode(),
+                content=submission.content,
+                media_type="text/plain; charset=utf-8",
+                paragraph_digests=digested.paragraph_digests,
+                leaf_index=index,
+                proof=proof,
+            )
+            for index, ((digested, submission), proof) in enumerate(
+                zip(prepared, tree.proofs(), strict=True)
+            )
+        ],
+    )
+    return to_hex(tree.root)
+
+
+def _roots(*registrations: Registration) -> tuple[str, ...]:
+    roots = tuple(r.batch_root for r in registrations if r.batch_root is not None)
+    assert len(roots) == len(registrations)
+    return roots
+
+
+def _index(service: RegistryService) -> dict[bytes, StoredDocument]:
+    return {document.content_digest: document for document in service.store.iter_documents()}
+
+
+def test_rebuild_restores_the_index_from_the_chain(
+    tmp_path: Path, service: RegistryService
+) -> None:
+    first = service.register(articles("first", 3), label="first batch")
+    second = service.register(articles("second", 2), label="second batch")
+    revoked = first.articles[1].article.id
+    service.revoke(revoked, "withdrawn by its publisher")
+    older = second.articles[0].article.id
+    update = service.register([replace(article("update", 0), supersedes=older)], label="update")
+    newer = update.articles[0].article.id
+    intent = _store_intent(service, articles("intent", 2))
+    # A root anchored on the same contract that no stored documents give.
+    stray = hashlib.sha256(b"another registry's batch").digest()
+    service.chain.anchor_batch(stray, 7, "not ours")
+    documents = _index(service)
+    batches = service.store.list_batches()
+    passage = "The measure first/2 takes effect on the first day of the month."
+    assert service.verify_quote(passage).article_id == first.articles[2].article.id
+
+    _drop_index(tmp_path)
+    assert service.store.list_batches() == []
+    assert _index(service) == {}
+    with pytest.raises(NotFound):
+        service.article(revoked)
+    assert not service.verify_quote(passage).found
+
+    report = service.rebuild()
+    assert report == RebuildReport(
+        documents=8,
+        matched_batches=_roots(first, second, update),
+        pending_batches=(intent,),
+        restored_statuses=3,
+        unmatched_roots=(to_hex(stray),),
+    )
+    # The same documents, roots, leaf indexes, proofs and statuses; the same batches, with
+    # their transactions; only the pending batch's label was never on chain.
+    assert _index(service) == documents
+    expected = [b if to_hex(b.root) != intent else replace(b, label="") for b in batches]
+    assert service.store.list_batches() == expected
+    assert service.article(revoked).revocation_reason == "withdrawn by its publisher"
+    assert (service.article(older).superseded_by, service.article(newer).supersedes) == (
+        newer,
+        older,
+    )
+    # The paragraph index is back: quotes and modified copies are found again.
+    assert service.verify_quote(passage).article_id == first.articles[2].article.id
+    modified = first.articles[0].article.id
+    copy = service.content(modified)[1].replace(b"first day", b"last day")
+    verdict = service.verify_content(copy)
+    assert (verdict.kind, verdict.registered_digest) == ("modified", "0x" + modified)
+
+    report_after = service.reconcile()
+    assert report_after.anchored == (intent,)
+    assert anchored_roots(service.chain)[bytes.fromhex(intent[2:])] == 1
+    audit = service.audit()
+    assert audit.ok, audit
+    assert (audit.articles_checked, audit.batches_checked, audit.pending) == (8, 4, 0)
+    for article_id in {a.article.id for r in (first, second, update) for a in r.articles}:
+        verdict = service.verify_digest(article_id)
+        assert verdict.state == "anchored"
+        assert verdict.is_current == (article_id not in (revoked, older))
+
+
+def test_rebuild_of_an_intact_index_changes_nothing() -> None:
+    service = RegistryService(InMemoryStore(), InMemoryChain())
+    service.register(articles("one", 4), label="one")
+    service.register(articles("two", 1), label="two")
+    documents, batches = _index(service), service.store.list_batches()
+    report = service.rebuild()
+    assert report.documents == 5
+    assert len(report.matched_batches) == 2
+    assert report.pending_batches == report.unmatched_roots == report.problems == ()
+    assert (_index(service), service.store.list_batches()) == (documents, batches)
+    assert service.audit().ok
+
+
+def test_rebuild_reports_stored_bytes_that_do_not_check_out(
+    tmp_path: Path, service: RegistryService
+) -> None:
+    registration = service.register(articles("damaged", 2))
+    damaged = registration.articles[0].article.id
+    connection = sqlite3.connect(tmp_path / "registry.sqlite")
+    try:
+        connection.execute(
+            "UPDATE blobs SET content = ? WHERE content_digest = ?", (b"other bytes", damaged)
+        )
+        connection.commit()
+    finally:
+        connection.close()
+    _drop_index(tmp_path)
+    report = service.rebuild()
+    # Still indexed under its anchored root (its record says what was anchored) ...
+    assert report.documents == 2
+    assert report.matched_batches == (registration.batch_root,)
+    assert report.problems == (f"article {damaged}: its stored bytes are not the registered bytes",)
+    # ... and the audit says what is wrong with it.
+    audit = service.audit()
+    assert [(f.id, f.problems) for f in audit.failures] == [
+        (damaged, ("the stored bytes do not hash to the article's content digest",))
+    ]
+
+
+def test_rebuild_refuses_a_negative_start_block(service: RegistryService) -> None:
+    with pytest.raises(InputError, match="from_block must not be negative"):
+        service.rebuild(from_block=-1)
+
+
+@requires_anvil
+def test_rebuild_on_a_node_keeps_confirmations_and_needs_the_node(tmp_path: Path) -> None:
+    node: AnvilNode
+    with running_anvil() as node:
+        chain = rpc_chain(node, deploy(node), confirmations=3, request_timeout=0.5, retries=1)
+        service = RegistryService(SqlStore.in_data_dir(tmp_path), chain)
+        deep = service.register(articles("deep", 2))
+        mine(node, 2)
+        assert service.reconcile().confirmed == (deep.batch_root,)
+        fresh = service.register(articles("fresh", 2))
+        assert not fresh.anchored
+        documents, batches = _index(service), service.store.list_batches()
+        _drop_index(tmp_path)
+
+        with frozen(node), pytest.raises(ChainUnavailable):
+            service.rebuild()
+        assert service.store.list_batches() == []  # nothing half-written
+
+        report = service.rebuild()
+        assert report.matched_batches == (deep.batch_root, fresh.batch_root)
+        assert (_index(service), service.store.list_batches()) == (documents, batches)
+        states = {to_hex(b.root): b.state for b in service.store.list_batches()}
+        assert states == {deep.batch_root: BatchState.ANCHORED, fresh.batch_root: BatchState.MINED}
+        mine(node, 2)
+        assert service.reconcile().confirmed == (fresh.batch_root,)
+        assert service.audit().ok
+        service.close()
