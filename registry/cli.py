@@ -1037,9 +1037,15 @@ def reconcile(
         ("awaiting", report.awaiting_confirmations, " (mined; waiting for confirmations)"),
         ("still pending", report.still_pending, " (the chain could not be reached)"),
     )
+    refused = " ".join(report.refused)
     for what, roots, why in outcomes:
         for root in roots:
-            typer.echo(f"{what:<17} batch {root}{why}")
+            if what == "still pending" and root in refused:
+                typer.echo(f"{what:<17} batch {root} (the chain refused its anchor, see below)")
+            else:
+                typer.echo(f"{what:<17} batch {root}{why}")
+    for line in report.refused:
+        typer.echo(f"refused: {line}")
     if not any(roots for _, roots, _ in outcomes):
         typer.echo("nothing to do: every batch is anchored")
     _finish(done)

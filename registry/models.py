@@ -145,6 +145,8 @@ class ReconcileReport(_Frozen):
     """Batches whose anchor is mined but not yet confirmed: their documents are still pending."""
     reorganised: tuple[Hex32, ...] = ()
     """Recorded anchors a chain reorganisation dropped (the batch is anchored again) or moved."""
+    refused: tuple[str, ...] = ()
+    """Why the chain refused to anchor some of the ``still_pending`` batches (one line each)."""
 
 
 class RebuildReport(_Frozen):

@@ -94,6 +94,7 @@ from registry.core.verdict import (
 )
 from registry.errors import (
     AmbiguousIdentifier,
+    ChainError,
     ChainUnavailable,
     Conflict,
     DocumentTooLarge,
@@ -499,6 +500,11 @@ class RegistryService:
                 log.awaiting.append(name)
         except ChainUnavailable:
             log.still.append(name)
+        except ChainError as exc:
+            # Refused, not unreachable (the signer lost its role, ran out of funds): the
+            # batch stays pending, the report says why, and the other batches go on.
+            log.still.append(name)
+            log.refused.append(f"batch {name}: {exc}")
         finally:
             self._release(root)
 
@@ -1149,6 +1155,7 @@ class _ReconcileLog:
     confirmed: list[str] = field(default_factory=list)
     awaiting: list[str] = field(default_factory=list)
     reorganised: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
     def report(self) -> ReconcileReport:
         return ReconcileReport(
@@ -1158,6 +1165,7 @@ class _ReconcileLog:
             confirmed=tuple(self.confirmed),
             awaiting_confirmations=tuple(self.awaiting),
             reorganised=tuple(self.reorganised),
+            refused=tuple(self.refused),
         )
 
 

@@ -24,6 +24,7 @@ import json
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -167,26 +168,44 @@ def render(artifact: dict[str, Any]) -> str:
     return json.dumps(artifact, indent=2, sort_keys=True) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def artifact_command(
+    argv: list[str] | None,
+    *,
+    description: str,
+    compile_: Callable[[], dict[str, Any]],
+    path: Path,
+    refresh: str,
+) -> int:
+    """Write ``compile_()``'s artifact to ``path``, or with ``--check`` fail if it is stale."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--check", action="store_true", help="fail if the artifact is stale")
     args = parser.parse_args(argv)
     try:
-        fresh = render(compile_artifact())
+        fresh = render(compile_())
     except ToolchainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.check:
-        current = ARTIFACT_PATH.read_text(encoding="utf-8") if ARTIFACT_PATH.exists() else ""
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != fresh:
-            print(f"{ARTIFACT_PATH} is stale: run `make contracts`", file=sys.stderr)
+            print(f"{path} is stale: run `{refresh}`", file=sys.stderr)
             return 1
-        print(f"{ARTIFACT_PATH} is up to date")
+        print(f"{path} is up to date")
         return 0
-    ARTIFACT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    ARTIFACT_PATH.write_text(fresh, encoding="utf-8")
-    print(f"wrote {ARTIFACT_PATH}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(fresh, encoding="utf-8")
+    print(f"wrote {path}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return artifact_command(
+        argv,
+        description=__doc__.split("\n\n")[0],
+        compile_=compile_artifact,
+        path=ARTIFACT_PATH,
+        refresh="make contracts",
+    )
 
 
 if __name__ == "__main__":

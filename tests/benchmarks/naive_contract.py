@@ -9,7 +9,6 @@ fails when it is stale.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
@@ -23,9 +22,9 @@ import solcx.wrapper
 from registry.toolchain.compile import (
     SETTINGS,
     ToolchainError,
+    artifact_command,
     collect_sources,
     find_compiler,
-    render,
     standard_json_input,
 )
 
@@ -71,24 +70,13 @@ def load_naive_artifact() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Compile the benchmark's NaiveRegistry contract.")
-    parser.add_argument("--check", action="store_true", help="fail if the artifact is stale")
-    args = parser.parse_args(argv)
-    try:
-        fresh = render(compile_naive_artifact())
-    except ToolchainError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.check:
-        current = ARTIFACT_PATH.read_text(encoding="utf-8") if ARTIFACT_PATH.exists() else ""
-        if current != fresh:
-            print(f"{ARTIFACT_PATH} is stale: run `{REFRESH_COMMAND}`", file=sys.stderr)
-            return 1
-        print(f"{ARTIFACT_PATH} is up to date")
-        return 0
-    ARTIFACT_PATH.write_text(fresh, encoding="utf-8")
-    print(f"wrote {ARTIFACT_PATH}")
-    return 0
+    return artifact_command(
+        argv,
+        description="Compile the benchmark's NaiveRegistry contract.",
+        compile_=compile_naive_artifact,
+        path=ARTIFACT_PATH,
+        refresh=REFRESH_COMMAND,
+    )
 
 
 if __name__ == "__main__":

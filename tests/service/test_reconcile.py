@@ -198,3 +198,25 @@ def test_an_anchor_the_contract_refuses_leaves_the_intent_pending(
     chain.grant_registrar(chain.registrar)
     assert service.reconcile() == ReconcileReport(anchored=(to_hex(pending.root),))
     assert service.verify_content(ONE.content).is_current
+
+
+def test_reconcile_reports_a_refused_anchor_and_goes_on(
+    service: RegistryService, chain: InMemoryChain
+) -> None:
+    """A refusal (the signer lost its role) is not an outage: reconcile says why, keeps
+    the batch pending, and does not raise, so the registry still opens for reads."""
+    chain.revoke_registrar(chain.registrar)
+    with pytest.raises(TransactionReverted):
+        service.register([ONE])
+    (pending,) = service.store.pending_batches()
+    root = to_hex(pending.root)
+
+    report = service.reconcile()
+
+    assert report.still_pending == (root,)
+    (reason,) = report.refused
+    assert reason.startswith(f"batch {root}: ")
+    assert "AccessControlUnauthorizedAccount" in reason
+    assert service.article(hashlib.sha256(ONE.content).hexdigest()).state == "pending"
+    chain.grant_registrar(chain.registrar)
+    assert service.reconcile() == ReconcileReport(anchored=(root,))
