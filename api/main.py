@@ -126,7 +126,12 @@ async def _reconciling(service: RegistryService, interval: float) -> AsyncIterat
 
 
 async def reconcile_forever(service: RegistryService, interval: float) -> None:
-    """Anchor pending batches every ``interval`` seconds until cancelled."""
+    """Anchor pending batches every ``interval`` seconds until cancelled.
+
+    A refusal by the chain (the signer lost its role, ran out of funds) is logged when
+    it first appears, not at every round; the batches stay pending until it is fixed.
+    """
+    refused: tuple[str, ...] = ()
     while True:
         await asyncio.sleep(interval)
         try:
@@ -138,3 +143,7 @@ async def reconcile_forever(service: RegistryService, interval: float) -> None:
         done = len(report.anchored) + len(report.found_on_chain)
         if done:
             logger.info("anchored %d pending batch(es)", done)
+        for line in report.refused:
+            if line not in refused:
+                logger.warning("the chain refused an anchor; it stays pending: %s", line)
+        refused = report.refused

@@ -7,7 +7,10 @@ the reconcile task, and closes everything on shutdown.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import logging
 import os
 import stat
 import subprocess
@@ -20,12 +23,14 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.auth import load_write_token, token_file
-from api.main import create_app
+from api.main import create_app, reconcile_forever
+from registry.adapters.chain import InMemoryChain
 from registry.core.batch import build_batch
 from registry.core.digests import digest_document
-from registry.errors import ConfigurationError
+from registry.core.metadata import ArticleMetadata
+from registry.errors import ConfigurationError, TransactionReverted
 from registry.ports import NewDocument
-from registry.service import RegistryService
+from registry.service import RegistryService, Submission
 from tests.api.conftest import assert_error, make_settings, register
 
 LEFT_PENDING = b"Recorded before a crash, never sent.\n\nThe server anchors it by itself.\n"
@@ -152,3 +157,28 @@ def test_processes_racing_to_create_the_token_all_get_the_same_one(tmp_path: Pat
     token = (data_dir / "api-token").read_text(encoding="ascii")
     assert digests == {hashlib.sha256(token.strip().encode()).hexdigest()}
     assert os.listdir(data_dir) == ["api-token"]
+
+
+def test_the_reconcile_task_logs_a_refused_anchor_once_and_keeps_running(
+    service: RegistryService, caplog: pytest.LogCaptureFixture
+) -> None:
+    chain = service.chain
+    assert isinstance(chain, InMemoryChain)
+    chain.revoke_registrar(chain.registrar)
+    with pytest.raises(TransactionReverted):
+        service.register([Submission(LEFT_PENDING, ArticleMetadata())])
+
+    async def rounds() -> None:
+        task = asyncio.create_task(reconcile_forever(service, 0.01))
+        await asyncio.sleep(0.5)  # dozens of rounds
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    with caplog.at_level(logging.WARNING, logger="api"):
+        asyncio.run(rounds())
+
+    refusals = [r for r in caplog.records if "the chain refused an anchor" in r.getMessage()]
+    assert len(refusals) == 1
+    assert "AccessControlUnauthorizedAccount" in refusals[0].getMessage()
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
