@@ -28,7 +28,9 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_service(request: Request) -> RegistryService:
+async def get_service(request: Request) -> RegistryService:
+    # A coroutine, as get_verdicts: FastAPI runs a plain function dependency in its thread
+    # pool, a hand-off that costs more than reading app.state.
     service: RegistryService | None = getattr(request.app.state, "service", None)
     if service is None:
         raise StoreError("the registry is not open (the server is starting or stopping)")
@@ -38,8 +40,8 @@ def get_service(request: Request) -> RegistryService:
 ServiceDep = Annotated[RegistryService, Depends(get_service)]
 
 
-def get_verdicts(request: Request) -> VerdictCache:
-    """The app's verdicts kept for the chain's current head (see :mod:`api.verdicts`)."""
+async def get_verdicts(request: Request) -> VerdictCache:
+    """The app's kept verdicts on anchored documents (see :mod:`api.verdicts`)."""
     verdicts: VerdictCache = request.app.state.verdicts
     return verdicts
 

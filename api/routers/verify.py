@@ -1,4 +1,8 @@
-"""``/v1/verify``: the verdict on a presented document, or on a SHA-256 digest."""
+"""``/v1/verify``: the verdict on a presented document, or on a SHA-256 digest.
+
+The routes are coroutines: the verdict comes from :mod:`api.verdicts`, which answers a
+kept verdict on the event loop and judges in a worker thread otherwise.
+"""
 
 from __future__ import annotations
 
@@ -41,16 +45,18 @@ _PRESENTED_BODY: Final[dict[str, Any]] = {
     openapi_extra=_PRESENTED_BODY,
     responses=error_responses(413, 415),
 )
-def verify_document(
+async def verify_document(
     document: Annotated[bytes, Depends(presented_document)],
     service: ServiceDep,
     verdicts: VerdictsDep,
 ) -> Response:
     """Authentic, authentic up to formatting, modified (with the changes) or unknown."""
-    return verdict_on_content(service, verdicts, document)
+    return await verdict_on_content(service, verdicts, document)
 
 
 @router.get("/{sha256}", response_model=Verdict)
-def verify_digest(sha256: DigestParam, service: ServiceDep, verdicts: VerdictsDep) -> Response:
+async def verify_digest(
+    sha256: DigestParam, service: ServiceDep, verdicts: VerdictsDep
+) -> Response:
     """Whether the document with this SHA-256 (64 hex digits) is registered, with evidence."""
-    return verdict_on_digest(service, verdicts, sha256)
+    return await verdict_on_digest(service, verdicts, sha256)

@@ -16,6 +16,7 @@ refused or dropped connection, a malformed response, a timeout).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,12 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.error is None and 200 <= self.status < 300
+
+    def describe(self) -> str:
+        """One line for a report: the request's kind and the error, or the status and body."""
+        if self.error is not None:
+            return f"{self.request.kind}: {self.error}"
+        return f"{self.request.kind}: HTTP {self.status} {self.body[:200]!r}"
 
 
 @dataclass(slots=True)
@@ -133,10 +140,8 @@ class _Connection:
         writer, self._reader, self._writer = self._writer, None, None
         if writer is not None:
             writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await writer.wait_closed()
-            except OSError:
-                pass
 
 
 async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:

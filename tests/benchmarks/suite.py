@@ -7,11 +7,21 @@ add it to :data:`BENCHMARKS` below.
 
 from __future__ import annotations
 
-from tests.benchmarks import bench_gas, bench_hashing, bench_scale
+from tests.benchmarks import (
+    bench_gas,
+    bench_hashing,
+    bench_http,
+    bench_load,
+    bench_register,
+    bench_scale,
+)
 from tests.benchmarks.harness import Benchmark
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     bench_gas.BENCHMARK,
     bench_hashing.BENCHMARK,
     bench_scale.BENCHMARK,
+    bench_register.BENCHMARK,
+    bench_http.BENCHMARK,
+    bench_load.BENCHMARK,
 )

@@ -1,6 +1,7 @@
 """The benchmark suite runs end to end at tiny sizes and writes a complete, sane report.
 
-No timing thresholds: figures are only checked to be present, finite and positive.
+No timing thresholds: figures are only checked to be present, finite and positive. The
+load test's correctness counts (errors, lost documents, shared nonces) must be zero.
 """
 
 from __future__ import annotations
@@ -51,8 +52,42 @@ EXPECTED_FIGURES = {
         "growth.lookup_p99",
         "growth.bytes_per_document",
     ),
+    "register": (
+        "one_call.docs_per_s",
+        "chunked.docs_per_s",
+        "baseline.docs_per_s",
+        "one_call.ratio_to_baseline",
+        "chunked.ratio_to_baseline",
+        "receipt_ms",
+        "memory.chunked.traced_growth",
+        "memory.chunked.registration_traced_growth",
+        "memory.one_call.rss_growth",
+    ),
+    "http": (
+        "livez.requests_per_s",
+        "verify_digest.requests_per_s",
+        "verify_digest.p50_ms",
+        "verify_digest.p99_ms",
+        "verify_upload.requests_per_s",
+        "verify_digest_cold.requests_per_s",
+        "ratio.verify_digest_to_livez",
+    ),
+    "load": (
+        "verify.p50_ms",
+        "verify.p99_ms",
+        "register.p50_ms",
+        "register.p99_ms",
+        "registered_documents",
+        "anchor_transactions",
+        "errors",
+        "lost_documents",
+        "shared_nonces",
+    ),
 }
-EXPECTED_TARGETS = {"gas": 0, "hashing": 2, "scale": 0}  # smoke sizes skip the 1,000 / 1M ones
+# Smoke sizes skip the 1,000-document gas and the 1M scale targets.
+EXPECTED_TARGETS = {"gas": 0, "hashing": 2, "scale": 0, "register": 6, "http": 1, "load": 3}
+# Counts that must be zero (correctness, not timing): exempt from "every figure is positive".
+ZERO_FIGURES = {"load": {"errors", "lost_documents", "shared_nonces", "chain_problems"}}
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +142,8 @@ def test_each_section_holds_its_figures_all_positive_and_finite(
     for key, figure in figures.items():
         assert isinstance(figure["value"], int | float), key
         assert math.isfinite(figure["value"]), key
+        if key in ZERO_FIGURES.get(name, ()):
+            continue  # checked to be zero below
         assert figure["value"] > 0, key
         assert figure["runs"] >= 1, key
         assert figure["unit"], key
@@ -119,6 +156,20 @@ def test_each_section_holds_its_figures_all_positive_and_finite(
         assert isinstance(target["met"], bool)
         assert target["figure"] in figures
         assert math.isfinite(target["measured"])
+
+
+def test_the_load_test_had_no_errors_and_lost_nothing(
+    smoke_report: tuple[dict[str, Any], str],
+) -> None:
+    section = smoke_report[0]["sections"]["load"]
+    figures = {key: figure["value"] for key, figure in section["figures"].items()}
+    problems = [note for note in section["notes"] if note.startswith("Problem:")]
+    assert figures["errors"] == 0, problems
+    assert figures["lost_documents"] == 0, problems
+    assert figures["shared_nonces"] == 0, problems
+    assert figures["chain_problems"] == 0, problems
+    assert figures["anchor_transactions"] == figures["registered_documents"] > 0
+    assert all(target["met"] for target in section["targets"])
 
 
 def test_the_markdown_report_has_every_section_and_table(
