@@ -58,11 +58,12 @@ class FolderArticle:
 
 
 def _inside(base: Path, relative: str) -> Path:
+    """``relative`` under ``base``, which must be resolved already (once, not per file)."""
     pure = PurePosixPath(relative)
     if pure.is_absolute() or ".." in pure.parts:
         raise InvalidManifest(f"manifest file {relative!r} must be a path inside its folder")
     path = (base / pure).resolve()
-    if not path.is_relative_to(base.resolve()):
+    if not path.is_relative_to(base):
         raise InvalidManifest(f"manifest file {relative!r} leaves its folder")
     return path
 
@@ -77,7 +78,7 @@ def read_manifest(manifest_path: Path) -> list[FolderArticle]:
     except OSError as exc:
         raise InvalidManifest(f"cannot read the manifest {manifest_path}: {exc.strerror}") from exc
     manifest = Manifest.from_json(text)
-    base = manifest_path.parent
+    base = manifest_path.parent.resolve()
     articles = []
     seen: set[Path] = set()
     for entry in manifest.articles:
