@@ -247,8 +247,14 @@ class StorePort(Protocol):
 
     def find_by_paragraph_root(self, paragraph_root: bytes) -> list[StoredDocument]: ...
 
-    def paragraph_hits(self, paragraph_digests: Sequence[bytes]) -> dict[bytes, int]:
-        """For each stored document sharing paragraphs with the given digests, how many."""
+    def paragraph_hits(
+        self, paragraph_digests: Sequence[bytes], limit: int | None = None
+    ) -> dict[bytes, int]:
+        """The stored documents sharing paragraphs with the given digests, and how many each.
+
+        A digest given twice counts once. Ordered by most paragraphs shared, then content
+        digest; with ``limit``, only the first ``limit`` (none if it is below 1).
+        """
         ...
 
     def list_documents(

@@ -69,8 +69,7 @@ def paragraph_digest(paragraph: str) -> bytes:
 
 def paragraph_digests(paragraphs: Sequence[str]) -> tuple[bytes, ...]:
     """:func:`paragraph_digest` of each paragraph, in order."""
-    sha256 = hashlib.sha256
-    return tuple([sha256(paragraph.encode("utf-8")).digest() for paragraph in paragraphs])
+    return tuple([hashlib.sha256(p.encode("utf-8")).digest() for p in paragraphs])
 
 
 def paragraph_tree_of_digests(digests: Sequence[bytes]) -> StandardMerkleTree:
@@ -131,6 +130,21 @@ class DigestedDocument:
     @property
     def is_text(self) -> bool:
         return self.canonical is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CompactDigests:
+    """A document's digests without its canonical text: small enough to send between processes."""
+
+    digests: DocumentDigests
+    paragraph_digests: tuple[bytes, ...]
+    is_text: bool
+
+
+def compact_digests(data: bytes, metadata_json: bytes) -> CompactDigests:
+    """:func:`digest_document` of ``data`` and canonical metadata JSON, text left out."""
+    digested = digest_document(data, metadata_json)
+    return CompactDigests(digested.digests, digested.paragraph_digests, digested.is_text)
 
 
 def digest_document(data: bytes, metadata: Mapping[str, Any] | bytes) -> DigestedDocument:

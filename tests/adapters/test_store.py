@@ -10,17 +10,27 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import random
+import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
-from registry.adapters.store import InMemoryStore, SqlStore
-from registry.adapters.store.sql import paragraphs, sqlite_url
+from registry.adapters.store import InMemoryStore, SqlStore, sql
+from registry.adapters.store.sql import (
+    SCHEMA_VERSION,
+    meta_table,
+    paragraph_key,
+    paragraphs,
+    sqlite_url,
+)
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import StoreError
 from registry.ports import (
@@ -438,6 +448,43 @@ class StorePortContract:
             small.digests.content_digest: 3,
         }
 
+    def test_paragraph_hits_rank_the_most_shared_first_and_take_a_limit(
+        self, store: StorePort
+    ) -> None:
+        a, b = _doc("a", ("x", "y", "z")), _doc("b", ("x", "y"))
+        c, d = _doc("c", ("y", "x", "w")), _doc("d", ("z",))
+        store.add_pending_batch(_h("root"), "", [a, b, c, d])
+        counts = {a: 3, b: 2, c: 2, d: 1}
+        # Most shared first; b and c tie, and their content digests decide.
+        expected = sorted(
+            ((doc.digests.content_digest, n) for doc, n in counts.items()),
+            key=lambda hit: (-hit[1], hit[0]),
+        )
+        asked = [_h("x"), _h("y"), _h("z")]
+        assert list(store.paragraph_hits(asked).items()) == expected
+        for limit in range(1, 6):
+            assert list(store.paragraph_hits(asked, limit).items()) == expected[:limit]
+        assert store.paragraph_hits(asked, limit=0) == {}
+        assert store.paragraph_hits(asked, limit=-1) == {}
+
+    def test_paragraph_hits_agree_with_counting_by_hand(self, store: StorePort) -> None:
+        rng = random.Random(20240514)
+        pool = [f"paragraph {i}" for i in range(40)]
+        docs = [_doc(f"doc {i}", rng.sample(pool, rng.randint(1, 12))) for i in range(30)]
+        store.add_pending_batch(_h("root"), "", docs)
+        for _ in range(25):
+            asked = [_h(p) for p in [*rng.sample(pool, rng.randint(1, 15)), "absent"]]
+            shared = {
+                doc.digests.content_digest: len(set(asked) & set(doc.paragraph_digests))
+                for doc in docs
+            }
+            expected = sorted(
+                ((digest, n) for digest, n in shared.items() if n),
+                key=lambda hit: (-hit[1], hit[0]),
+            )
+            limit = rng.choice([None, 1, 2, 5, 16])
+            assert list(store.paragraph_hits(asked, limit).items()) == expected[:limit]
+
     def test_list_documents_newest_first_then_by_digest(
         self, store: StorePort, clock: Clock
     ) -> None:
@@ -665,12 +712,20 @@ class StorePortContract:
     def test_replace_index_refuses_an_index_that_is_not_every_document_once(
         self, store: StorePort, fault: str
     ) -> None:
-        a, b = _doc("a"), _doc("b")
+        a, b = _doc("a", ("x",)), _doc("b", ("y",))
         store.add_pending_batch(_h("root"), "", [a, b])
-        before = (store.list_batches(), list(store.iter_documents()))
+
+        def state() -> object:
+            hits = store.paragraph_hits([_h("x"), _h("y"), _h("c alone")])
+            return store.list_batches(), list(store.iter_documents()), hits
+
+        before = state()
 
         def leaf(doc: NewDocument) -> IndexedLeaf:
-            return IndexedLeaf(doc.digests.content_digest, 0, (), (), OnChainStatus())
+            # With its paragraphs: the refusal must come before they are indexed.
+            return IndexedLeaf(
+                doc.digests.content_digest, 0, (), doc.paragraph_digests, OnChainStatus()
+            )
 
         batch = StoredBatch(_h("new"), "", 2, BatchState.PENDING, T0)
         index = {
@@ -685,7 +740,7 @@ class StorePortContract:
         }.get(fault, "duplicate")
         with pytest.raises(StoreError, match=message):
             store.replace_index(index)
-        assert (store.list_batches(), list(store.iter_documents())) == before
+        assert state() == before
 
     def test_close_twice(self, store: StorePort) -> None:
         store.close()
@@ -730,15 +785,12 @@ class TestSqlStore(StorePortContract):
     def test_a_failure_in_the_last_statement_rolls_back_the_first(self, tmp_path: Path) -> None:
         store = SqlStore.in_data_dir(tmp_path)
         c = _doc("c", ("q",))
-        # A stray paragraph row makes the batch's last insert fail, after the others ran.
+        # A stray paragraph row makes the batch's last insert fail, after the others ran:
+        # the row c's only paragraph gets, c being the first document and so id 1.
         engine = sa.create_engine(sqlite_url(tmp_path))
         with engine.begin() as conn:
             conn.execute(
-                sa.insert(paragraphs).values(
-                    paragraph_digest=_h("q").hex(),
-                    content_digest=c.digests.content_digest.hex(),
-                    position=0,
-                )
+                sa.insert(paragraphs).values(paragraph_key=paragraph_key(_h("q")), document_id=1)
             )
         engine.dispose()
 
@@ -750,6 +802,66 @@ class TestSqlStore(StorePortContract):
         assert store.count_documents() == 0
         store.close()
 
+    def test_a_new_store_records_its_table_layout(self, tmp_path: Path) -> None:
+        store = SqlStore.in_data_dir(tmp_path)
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION
+        store.close()
+        # Opening it again finds the layout it reads.
+        SqlStore.in_data_dir(tmp_path).close()
+
+    def test_a_store_of_the_first_layout_is_refused(self, tmp_path: Path) -> None:
+        # Layout 1 had no version record and keyed the paragraph index by hex digests.
+        connection = sqlite3.connect(tmp_path / "registry.sqlite")
+        connection.execute("CREATE TABLE documents (content_digest VARCHAR(64) PRIMARY KEY)")
+        connection.commit()
+        connection.close()
+        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 2"):
+            SqlStore.in_data_dir(tmp_path)
+
+    def test_a_store_of_a_later_layout_is_refused(self, tmp_path: Path) -> None:
+        SqlStore.in_data_dir(tmp_path).close()
+        engine = sa.create_engine(sqlite_url(tmp_path))
+        with engine.begin() as conn:
+            conn.execute(
+                sa.update(meta_table)
+                .where(meta_table.c.key == "store_schema_version")
+                .values(value="3")
+            )
+        engine.dispose()
+        with pytest.raises(StoreError, match="table layout 3"):
+            SqlStore.in_data_dir(tmp_path)
+
+    def test_rows_reach_a_driver_of_named_parameters_by_name(self) -> None:
+        sent: list[tuple[str, object]] = []
+
+        class Connection:
+            dialect = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+
+            def exec_driver_sql(self, statement: str, parameters: object) -> None:
+                sent.append((statement, parameters))
+
+        rows = [(1, 10), (2, 20), (3, 30)]
+        connection = cast(sa.Connection, Connection())
+        sql._insert_many(connection, paragraphs, ("paragraph_key", "document_id"), rows)
+        ((statement, parameters),) = sent
+        assert statement.startswith("INSERT INTO paragraphs (paragraph_key, document_id) VALUES")
+        assert parameters == {
+            "paragraph_key_0": 1,
+            "document_id_0": 10,
+            "paragraph_key_1": 2,
+            "document_id_1": 20,
+            "paragraph_key_2": 3,
+            "document_id_2": 30,
+        }
+
+    def test_columns_out_of_the_tables_order_are_refused(self, tmp_path: Path) -> None:
+        store = SqlStore.in_data_dir(tmp_path)
+        engine = sa.create_engine(sqlite_url(tmp_path))
+        with engine.begin() as conn, pytest.raises(ValueError, match="table's order"):
+            sql._insert_many(conn, paragraphs, ("document_id", "paragraph_key"), [(1, 2)])
+        engine.dispose()
+        store.close()
+
     def test_repr_hides_the_url(self, tmp_path: Path) -> None:
         store = SqlStore.in_data_dir(tmp_path)
         assert repr(store) == "SqlStore(dialect='sqlite')"
@@ -758,6 +870,27 @@ class TestSqlStore(StorePortContract):
     def test_an_unopenable_database_is_a_store_error(self, tmp_path: Path) -> None:
         with pytest.raises(StoreError, match="cannot open the store"):
             SqlStore(sqlite_url(tmp_path / "no such directory"))
+
+
+class TestSqlStoreWithCollidingParagraphKeys(StorePortContract):
+    """The SQL store with a paragraph key of 2 bits instead of 64: most paragraphs collide.
+
+    Every lookup then finds documents through keys their paragraphs only share with the
+    ones asked for; the contract still holds because matches are confirmed by full digest.
+    """
+
+    @pytest.fixture
+    def store(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StorePort]:
+        monkeypatch.setattr(sql, "paragraph_key", lambda digest: digest[0] % 4)
+        adapter: StorePort = SqlStore.in_data_dir(tmp_path)
+        yield adapter
+        adapter.close()
+
+    def test_the_keys_do_collide(self, store: StorePort) -> None:
+        a, b = _doc("a", ("x",)), _doc("b", ("y",))
+        assert sql.paragraph_key(_h("x")) == sql.paragraph_key(_h("y"))
+        store.add_pending_batch(_h("root"), "", [a, b])
+        assert store.paragraph_hits([_h("x")]) == {a.digests.content_digest: 1}
 
 
 class TestInMemoryStore(StorePortContract):

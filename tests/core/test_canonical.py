@@ -287,3 +287,28 @@ def test_any_relayout_is_named(
     assert ("trailing whitespace" in differences) == (trailing != "" and has_breaks)
     assert ("blank lines" in differences) == (blank and len(lines) > 1)
     assert "unicode normalization" not in differences
+
+
+def _canonical_by_the_rules(text: str) -> CanonicalText:
+    """Rules 2 to 6 written out step by step, with no shortcut for ASCII or NFC text."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    lines = [line.rstrip(WHITE_SPACE) for line in text.split("\n")]
+    return CanonicalText(paragraphs=tuple(line for line in lines if line), text="\n".join(lines))
+
+
+# ASCII, precomposed and decomposed letters, combining marks alone, white space and breaks.
+_MIXED = st.text(
+    st.one_of(
+        st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+        st.sampled_from(list("\r\n\t \u3000\u00a0\u2028éé\u0301\u0308ñn\u0303한한湖")),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_MIXED)
+def test_canonicalize_follows_the_rules_with_its_fast_paths(text: str) -> None:
+    assert canonicalize(text.encode("utf-8")) == _canonical_by_the_rules(text)
+    assert split_passage(text) == _canonical_by_the_rules(text).paragraphs

@@ -11,14 +11,20 @@ from hypothesis import strategies as st
 
 from registry.core.digests import (
     EMPTY_PARAGRAPH_ROOT,
+    CompactDigests,
     ContentHasher,
+    canonical_metadata_json,
+    compact_digests,
     content_digest,
     digest_document,
     document_leaf,
     metadata_digest,
     paragraph_digest,
+    paragraph_digests,
     paragraph_root,
+    paragraph_root_of_digests,
     paragraph_tree,
+    paragraph_tree_of_digests,
 )
 from registry.core.hexstr import from_hex, to_hex
 from registry.core.records import DocumentDigests
@@ -119,3 +125,35 @@ def test_a_flipped_byte_changes_digest_and_leaf(data: bytes, position: int, mask
     changed = digest_document(bytes(flipped), {})
     assert changed.digests.content_digest != original.digests.content_digest
     assert document_leaf(changed.digests) != document_leaf(original.digests)
+
+
+@settings(max_examples=100, deadline=None)
+@given(digests=st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=50))
+def test_the_paragraph_root_is_the_paragraph_trees_root(digests: list[bytes]) -> None:
+    # Registration computes the root alone; quote proofs build the whole tree.
+    assert paragraph_root_of_digests(digests) == paragraph_tree_of_digests(digests).root
+
+
+def test_paragraph_digests_are_each_paragraphs_digest() -> None:
+    paragraphs = ("湖南", "abc", "abc")
+    assert paragraph_digests(paragraphs) == tuple(paragraph_digest(p) for p in paragraphs)
+    assert paragraph_digests(()) == ()
+
+
+def test_a_paragraph_digest_of_another_length_is_refused() -> None:
+    with pytest.raises(ValueError, match="32 bytes"):
+        paragraph_root_of_digests([b"\x00" * 31])
+
+
+@pytest.mark.parametrize(
+    "data", [b"One.\n\nTwo.\n", b"\x89PNG\r\n\x1a\n\x00", b" \n"], ids=["text", "binary", "blank"]
+)
+def test_digests_from_canonical_metadata_json_are_the_same(data: bytes) -> None:
+    metadata = {"title": "湖南", "language": "zh-Hans", "notes": None}
+    from_mapping = digest_document(data, metadata)
+    assert digest_document(data, canonical_metadata_json(metadata)) == from_mapping
+    assert compact_digests(data, canonical_metadata_json(metadata)) == CompactDigests(
+        digests=from_mapping.digests,
+        paragraph_digests=from_mapping.paragraph_digests,
+        is_text=from_mapping.is_text,
+    )

@@ -24,8 +24,10 @@ from registry.core.merkle import (
     encode_leaf_value,
     hash_leaf,
     hash_node,
+    paragraph_leaves,
     process_multi_proof,
     process_proof,
+    standard_root,
     value_from_json,
     value_to_json,
 )
@@ -341,3 +343,41 @@ def test_the_fallback_keccak_backend_gives_the_same_root() -> None:
         check=True,
     )
     assert result.stdout.split() == ["Keccak256", vector["root"][2:]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(digests=st.lists(bytes32, min_size=1, max_size=40))
+def test_paragraph_leaves_equal_eth_abi_encoded_leaves(digests: list[bytes]) -> None:
+    # The bulk path concatenates the index word and the digest instead of ABI-encoding.
+    expected = [
+        keccak256(keccak256(abi_encode(list(PARAGRAPH_LEAF_ENCODING), [i, digest])))
+        for i, digest in enumerate(digests)
+    ]
+    assert paragraph_leaves(digests) == expected
+    assert expected == [
+        hash_leaf(PARAGRAPH_LEAF_ENCODING, (i, digest)) for i, digest in enumerate(digests)
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(digests=st.lists(bytes32, min_size=1, max_size=70))
+def test_standard_root_equals_the_built_trees_root(digests: list[bytes]) -> None:
+    values = list(enumerate(digests))
+    tree = StandardMerkleTree.of(values, PARAGRAPH_LEAF_ENCODING)
+    assert standard_root(paragraph_leaves(digests)) == tree.root
+    # Its own sort: the order the leaves come in does not matter.
+    assert standard_root(reversed(paragraph_leaves(digests))) == tree.root
+
+
+@pytest.mark.parametrize("vector", VECTORS["paragraphTrees"], ids=lambda v: str(v["size"]))
+def test_standard_root_of_openzeppelin_leaves(vector: dict[str, Any]) -> None:
+    assert to_hex(standard_root(from_hex(leaf) for leaf in vector["leaves"])) == vector["root"]
+
+
+def test_standard_root_and_paragraph_leaves_refuse_what_is_not_32_bytes() -> None:
+    with pytest.raises(ValueError, match="non-zero number of leaves"):
+        standard_root([])
+    with pytest.raises(ValueError, match="32 bytes"):
+        standard_root([b"\x01" * 32, b"\x02" * 31])
+    with pytest.raises(ValueError, match="paragraph digests must be 32 bytes"):
+        paragraph_leaves([b"\x01" * 32, b"\x02" * 33])

@@ -6,13 +6,15 @@ Each test runs on a real EVM and on both stores (SQLite file and in memory).
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from registry import service as service_module
 from registry.adapters.chain import InMemoryChain
-from registry.adapters.store import SqlStore
+from registry.adapters.store import InMemoryStore, SqlStore
 from registry.core.canonical import UTF8_BOM
 from registry.core.digests import EMPTY_PARAGRAPH_ROOT, digest_document, document_leaf
 from registry.core.hexstr import to_hex
@@ -450,3 +452,56 @@ def test_a_label_with_a_lone_surrogate_is_refused(
     ):
         service.register([_submission("Labelled.\n")], label="\udc80")
     _assert_nothing_written(service, chain, block)
+
+
+def _mixed_submissions() -> list[Submission]:
+    """The corpus, a binary document, a blank one and a name that decides the media type."""
+    submissions = [Submission(a.data, a.metadata, name=a.name) for a in corpus_articles()]
+    submissions.append(Submission(b"\x89PNG\r\n\x1a\n\x00", META, name="figure.png"))
+    submissions.append(Submission(b" \n\n", META, name="blank.txt"))
+    submissions.append(_submission("<p>Page.</p>\n", name="page.html"))
+    return submissions
+
+
+def test_worker_processes_digest_as_this_process_does(
+    monkeypatch: pytest.MonkeyPatch, chain: InMemoryChain
+) -> None:
+    monkeypatch.setattr(service_module, "PARALLEL_DIGEST_FROM", 2)
+    submissions = _mixed_submissions()
+    here = RegistryService(InMemoryStore(), chain)
+    workers = RegistryService(InMemoryStore(), InMemoryChain(), digest_workers=2)
+    try:
+        assert workers._prepare(submissions) == here._prepare(submissions)
+        first = workers.register(submissions)
+        assert first.batch_root == here.register(submissions).batch_root
+        # The workers stay up for the next large registration.
+        assert workers._pool is not None
+    finally:
+        workers.close()
+    assert workers._pool is None
+
+
+def test_a_dead_worker_leaves_the_digesting_to_this_process(
+    monkeypatch: pytest.MonkeyPatch, service: RegistryService
+) -> None:
+    class DeadPool:
+        stopped = False
+
+        def map(self, *args: object, **kwargs: object) -> list[object]:
+            raise BrokenProcessPool("a worker was killed")
+
+        def shutdown(self, **kwargs: object) -> None:
+            self.stopped = True
+
+    monkeypatch.setattr(service_module, "PARALLEL_DIGEST_FROM", 2)
+    dead = DeadPool()
+    service.digest_workers = 2
+    monkeypatch.setattr(service, "_pool", dead)
+    submissions = _mixed_submissions()
+
+    registration = service.register(submissions)
+
+    assert [a.created for a in registration.articles] == [True] * len(submissions)
+    assert registration.anchored
+    assert dead.stopped
+    assert service._pool is None

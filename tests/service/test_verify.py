@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.adapters.chain import InMemoryChain
+from registry.adapters.store import SqlStore, sql
 from registry.core.canonical import UTF8_BOM, WHITE_SPACE, canonicalize
 from registry.core.diff import ParagraphChange
 from registry.core.hexstr import to_hex
@@ -21,7 +23,7 @@ from registry.core.records import DocumentStatus, InclusionProof
 from registry.core.verdict import Verdict
 from registry.errors import DocumentTooLarge, EmptyDocument, InvalidIdentifier
 from registry.service import RegistryService
-from tests.service.conftest import Seeded
+from tests.service.conftest import Seeded, seed
 from tests.service.corpus import (
     CorpusArticle,
     article,
@@ -449,3 +451,32 @@ def test_verify_content_gives_a_verdict_for_any_bytes(corpus_registry: Seeded, d
         assert verdict.registered_digest in registered
         assert verdict.state == "anchored"
         assert verdict.anchor is not None
+
+
+@pytest.mark.parametrize(
+    "key", [lambda digest: 0, lambda digest: digest[0] % 2], ids=["one key", "two keys"]
+)
+def test_the_closest_article_is_found_when_paragraph_keys_collide(
+    monkeypatch: pytest.MonkeyPatch,
+    sql_store: SqlStore,
+    chain: InMemoryChain,
+    key: Callable[[bytes], int],
+) -> None:
+    # The SQL paragraph index keys a paragraph by 8 bytes of its digest; with every paragraph
+    # under one or two keys, each lookup meets every article, and only the confirmation by
+    # full digest tells them apart.
+    monkeypatch.setattr(sql, "paragraph_key", key)
+    seeded = seed(RegistryService(sql_store, chain))
+    for prefix in PREFIXES:
+        registered = article(prefix)
+        index = unique_paragraph(registered)
+        edited = replace_paragraph(registered, index, "A paragraph no article has.")
+
+        verdict = seeded.service.verify_content(edited)
+
+        assert verdict.kind == "modified"
+        assert verdict.registered_digest == to_hex(registered.digest)
+        assert [(c.kind, c.registered_index) for c in verdict.changes] == [("changed", index)]
+        quote = seeded.service.verify_quote(registered.paragraphs[index])
+        assert (quote.found, quote.article_id) == (True, registered.id)
+    assert seeded.service.verify_content(UNRELATED).kind == "unknown"

@@ -184,14 +184,17 @@ class InMemoryStore:
                 if row.digests.paragraph_root == paragraph_root
             ]
 
-    def paragraph_hits(self, paragraph_digests: Sequence[bytes]) -> dict[bytes, int]:
+    def paragraph_hits(
+        self, paragraph_digests: Sequence[bytes], limit: int | None = None
+    ) -> dict[bytes, int]:
         hits: dict[bytes, int] = {}
         with self._lock:
             # Distinct digests only: a paragraph asked for twice is one shared paragraph.
             for paragraph in set(paragraph_digests):
                 for digest in self._paragraphs.get(paragraph, ()):
                     hits[digest] = hits.get(digest, 0) + 1
-        return hits
+        ranked = sorted(hits.items(), key=lambda hit: (-hit[1], hit[0]))
+        return dict(ranked if limit is None else ranked[: max(limit, 0)])
 
     def list_documents(
         self, filters: DocumentFilter, offset: int, limit: int

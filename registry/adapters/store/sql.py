@@ -2,13 +2,24 @@
 
 Digests are stored as lowercase hex (64 characters) so that id prefixes are
 plain ``LIKE 'abc%'`` lookups on an index, on every database.
+
+The paragraph index is the exception, since a batch writes a row per paragraph
+(hundreds of thousands for 10,000 articles): a row is two integers, the
+paragraph's key (:func:`paragraph_key`, the first 8 bytes of its digest) and
+the document's ``id``, in a table clustered on them. A key can stand for more
+than one paragraph, so :meth:`SqlStore.paragraph_hits` confirms what the keys
+find against each document's full paragraph digests (``paragraph_lists``).
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +38,14 @@ from registry.ports import (
     StoredBatch,
     StoredDocument,
 )
+
+SCHEMA_VERSION = "2"
+"""The tables' layout; 2 added document ids and the compact paragraph index."""
+_SCHEMA_KEY = "store_schema_version"
+# Most values in one IN list: under every database's parameter limit.
+_IN_CHUNK = 500
+# Most parameters in one INSERT statement: SQLite's limit before version 3.32.
+_STATEMENT_PARAMETERS = 999
 
 metadata_obj = sa.MetaData()
 
@@ -62,7 +81,9 @@ blobs = sa.Table(
 documents = sa.Table(
     "documents",
     metadata_obj,
-    sa.Column("content_digest", sa.String(64), primary_key=True),
+    # What the paragraph index refers to a document by: 4 bytes or so instead of 64.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("content_digest", sa.String(64), nullable=False, unique=True),
     sa.Column("paragraph_root", sa.String(64), nullable=False, index=True),
     sa.Column("metadata_digest", sa.String(64), nullable=False),
     sa.Column("metadata_json", sa.Text, nullable=False),
@@ -87,14 +108,23 @@ leaves = sa.Table(
     sa.Column("proof", sa.Text, nullable=False),
 )
 
-# Index of paragraph digests -> documents, to find the closest registered article.
+# The paragraph index: paragraph key -> documents holding a paragraph with that key, to find
+# the registered articles closest to a text. No rowid: the primary key is the whole row.
 paragraphs = sa.Table(
     "paragraphs",
     metadata_obj,
-    sa.Column("paragraph_digest", sa.String(64), nullable=False),
-    sa.Column("content_digest", sa.String(64), nullable=False),
-    sa.Column("position", sa.Integer, nullable=False),
-    sa.PrimaryKeyConstraint("paragraph_digest", "content_digest", "position"),
+    sa.Column("paragraph_key", sa.BigInteger, nullable=False),
+    sa.Column("document_id", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("paragraph_key", "document_id"),
+    sqlite_with_rowid=False,
+)
+
+# Each text document's paragraph digests, 32 bytes each in order: what confirms a key's match.
+paragraph_lists = sa.Table(
+    "paragraph_lists",
+    metadata_obj,
+    sa.Column("document_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("digests", sa.LargeBinary, nullable=False),
 )
 
 statuses = sa.Table(
@@ -120,6 +150,11 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'registry.sqlite'}"
 
 
+def paragraph_key(digest: bytes) -> int:
+    """A paragraph digest's key in the index: its first 8 bytes as a signed 64-bit integer."""
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 class SqlStore:
     """:class:`registry.ports.StorePort` on any SQLAlchemy database URL."""
 
@@ -129,7 +164,8 @@ class SqlStore:
             self._engine: Engine = sa.create_engine(url, future=True)
             if self._engine.dialect.name == "sqlite":
                 sa.event.listen(self._engine, "connect", _sqlite_pragmas)
-            metadata_obj.create_all(self._engine)
+            with self._engine.begin() as conn:
+                _create_schema(conn)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the store: {exc.__class__.__name__}") from exc
 
@@ -161,31 +197,29 @@ class SqlStore:
             # An empty executemany would insert one all-NULL row; the chain refuses it anyway.
             raise StoreError("a batch needs at least one document")
         now = time.time()
-        doc_rows: list[dict[str, Any]] = []
-        blob_rows: list[dict[str, Any]] = []
-        leaf_rows: list[dict[str, Any]] = []
-        paragraph_rows: list[dict[str, Any]] = []
+        doc_rows: list[tuple[Any, ...]] = []
+        blob_rows: list[tuple[Any, ...]] = []
+        leaf_rows: list[tuple[Any, ...]] = []
         for doc in documents:
             digest = _hex(doc.digests.content_digest)
             meta = json.loads(doc.metadata_json)
             doc_rows.append(
-                {
-                    "content_digest": digest,
-                    "paragraph_root": _hex(doc.digests.paragraph_root),
-                    "metadata_digest": _hex(doc.digests.metadata_digest),
-                    "metadata_json": doc.metadata_json,
-                    "language": meta.get("language"),
-                    "publisher": meta.get("publisher"),
-                    "policy": meta.get("policy"),
-                    "size": len(doc.content),
-                    "media_type": doc.media_type,
-                    "paragraph_count": len(doc.paragraph_digests),
-                    "registered_at": now,
-                }
+                (
+                    digest,
+                    _hex(doc.digests.paragraph_root),
+                    _hex(doc.digests.metadata_digest),
+                    doc.metadata_json,
+                    meta.get("language"),
+                    meta.get("publisher"),
+                    meta.get("policy"),
+                    len(doc.content),
+                    doc.media_type,
+                    len(doc.paragraph_digests),
+                    now,
+                )
             )
-            blob_rows.append({"content_digest": digest, "content": doc.content})
+            blob_rows.append((digest, doc.content))
             leaf_rows.append(_leaf_row(digest, root, doc.leaf_index, doc.proof))
-            paragraph_rows.extend(_paragraph_rows(digest, doc.paragraph_digests))
         with self._write() as conn:
             conn.execute(
                 sa.insert(batches).values(
@@ -196,12 +230,12 @@ class SqlStore:
                     created_at=now,
                 )
             )
-            # executemany: one statement per table, not one per row.
-            conn.execute(sa.insert(blobs), blob_rows)
-            conn.execute(sa.insert(_documents_table), doc_rows)
-            conn.execute(sa.insert(leaves), leaf_rows)
-            if paragraph_rows:
-                conn.execute(sa.insert(paragraphs), paragraph_rows)
+            _insert_many(conn, blobs, _BLOB_COLUMNS, blob_rows)
+            _insert_many(conn, _documents_table, _DOCUMENT_COLUMNS, doc_rows)
+            _insert_many(conn, leaves, _LEAF_COLUMNS, leaf_rows)
+            _index_paragraphs(
+                conn, {doc.digests.content_digest: doc.paragraph_digests for doc in documents}
+            )
 
     def mark_batch_anchored(self, root: bytes, tx: TxInfo) -> None:
         self._set_anchor(root, BatchState.ANCHORED, tx)
@@ -295,11 +329,9 @@ class SqlStore:
         wanted = sorted({_hex(d) for d in content_digests})
         found: dict[bytes, StoredDocument] = {}
         with self._read() as conn:
-            # Chunks keep each IN list under every database's parameter limit.
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for chunk in _chunks(wanted):
                 query = self._documents_query().where(documents.c.content_digest.in_(chunk))
-                for row in conn.execute(query).mappings():
+                for row in conn.execute(query).mappings().all():
                     document = _document(row)
                     found[document.content_digest] = document
         return found
@@ -328,25 +360,48 @@ class SqlStore:
         with self._read() as conn:
             return [_document(row) for row in conn.execute(query).mappings()]
 
-    def paragraph_hits(self, paragraph_digests: Sequence[bytes]) -> dict[bytes, int]:
-        wanted = sorted({_hex(d) for d in paragraph_digests})
-        hits: dict[bytes, int] = {}
+    def paragraph_hits(
+        self, paragraph_digests: Sequence[bytes], limit: int | None = None
+    ) -> dict[bytes, int]:
+        if limit is not None and limit < 1:
+            return {}
+        wanted = set(paragraph_digests)
+        # How many of the wanted digests each key stands for (more than one only by chance).
+        weights = Counter(paragraph_key(digest) for digest in wanted)
+        # Per (content digest, id): its key matches, weighted. That bounds from above how many
+        # wanted paragraphs the document holds, and equals it unless two paragraphs share a key.
+        bounds: Counter[tuple[bytes, int]] = Counter()
         with self._read() as conn:
-            # Chunks keep each IN list under every database's parameter limit.
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for chunk in _chunks(sorted(weights)):
                 query = (
                     sa.select(
-                        paragraphs.c.content_digest,
-                        sa.func.count(sa.distinct(paragraphs.c.paragraph_digest)),
+                        documents.c.content_digest, documents.c.id, paragraphs.c.paragraph_key
                     )
-                    .where(paragraphs.c.paragraph_digest.in_(chunk))
-                    .group_by(paragraphs.c.content_digest)
+                    .select_from(
+                        paragraphs.join(documents, documents.c.id == paragraphs.c.document_id)
+                    )
+                    .where(paragraphs.c.paragraph_key.in_(chunk))
                 )
-                for digest, count in conn.execute(query):
-                    key = _bytes(digest)
-                    hits[key] = hits.get(key, 0) + int(count)
-        return hits
+                for digest, document_id, key in conn.execute(query):
+                    bounds[(_bytes(digest), int(document_id))] += weights[key]
+            # Confirmed in the answer's order (most shared, then content digest) by bound.
+            candidates = sorted(bounds, key=lambda candidate: (-bounds[candidate], candidate[0]))
+            # (-shared, content digest) of the confirmed documents, best first.
+            ranked: list[tuple[int, bytes]] = []
+            chunk_size = _IN_CHUNK if limit is None else limit + 1
+            for digest, document_id, listed in _with_lists(conn, candidates, chunk_size):
+                shared = len(wanted.intersection(listed))
+                if limit is None:
+                    if shared:
+                        ranked.append((-shared, digest))
+                    continue
+                if len(ranked) == limit and (-bounds[(digest, document_id)], digest) > ranked[-1]:
+                    break  # neither this candidate nor any after it can rank above the last kept
+                if shared:
+                    bisect.insort(ranked, (-shared, digest))
+                    del ranked[limit:]
+        ranked.sort()
+        return {digest: -negative for negative, digest in ranked}
 
     def list_documents(
         self, filters: DocumentFilter, offset: int, limit: int
@@ -412,8 +467,8 @@ class SqlStore:
 
     def replace_index(self, index: Sequence[IndexedBatch]) -> None:
         batch_rows: list[dict[str, Any]] = []
-        leaf_rows: list[dict[str, Any]] = []
-        paragraph_rows: list[dict[str, Any]] = []
+        leaf_rows: list[tuple[Any, ...]] = []
+        paragraph_digests: dict[bytes, Sequence[bytes]] = {}
         status_rows: list[dict[str, Any]] = []
         for entry in index:
             batch = entry.batch
@@ -432,20 +487,16 @@ class SqlStore:
             for leaf in entry.leaves:
                 digest = _hex(leaf.content_digest)
                 leaf_rows.append(_leaf_row(digest, batch.root, leaf.leaf_index, leaf.proof))
-                paragraph_rows.extend(_paragraph_rows(digest, leaf.paragraph_digests))
+                paragraph_digests[leaf.content_digest] = leaf.paragraph_digests
                 if leaf.status != OnChainStatus():
                     status_rows.append(_status_row(digest, leaf.status))
         with self._write() as conn:
-            for table in (paragraphs, statuses, leaves, batches):
+            for table in (paragraphs, paragraph_lists, statuses, leaves, batches):
                 conn.execute(sa.delete(table))
-            for table, rows in (
-                (batches, batch_rows),
-                (leaves, leaf_rows),
-                (paragraphs, paragraph_rows),
-                (statuses, status_rows),
-            ):
+            for table, rows in ((batches, batch_rows), (statuses, status_rows)):
                 if rows:  # an empty executemany would insert one all-NULL row
                     conn.execute(sa.insert(table), rows)
+            _insert_many(conn, leaves, _LEAF_COLUMNS, leaf_rows)
             joined = documents.outerjoin(
                 leaves, leaves.c.content_digest == documents.c.content_digest
             )
@@ -461,6 +512,8 @@ class SqlStore:
                     f"an index must hold every stored document once: {left_out} left out, "
                     f"{len(leaf_rows) - (stored - left_out)} not stored"
                 )
+            # Every document is stored, so each has an id to index its paragraphs under.
+            _index_paragraphs(conn, paragraph_digests)
 
     def count_documents(self) -> int:
         with self._read() as conn:
@@ -545,18 +598,127 @@ def _tx_columns(tx: TxInfo) -> dict[str, Any]:
     }
 
 
-def _leaf_row(digest: str, root: bytes, leaf_index: int, proof: Sequence[bytes]) -> dict[str, Any]:
-    return {
-        "content_digest": digest,
-        "batch_root": _hex(root),
-        "leaf_index": leaf_index,
-        "proof": json.dumps([_hex(p) for p in proof]),
-    }
+_BLOB_COLUMNS = ("content_digest", "content")
+# Every column but ``id``, which the database assigns.
+_DOCUMENT_COLUMNS = tuple(c.name for c in documents.columns if c.name != "id")
+_LEAF_COLUMNS = ("content_digest", "batch_root", "leaf_index", "proof")
 
 
-def _paragraph_rows(digest: str, paragraph_digests: Sequence[bytes]) -> Iterator[dict[str, Any]]:
-    for position, paragraph in enumerate(paragraph_digests):
-        yield {"paragraph_digest": _hex(paragraph), "content_digest": digest, "position": position}
+def _leaf_row(digest: str, root: bytes, leaf_index: int, proof: Sequence[bytes]) -> tuple[Any, ...]:
+    return (digest, _hex(root), leaf_index, json.dumps([_hex(p) for p in proof]))
+
+
+def _create_schema(conn: sa.Connection) -> None:
+    """Create the tables of a new store; StoreError for a store of another layout."""
+    had_documents = sa.inspect(conn).has_table("documents")
+    metadata_obj.create_all(conn)
+    version = conn.execute(
+        sa.select(meta_table.c.value).where(meta_table.c.key == _SCHEMA_KEY)
+    ).scalar_one_or_none()
+    if version is None and had_documents:
+        version = "1"  # written before the layout had a version
+    if version is None:
+        conn.execute(sa.insert(meta_table).values(key=_SCHEMA_KEY, value=SCHEMA_VERSION))
+    elif version != SCHEMA_VERSION:
+        raise StoreError(
+            f"the store has table layout {version}; this version of the registry reads layout "
+            f"{SCHEMA_VERSION}: register the documents again in a new data directory"
+        )
+
+
+def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _insert_many(
+    conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """INSERT ``rows`` (tuples in ``columns`` order), many rows per statement, to the driver.
+
+    The paragraph index takes hundreds of thousands of rows a batch. SQLAlchemy's per-row
+    parameter processing would cost more than SQLite's insert itself (these columns, of
+    integers, floats, text, bytes and NULL, need no conversion), and one statement of many
+    rows (``VALUES (...), (...), ...``) costs SQLite half what as many one-row statements do.
+    """
+    per_statement = max(1, _STATEMENT_PARAMETERS // len(columns))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        statement = _multi_row_insert(conn.dialect, table, tuple(columns), len(chunk))
+        if statement.positional:
+            # Row after row, each in ``columns`` order: the order the statement binds them in.
+            conn.exec_driver_sql(str(statement), tuple(v for row in chunk for v in row))
+        else:
+            conn.exec_driver_sql(
+                str(statement),
+                {
+                    f"{column}_{i}": value
+                    for i, row in enumerate(chunk)
+                    for column, value in zip(columns, row, strict=True)
+                },
+            )
+
+
+@functools.lru_cache(maxsize=64)
+def _multi_row_insert(
+    dialect: sa.Dialect, table: sa.Table, columns: tuple[str, ...], count: int
+) -> sa.sql.compiler.SQLCompiler:
+    """INSERT of ``count`` rows into ``columns``, parameters named ``<column>_<row>``."""
+    names = [f"{column}_{i}" for i in range(count) for column in columns]
+    values: list[dict[str, Any]] = [
+        {c: sa.bindparam(f"{c}_{i}") for c in columns} for i in range(count)
+    ]
+    compiled = sa.insert(table).values(values).compile(dialect=dialect)
+    assert isinstance(compiled, sa.sql.compiler.SQLCompiler)
+    if compiled.positional and compiled.positiontup != names:
+        raise ValueError(f"give the columns of {table.name} in the table's order")
+    return compiled
+
+
+def _document_ids(conn: sa.Connection, content_digests: Iterable[bytes]) -> dict[bytes, int]:
+    wanted = sorted(_hex(d) for d in content_digests)
+    ids: dict[bytes, int] = {}
+    for chunk in _chunks(wanted):
+        query = sa.select(documents.c.content_digest, documents.c.id).where(
+            documents.c.content_digest.in_(chunk)
+        )
+        for digest, document_id in conn.execute(query):
+            ids[_bytes(digest)] = int(document_id)
+    return ids
+
+
+def _index_paragraphs(conn: sa.Connection, paragraph_digests: dict[bytes, Sequence[bytes]]) -> None:
+    """Write the paragraph index rows and paragraph lists of stored documents, by content digest."""
+    texts = {digest: listed for digest, listed in paragraph_digests.items() if listed}
+    ids = _document_ids(conn, texts)
+    list_rows: list[tuple[Any, ...]] = []
+    index_rows: list[tuple[int, int]] = []
+    for digest, listed in texts.items():
+        document_id = ids[digest]
+        list_rows.append((document_id, b"".join(listed)))
+        index_rows.extend((key, document_id) for key in {paragraph_key(p) for p in listed})
+    _insert_many(conn, paragraph_lists, ("document_id", "digests"), list_rows)
+    # In key order, so each row lands next to the last in the table clustered on (key, id).
+    # The key alone is enough to sort on: the sort is stable, and a new batch's documents
+    # come in the order the database numbered them.
+    index_rows.sort(key=itemgetter(0))
+    _insert_many(conn, paragraphs, ("paragraph_key", "document_id"), index_rows)
+
+
+def _with_lists(
+    conn: sa.Connection, candidates: Sequence[tuple[bytes, int]], chunk_size: int
+) -> Iterator[tuple[bytes, int, set[bytes]]]:
+    """Each (content digest, id) candidate with its paragraph digests, read a chunk at a time."""
+    for chunk in _chunks(candidates, chunk_size):
+        query = sa.select(paragraph_lists.c.document_id, paragraph_lists.c.digests).where(
+            paragraph_lists.c.document_id.in_([document_id for _, document_id in chunk])
+        )
+        lists = {
+            int(document_id): {digests[i : i + 32] for i in range(0, len(digests), 32)}
+            for document_id, digests in conn.execute(query)
+        }
+        for digest, document_id in chunk:
+            yield digest, document_id, lists.get(document_id, set())
 
 
 def _status_row(digest: str, status: OnChainStatus) -> dict[str, Any]:
@@ -606,6 +768,6 @@ def _document(row: RowMapping) -> StoredDocument:
         registered_at=float(row["registered_at"]),
         batch_root=_bytes(row["batch_root"]),
         leaf_index=int(row["leaf_index"]),
-        proof=tuple(_bytes(p) for p in json.loads(row["proof"])),
+        proof=tuple(map(bytes.fromhex, json.loads(row["proof"]))),
         status=status,
     )
