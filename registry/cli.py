@@ -30,7 +30,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +44,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from registry.adapters.chain.embedded import CHAIN_DIR, DATABASE_FILE, EmbeddedChain
 from registry.adapters.chain.rpc import RpcChain, SignerKey, load_signer_key
+from registry.core.batch import MAX_BATCH_SIZE
 from registry.core.canonical import decode_text
 from registry.core.diff import ParagraphChange
 from registry.core.digests import ContentHasher, content_digest
@@ -69,7 +70,7 @@ from registry.errors import (
     VerificationError,
 )
 from registry.manifest import folder_articles
-from registry.models import ArticleRecord, QuoteCheck, ReceiptCheck
+from registry.models import ArticleRecord, QuoteCheck, ReceiptCheck, Registration
 from registry.ports import ChainPort, DocumentFilter
 from registry.runtime import opened_service
 from registry.service import Submission, verify_receipt
@@ -84,6 +85,8 @@ HASH_CHUNK_BYTES: Final = 1024 * 1024
 # A quote read from a file: UTF-8 takes at most 4 bytes per character.
 MAX_PASSAGE_BYTES: Final = 4 * MAX_QUOTE_CHARS
 MAX_CHANGES_SHOWN: Final = 20
+DEFAULT_BATCH_DOCUMENTS: Final = 1_000
+"""register-dir's documents per batch: ~95 gas each (vs ~91,500 alone), ~25 MiB at ~10 KB."""
 
 app = typer.Typer(
     name="policy-registry",
@@ -616,19 +619,51 @@ def _check_supersedable(record: ArticleRecord, newer: str) -> None:
 
 
 def _register_and_report(
-    settings: Settings, documents: Sequence[_Document], label: str, as_json: bool
+    settings: Settings,
+    batches: Iterable[Sequence[_Document]],
+    label: str,
+    as_json: bool,
 ) -> None:
-    with opened_service(settings) as service, _progress(not as_json) as progress:
-        for document in documents:
-            older = document.submission.supersedes
-            if older is not None:
-                _check_supersedable(service.article(older), document.id)
-        progress.add_task(f"registering {len(documents)} documents as one batch", total=None)
-        registration = service.register([d.submission for d in documents], label=label)
+    """Register each group of documents as one batch (one anchor), reporting as they go.
+
+    The groups are read lazily, so that a large folder holds one batch's bytes at a time.
+    """
+    registrations: list[Registration] = []
+    with opened_service(settings) as service:
+        for documents in batches:
+            with _progress(not as_json) as progress:
+                for document in documents:
+                    older = document.submission.supersedes
+                    if older is not None:
+                        _check_supersedable(service.article(older), document.id)
+                progress.add_task(
+                    f"registering {len(documents)} documents as one batch", total=None
+                )
+                registration = service.register([d.submission for d in documents], label=label)
+            registrations.append(registration)
+            if not as_json:
+                _report_registration(registration, {d.id: _display(d.path) for d in documents})
+    anchored = all(r.anchored for r in registrations)
     if as_json:
-        _echo_json(registration)
-        _finish(registration.anchored)
-    names = {d.id: _display(d.path) for d in documents}
+        if len(registrations) == 1:
+            _echo_json(registrations[0])
+        else:
+            _echo_json(
+                {
+                    "anchored": anchored,
+                    "registrations": [r.model_dump(mode="json") for r in registrations],
+                }
+            )
+    elif not anchored:
+        typer.echo(
+            "PENDING: not anchored yet (the chain could not be reached, or the anchor waits "
+            "for confirmations); the batch is recorded and `policy-registry reconcile` "
+            "finishes it"
+        )
+    _finish(anchored)
+
+
+def _report_registration(registration: Registration, names: Mapping[str, str]) -> None:
     for entry in registration.articles:
         record = entry.article
         if entry.created:
@@ -645,13 +680,6 @@ def _register_and_report(
         _echo_lines(_anchor_lines(created[0].anchor))
     elif not created:
         _echo_lines(_anchor_lines(registration.articles[0].article.anchor))
-    if not registration.anchored:
-        typer.echo(
-            "PENDING: not anchored yet (the chain could not be reached, or the anchor waits "
-            "for confirmations); the batch is recorded and `policy-registry reconcile` "
-            "finishes it"
-        )
-    _finish(registration.anchored)
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -706,7 +734,7 @@ def register(
     entries = [(path, metadata, supersedes) for path in files]
     with _progress(not as_json and len(files) > 1) as progress:
         documents = _read_documents(entries, settings.max_document_bytes, progress)
-    _register_and_report(settings, documents, label, as_json)
+    _register_and_report(settings, [documents], label, as_json)
 
 
 @_registry_command("register-dir")
@@ -719,15 +747,37 @@ def register_dir(
             "The folder's manifest (default: manifest.json in the folder, if any).", "--manifest"
         ),
     ] = None,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            max=MAX_BATCH_SIZE,
+            help="Documents per batch (one anchor each); a larger folder takes several, "
+            "read one at a time, so memory stays bounded.",
+        ),
+    ] = DEFAULT_BATCH_DOCUMENTS,
     label: Annotated[str, _option("A label for the batch (at most 256 bytes).")] = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Register a folder's articles (with its manifest's metadata) as one batch, one anchor."""
+    """Register a folder's articles (with its manifest's metadata): one batch, one anchor
+    per --batch-size documents."""
     articles = folder_articles(folder, manifest)
+    limit = settings.max_document_bytes
+    # Every file is checked before anything is registered, so that bad input writes nothing.
+    for article in articles:
+        size = _file_size(article.path)
+        if size > limit:
+            raise DocumentTooLarge(f"{article.path} has {size} bytes; the limit is {limit}")
     entries = [(a.path, a.metadata, a.supersedes) for a in articles]
-    with _progress(not as_json) as progress:
-        documents = _read_documents(entries, settings.max_document_bytes, progress)
-    _register_and_report(settings, documents, label, as_json)
+
+    def batches() -> Iterator[list[_Document]]:
+        for start in range(0, len(entries), batch_size):
+            with _progress(not as_json) as progress:
+                documents = _read_documents(entries[start : start + batch_size], limit, progress)
+            yield documents  # the reading display is closed: registering shows its own
+
+    _register_and_report(settings, batches(), label, as_json)
 
 
 @_registry_command("verify")

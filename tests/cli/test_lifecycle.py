@@ -210,3 +210,38 @@ def test_rebuild_restores_a_lost_index_and_verify_works_again(tmp_path: Path) ->
     assert (
         revoked.stdout.splitlines()[1] == "REVOKED: the registrar revoked this article: withdrawn"
     )
+
+
+def test_register_dir_in_batches_reads_one_batch_at_a_time(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    files = [
+        _write(folder, f"{i}.txt", f"Article {i}.\n\nIts second paragraph.\n") for i in range(5)
+    ]
+
+    result = run_cli("register-dir", folder, "--batch-size", "2", "--json", data_dir=data_dir)
+
+    assert result.returncode == 0, result.stderr
+    output = result.json()
+    assert output["anchored"] is True
+    registrations = output["registrations"]
+    assert [len(r["articles"]) for r in registrations] == [2, 2, 1]
+    assert len({r["batch_root"] for r in registrations}) == 3
+    registered = {e["article"]["id"] for r in registrations for e in r["articles"]}
+    assert registered == {file_id(path) for path in files}
+    assert run_cli("verify", files[4], data_dir=data_dir).returncode == 0
+
+
+def test_register_dir_checks_every_file_before_the_first_batch(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for i in range(4):
+        _write(folder, f"{i}.txt", f"Article {i}.\n")
+    _write(folder, "9-last.txt", "")  # in the last batch
+
+    result = run_cli("register-dir", folder, "--batch-size", "2", data_dir=data_dir)
+
+    result.assert_error(2, "9-last.txt is empty")
+    assert stored_count(data_dir) == 0

@@ -109,6 +109,7 @@ def test_help_lists_every_command() -> None:
         "list",
         "show",
         "reconcile",
+        "rebuild",
         "deploy",
         "serve",
     ):
