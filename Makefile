@@ -4,7 +4,7 @@
 #                (durable local chain + SQLite under ./.policy-registry) at http://127.0.0.1:8000
 #   make test    install what is needed, then ruff, mypy and the whole pytest suite
 #   make contracts   recompile contracts/ into contracts/artifacts/ (needs npm deps)
-#   make bench   the benchmark suite (writes tests/benchmarks/report.{md,json}; ~20 min)
+#   make bench   the benchmark suite (writes tests/benchmarks/report.{md,json}; ~10 min)
 
 PYTHON ?= python3
 VENV := .venv

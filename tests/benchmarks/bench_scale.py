@@ -30,7 +30,7 @@ from registry.adapters.store.sql import SqlStore, sqlite_url
 from registry.core.batch import MAX_BATCH_SIZE, build_batch
 from registry.core.merkle import DOCUMENT_LEAF_ENCODING, StandardMerkleTree
 from registry.core.records import DocumentDigests
-from registry.ports import BatchState, NewDocument
+from registry.ports import NewDocument
 from tests.benchmarks.harness import (
     Benchmark,
     Context,
@@ -56,12 +56,8 @@ WARM_UP_LOOKUPS = 100
 PARAGRAPHS_PER_DOCUMENT = 10
 TARGET_SIZE = 1_000_000
 TARGET_P99_MS = 5.0
-# After this long in add_pending_batch, a fill writes its remaining rows with direct SQL.
-FULL_FILL_BUDGET_S = 600.0
 SLOW_FILL_S = 600.0
 DIGEST_BYTES = 32
-
-Row = dict[str, object]
 
 
 def synthetic_document(index: int) -> tuple[DocumentDigests, str, bytes, tuple[bytes, ...]]:
@@ -116,8 +112,6 @@ def synthetic_chunk(start: int, count: int) -> tuple[bytes, list[NewDocument]]:
 class _Fill:
     documents: int = 0
     chunk_seconds: list[float] = field(default_factory=list)
-    direct_documents: int = 0
-    direct_seconds: float = 0.0
     synthesis_seconds: float = 0.0
     wall_seconds: float = 0.0
     wanted: dict[int, bytes] = field(default_factory=dict)
@@ -127,139 +121,30 @@ class _Fill:
         """Seconds spent in add_pending_batch."""
         return sum(self.chunk_seconds)
 
-    @property
-    def api_documents(self) -> int:
-        """Documents written through add_pending_batch."""
-        return self.documents - self.direct_documents
 
+def fill_store(store: SqlStore, size: int, chunk: int, wanted: set[int], ctx: Context) -> _Fill:
+    """Fill ``store`` with documents 0..size-1, ``chunk`` per add_pending_batch call.
 
-def _rows(root: bytes, label: str, documents: Sequence[NewDocument]) -> dict[str, list[Row]]:
-    """The rows add_pending_batch writes for a batch (mirrors registry/adapters/store/sql.py)."""
-    now = time.time()
-    root_hex = root.hex()
-    rows: dict[str, list[Row]] = {
-        "batches": [
-            {
-                "root": root_hex,
-                "label": label,
-                "document_count": len(documents),
-                "state": BatchState.PENDING.value,
-                "created_at": now,
-                "tx_hash": None,
-                "block_number": None,
-                "block_timestamp": None,
-                "registrar": None,
-            }
-        ],
-        "blobs": [],
-        "documents": [],
-        "leaves": [],
-        "paragraphs": [],
-    }
-    for doc in documents:
-        digest = doc.digests.content_digest.hex()
-        meta = json.loads(doc.metadata_json)
-        rows["blobs"].append({"content_digest": digest, "content": doc.content})
-        rows["documents"].append(
-            {
-                "content_digest": digest,
-                "paragraph_root": doc.digests.paragraph_root.hex(),
-                "metadata_digest": doc.digests.metadata_digest.hex(),
-                "metadata_json": doc.metadata_json,
-                "language": meta.get("language"),
-                "publisher": meta.get("publisher"),
-                "policy": meta.get("policy"),
-                "size": len(doc.content),
-                "media_type": doc.media_type,
-                "paragraph_count": len(doc.paragraph_digests),
-                "registered_at": now,
-            }
-        )
-        rows["leaves"].append(
-            {
-                "content_digest": digest,
-                "batch_root": root_hex,
-                "leaf_index": doc.leaf_index,
-                "proof": json.dumps([node.hex() for node in doc.proof]),
-            }
-        )
-        positions = {(p.hex(), i) for i, p in enumerate(doc.paragraph_digests)}
-        rows["paragraphs"].extend(
-            {"paragraph_digest": p, "content_digest": digest, "position": i} for p, i in positions
-        )
-    return rows
-
-
-def write_direct(
-    connection: sqlite3.Connection, root: bytes, label: str, documents: Sequence[NewDocument]
-) -> None:
-    """Write a batch's rows with sqlite3 directly, in one transaction (no SQLAlchemy)."""
-    with connection:
-        for table, rows in _rows(root, label, documents).items():
-            if not rows:
-                continue
-            columns = list(rows[0])
-            sql = (
-                f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"VALUES ({', '.join(':' + c for c in columns)})"
-            )
-            connection.executemany(sql, rows)
-
-
-def fill_store(
-    store: SqlStore,
-    database: Path,
-    size: int,
-    chunk: int,
-    wanted: set[int],
-    ctx: Context,
-    budget_s: float,
-) -> _Fill:
-    """Fill ``store`` with documents 0..size-1; keep the content digests of ``wanted``.
-
-    Chunks go through ``add_pending_batch`` until ``budget_s`` is spent; the rest are
-    written with direct SQL (the same rows), so the store always reaches ``size``.
+    Keeps the content digests of the documents numbered in ``wanted``.
     """
     result = _Fill()
     started = time.perf_counter()
-    direct: sqlite3.Connection | None = None
-    try:
-        for start in range(0, size, chunk):
-            count = min(chunk, size - start)
-            label = f"bench chunk {start // chunk}"
-            t0 = time.perf_counter()
-            root, documents = synthetic_chunk(start, count)
-            t1 = time.perf_counter()
-            if direct is None:
-                store.add_pending_batch(root, label, documents)
-                t2 = time.perf_counter()
-                result.chunk_seconds.append(t2 - t1)
-            else:
-                write_direct(direct, root, label, documents)
-                t2 = time.perf_counter()
-                result.direct_seconds += t2 - t1
-                result.direct_documents += count
-            result.synthesis_seconds += t1 - t0
-            result.documents += count
-            for index in range(start, start + count):
-                if index in wanted:
-                    result.wanted[index] = documents[index - start].digests.content_digest
-            elapsed = t2 - started
-            chunks_done = start // chunk + 1
-            if chunks_done % 10 == 0 or result.documents == size:
-                rate = result.documents / elapsed
-                ctx.log(f"scale: n={size:,}: {result.documents:,} stored, {rate:,.0f} docs/s")
-            if direct is None and elapsed > budget_s and result.documents < size:
-                ctx.log(
-                    f"scale: n={size:,}: add_pending_batch budget of {budget_s:.0f} s spent; "
-                    "writing the rest with direct SQL"
-                )
-                direct = sqlite3.connect(database)
-                direct.execute("PRAGMA journal_mode=WAL")
-                direct.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        if direct is not None:
-            direct.close()
+    for start in range(0, size, chunk):
+        count = min(chunk, size - start)
+        t0 = time.perf_counter()
+        root, documents = synthetic_chunk(start, count)
+        t1 = time.perf_counter()
+        store.add_pending_batch(root, f"bench chunk {start // chunk}", documents)
+        t2 = time.perf_counter()
+        result.chunk_seconds.append(t2 - t1)
+        result.synthesis_seconds += t1 - t0
+        result.documents += count
+        for index in range(start, start + count):
+            if index in wanted:
+                result.wanted[index] = documents[index - start].digests.content_digest
+        if len(result.chunk_seconds) % 10 == 0 or result.documents == size:
+            rate = result.documents / (t2 - started)
+            ctx.log(f"scale: n={size:,}: {result.documents:,} stored, {rate:,.0f} docs/s")
     result.wall_seconds = time.perf_counter() - started
     return result
 
@@ -420,7 +305,6 @@ class _SizeResult:
 
 
 def _one_size(ctx: Context, size: int, chunk: int, lookups: int, misses: int) -> _SizeResult:
-    budget = float(ctx.param("scale.fill_budget_s", str(FULL_FILL_BUDGET_S)))
     directory = ctx.workdir / f"scale-{size}"
     directory.mkdir(parents=True, exist_ok=False)
     url = sqlite_url(directory)
@@ -430,7 +314,7 @@ def _one_size(ctx: Context, size: int, chunk: int, lookups: int, misses: int) ->
         database = directory / "registry.sqlite"
         store = SqlStore(url)
         try:
-            fill = fill_store(store, database, size, chunk, wanted, ctx, budget)
+            fill = fill_store(store, size, chunk, wanted, ctx)
         finally:
             store.close()
         disk = directory_size(directory)
@@ -488,33 +372,11 @@ def _record(section: Section, ctx: Context, result: _SizeResult, chunk: int) -> 
     )
     section.figure(
         f"{key}.fill_documents_per_s",
-        fill.api_documents / fill.store_seconds,
+        fill.documents / fill.store_seconds,
         "documents/s",
         1,
         "documents written through add_pending_batch / fill seconds",
     )
-    section.figure(
-        f"{key}.fill_documents_via_store",
-        fill.api_documents,
-        "documents",
-        1,
-        "documents written through add_pending_batch",
-    )
-    if fill.direct_documents:
-        section.figure(
-            f"{key}.fill_documents_via_direct_sql",
-            fill.direct_documents,
-            "documents",
-            1,
-            "documents written with direct SQL after the add_pending_batch budget",
-        )
-        section.figure(
-            f"{key}.fill_direct_sql_seconds",
-            fill.direct_seconds,
-            "s",
-            1,
-            "seconds of the direct SQL writes",
-        )
     section.figure(
         f"{key}.fill_chunk_seconds_median",
         median(fill.chunk_seconds),
@@ -619,11 +481,11 @@ def _growth_rows(results: Sequence[_SizeResult]) -> list[tuple[str, ...]]:
         row("Bytes on disk per document", [r.disk_bytes / r.stored for r in results]),
         row(
             "Fill (add_pending_batch): documents per second",
-            [r.fill.api_documents / r.fill.store_seconds for r in results],
+            [r.fill.documents / r.fill.store_seconds for r in results],
         ),
         row(
             "Fill: seconds per 10,000 documents",
-            [r.fill.store_seconds / r.fill.api_documents * 10_000 for r in results],
+            [r.fill.store_seconds / r.fill.documents * 10_000 for r in results],
         ),
         row("Proof of one batch of N: max nodes", [float(r.proof.max_nodes) for r in results]),
         row("get_document p50 (ms)", [r.lookups.p50_ms for r in results]),
@@ -664,24 +526,11 @@ def run(ctx: Context) -> Section:
     results: list[_SizeResult] = []
     for size in sizes:
         ctx.log(f"scale: n={size:,}: filling")
-        budget = float(ctx.param("scale.fill_budget_s", str(FULL_FILL_BUDGET_S)))
         result = _one_size(ctx, size, chunk, lookups, misses)
         _record(section, ctx, result, chunk)
         results.append(result)
         fill = result.fill
-        if fill.direct_documents:
-            section.notes.append(
-                f"N = {size:,} takes more than {fmt(budget / 60)} minutes to build through "
-                f"add_pending_batch on this machine: {fill.api_documents:,} documents went "
-                f"through it in {fmt(fill.store_seconds / 60)} minutes "
-                f"({fmt(fill.api_documents / fill.store_seconds)} documents/s, slowing as the "
-                f"store grew), then the remaining {fill.direct_documents:,} were written with "
-                f"direct SQL (sqlite3 executemany of the same rows, "
-                f"{fmt(fill.direct_seconds / 60)} minutes). The fill figures of this row are "
-                "for the add_pending_batch part; size, proofs and lookups are for the whole "
-                f"{result.stored:,}."
-            )
-        elif fill.wall_seconds > SLOW_FILL_S:
+        if fill.wall_seconds > SLOW_FILL_S:
             section.notes.append(
                 f"N = {size:,} took {fmt(fill.wall_seconds / 60)} minutes to build "
                 f"({fmt(fill.store_seconds / 60)} in add_pending_batch), more than "
@@ -712,18 +561,13 @@ def run(ctx: Context) -> Section:
         ),
         [
             (
-                f"{r.stored:,}" + ("" if r.stored == r.size else f" (of {r.size:,})"),
+                f"{r.stored:,}",
                 fmt_bytes(r.disk_bytes),
                 fmt(r.disk_bytes / r.stored),
                 f"{r.proof.max_nodes} / {r.proof.max_nodes * DIGEST_BYTES} B "
                 f"({r.proof.max_json_bytes} B as JSON)",
-                f"{fmt(r.fill.store_seconds)} s"
-                + (
-                    f" (first {r.fill.api_documents:,}; the rest by direct SQL)"
-                    if r.fill.direct_documents
-                    else ""
-                ),
-                fmt(r.fill.api_documents / r.fill.store_seconds),
+                f"{fmt(r.fill.store_seconds)} s",
+                fmt(r.fill.documents / r.fill.store_seconds),
                 fmt(r.lookups.p50_ms),
                 fmt(r.lookups.p99_ms),
                 f"{fmt(r.lookups.cpu_p50_ms)} / {fmt(r.lookups.cpu_p99_ms)}",
@@ -756,7 +600,7 @@ def run(ctx: Context) -> Section:
             ("bytes_per_document", [r.disk_bytes / r.stored for r in results]),
             (
                 "fill_seconds_per_document",
-                [r.fill.store_seconds / r.fill.api_documents for r in results],
+                [r.fill.store_seconds / r.fill.documents for r in results],
             ),
             ("lookup_p50", [r.lookups.p50_ms for r in results]),
             ("lookup_p99", [r.lookups.p99_ms for r in results]),
@@ -768,7 +612,7 @@ def run(ctx: Context) -> Section:
                 1,
                 f"{name} at N = {last.stored:,} / at N = {first.stored:,}",
             )
-    if largest.size == TARGET_SIZE and largest.stored == TARGET_SIZE:
+    if largest.size == TARGET_SIZE:
         section.target(
             f"get_document p99 at {TARGET_SIZE:,}",
             f"< {fmt(TARGET_P99_MS)} ms",
@@ -778,12 +622,7 @@ def run(ctx: Context) -> Section:
     else:
         section.notes.append(
             f"The target (p99 < {fmt(TARGET_P99_MS)} ms at {TARGET_SIZE:,} documents) is not "
-            "evaluated: that size was not run to completion."
-        )
-    if not any(r.fill.direct_documents for r in results):
-        section.notes.append(
-            "Every row was written through the store's own add_pending_batch (SQLAlchemy Core "
-            "executemany); none with direct SQL."
+            "evaluated: that size was not run."
         )
     section.notes += [
         "p50/p99 are wall-clock (perf_counter); the CPU columns are the lookup thread's own "

@@ -1,69 +1,81 @@
-"""The scale benchmark's direct-SQL fill writes exactly what add_pending_batch writes."""
+"""The scale benchmark's fill: N documents through SqlStore.add_pending_batch, in chunks."""
 
 from __future__ import annotations
 
-import dataclasses
-import sqlite3
 from pathlib import Path
 
 from registry.adapters.store.sql import SqlStore, sqlite_url
-from registry.ports import StoredDocument
-from tests.benchmarks.bench_scale import fill_store, synthetic_chunk, write_direct
+from registry.core.merkle import DOCUMENT_LEAF_ENCODING, StandardMerkleTree
+from registry.ports import BatchState
+from tests.benchmarks.bench_scale import (
+    fill_store,
+    stored_proof_bytes,
+    synthetic_chunk,
+    synthetic_document,
+    table_sizes,
+)
 from tests.benchmarks.harness import Context
 
 
-def _comparable(document: StoredDocument | None) -> StoredDocument:
-    assert document is not None
-    return dataclasses.replace(document, registered_at=0.0)
-
-
-def test_direct_rows_read_back_like_the_stores_own(tmp_path: Path) -> None:
-    root, documents = synthetic_chunk(0, 20)
-    (tmp_path / "a").mkdir()
-    through_store = SqlStore(sqlite_url(tmp_path / "a"))
-    through_store.add_pending_batch(root, "chunk", documents)
-
-    (tmp_path / "b").mkdir()
-    direct_store = SqlStore(sqlite_url(tmp_path / "b"))  # creates the schema
-    connection = sqlite3.connect(tmp_path / "b" / "registry.sqlite")
-    try:
-        write_direct(connection, root, "chunk", documents)
-    finally:
-        connection.close()
-
-    try:
-        assert direct_store.count_documents() == through_store.count_documents() == 20
-        for document in documents:
-            digest = document.digests.content_digest
-            assert _comparable(direct_store.get_document(digest)) == _comparable(
-                through_store.get_document(digest)
-            )
-            assert direct_store.get_content(digest) == document.content
-        paragraphs = list(documents[3].paragraph_digests)
-        assert direct_store.paragraph_hits(paragraphs) == through_store.paragraph_hits(paragraphs)
-        direct_batch = direct_store.get_batch(root)
-        store_batch = through_store.get_batch(root)
-        assert direct_batch is not None
-        assert store_batch is not None
-        assert dataclasses.replace(direct_batch, created_at=0.0) == dataclasses.replace(
-            store_batch, created_at=0.0
-        )
-    finally:
-        direct_store.close()
-        through_store.close()
-
-
-def test_a_spent_budget_switches_the_fill_to_direct_sql(tmp_path: Path) -> None:
-    (tmp_path / "s").mkdir()
-    store = SqlStore(sqlite_url(tmp_path / "s"))
+def test_fill_stores_every_document_in_chunks_and_keeps_the_wanted(tmp_path: Path) -> None:
+    store = SqlStore(sqlite_url(tmp_path))
     context = Context(smoke=True, runs=1, workdir=tmp_path)
     try:
-        fill = fill_store(
-            store, tmp_path / "s" / "registry.sqlite", 50, 10, {0, 49}, context, budget_s=0.0
-        )
-        assert (fill.documents, fill.api_documents, fill.direct_documents) == (50, 10, 40)
-        assert store.count_documents() == 50
-        assert set(fill.wanted) == {0, 49}
-        assert all(store.get_document(d) is not None for d in fill.wanted.values())
+        fill = fill_store(store, 45, 10, {0, 9, 10, 44}, context)
+        assert fill.documents == 45
+        assert len(fill.chunk_seconds) == 5  # four chunks of 10, one of 5
+        assert fill.store_seconds > 0
+        assert fill.wall_seconds >= fill.store_seconds
+        assert store.count_documents() == 45
+        batches = store.list_batches()
+        assert sorted(b.document_count for b in batches) == [5, 10, 10, 10, 10]
+        assert {b.state for b in batches} == {BatchState.PENDING}
+        assert fill.wanted == {
+            index: synthetic_document(index)[0].content_digest for index in (0, 9, 10, 44)
+        }
     finally:
         store.close()
+
+
+def test_filled_documents_read_back_with_proofs_of_their_batch(tmp_path: Path) -> None:
+    store = SqlStore(sqlite_url(tmp_path))
+    context = Context(smoke=True, runs=1, workdir=tmp_path)
+    try:
+        fill_store(store, 30, 20, set(), context)
+        roots = {b.label: b.root for b in store.list_batches()}
+        assert roots == {
+            "bench chunk 0": synthetic_chunk(0, 20)[0],
+            "bench chunk 1": synthetic_chunk(20, 10)[0],
+        }
+        for index in (0, 19, 20, 29):
+            digests, metadata_json, content, paragraph_digests = synthetic_document(index)
+            stored = store.get_document(digests.content_digest)
+            assert stored is not None
+            assert stored.digests == digests
+            assert stored.metadata_json == metadata_json
+            assert stored.size == len(content)
+            assert stored.paragraph_count == len(paragraph_digests)
+            assert stored.batch_root == roots[f"bench chunk {index // 20}"]
+            assert stored.leaf_index == index % 20
+            assert StandardMerkleTree.verify(
+                stored.batch_root, DOCUMENT_LEAF_ENCODING, digests.leaf_value, stored.proof
+            )
+            assert store.get_content(digests.content_digest) == content
+            hits = store.paragraph_hits(list(paragraph_digests))
+            assert hits[digests.content_digest] == len(paragraph_digests)
+    finally:
+        store.close()
+
+
+def test_the_size_helpers_read_the_filled_store(tmp_path: Path) -> None:
+    store = SqlStore(sqlite_url(tmp_path))
+    try:
+        fill_store(store, 20, 20, set(), Context(smoke=True, runs=1, workdir=tmp_path))
+    finally:
+        store.close()
+    database = tmp_path / "registry.sqlite"
+    mean, largest = stored_proof_bytes(database)
+    assert 0 < mean <= largest
+    sizes = table_sizes(database)
+    if sizes:  # {} when this SQLite lacks dbstat
+        assert {"documents", "leaves", "blobs", "paragraphs"} <= set(sizes)
