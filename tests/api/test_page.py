@@ -29,7 +29,8 @@ from playwright.sync_api import Browser, FilePayload, Locator, Page, expect, syn
 from api.middleware import PAGE_CSP
 from registry.core.canonical import canonicalize, formatting_differences
 from tests.api.conftest import CORPUS, corpus_bytes
-from tests.api.test_server import Server, start_server
+from tests.api.test_server import start_server
+from tests.server import ServerProcess
 
 CHROMIUM: Final = Path("/usr/bin/chromium")
 # Playwright's own browser download does not work offline; Debian's chromium does.
@@ -67,7 +68,7 @@ class Browsing:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     base = tmp_path_factory.mktemp("page-server")
     started = start_server(base / "data", base / "server.log")
     try:
@@ -90,7 +91,7 @@ def browser() -> Iterator[Browser]:
 
 
 @contextmanager
-def browsing_on(browser: Browser, server: Server, articles: int) -> Iterator[Browsing]:
+def browsing_on(browser: Browser, server: ServerProcess, articles: int) -> Iterator[Browsing]:
     """The page loaded from ``server`` (listing ``articles`` articles); no problem logged in it."""
     context = browser.new_context(
         base_url=server.url,
@@ -127,7 +128,7 @@ def browsing_on(browser: Browser, server: Server, articles: int) -> Iterator[Bro
 
 
 @pytest.fixture
-def browsing(browser: Browser, server: Server) -> Iterator[Browsing]:
+def browsing(browser: Browser, server: ServerProcess) -> Iterator[Browsing]:
     with browsing_on(browser, server, articles=5) as state:
         yield state
 

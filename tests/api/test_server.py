@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -23,82 +20,33 @@ import httpx
 import pytest
 
 from api.middleware import MULTIPART_ALLOWANCE
+from tests.server import ServerProcess
+from tests.server import start_server as start_process
 
 STARTUP_SECONDS: Final = 120.0
 MAX_DOCUMENT_BYTES: Final = 64 * 1024
 NEW_ARTICLE: Final = (
     b"Registered over HTTP.\n\nThe registry keeps its exact bytes.\n\nAnd proves them later.\n"
 )
-_PAGE_LINE = re.compile(r"page (http://127\.0\.0\.1:\d+)/")
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> int:
-        """SIGTERM, as a service manager stops it; the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
-        return self.process.returncode
-
-
-def start_server(data_dir: Path, log: Path) -> Server:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_REGISTRY_")}
-    env.update(
-        POLICY_REGISTRY_DATA_DIR=str(data_dir),
-        POLICY_REGISTRY_HOST="127.0.0.1",
-        POLICY_REGISTRY_PORT="0",
-        POLICY_REGISTRY_MAX_DOCUMENT_BYTES=str(MAX_DOCUMENT_BYTES),
-        PYTHONUNBUFFERED="1",
+def start_server(data_dir: Path, log: Path) -> ServerProcess:
+    """The real server on a free loopback port, with a small document limit."""
+    return start_process(
+        data_dir, log, env={"POLICY_REGISTRY_MAX_DOCUMENT_BYTES": str(MAX_DOCUMENT_BYTES)}
     )
-    with log.open("ab") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api"],
-            cwd=data_dir.parent,  # no stray .env
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process, "", log)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited with {process.returncode}:\n{server.output()}")
-        found = _PAGE_LINE.findall(server.output())
-        if found:
-            server.url = found[-1]
-            try:
-                if httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200:
-                    return server
-            except httpx.TransportError:
-                pass
-        time.sleep(0.1)
-    server.stop()
-    raise AssertionError(f"the server did not come up:\n{server.output()}")
 
 
 @pytest.fixture
-def servers() -> Iterator[list[Server]]:
+def servers() -> Iterator[list[ServerProcess]]:
     """Started servers, stopped at the end whatever happens."""
-    started: list[Server] = []
+    started: list[ServerProcess] = []
     yield started
     for server in started:
         server.stop()
 
 
-def test_register_stop_restart_and_verify(tmp_path: Path, servers: list[Server]) -> None:
+def test_register_stop_restart_and_verify(tmp_path: Path, servers: list[ServerProcess]) -> None:
     data_dir = tmp_path / "data"
     log = tmp_path / "server.log"
     server = start_server(data_dir, log)
@@ -149,7 +97,9 @@ def test_register_stop_restart_and_verify(tmp_path: Path, servers: list[Server])
     assert token not in server.output()
 
 
-def test_a_chunked_upload_over_the_limit_is_cut_off(tmp_path: Path, servers: list[Server]) -> None:
+def test_a_chunked_upload_over_the_limit_is_cut_off(
+    tmp_path: Path, servers: list[ServerProcess]
+) -> None:
     server = start_server(tmp_path / "data", tmp_path / "server.log")
     servers.append(server)
     limit = MAX_DOCUMENT_BYTES + MULTIPART_ALLOWANCE
