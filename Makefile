@@ -13,7 +13,7 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install serve test lint contracts bench clean
+.PHONY: install serve test lint contracts bench clean postgres-server
 
 install: $(PY_STAMP) $(NPM_STAMP)
 
@@ -24,6 +24,12 @@ BROWSER_PACKAGES := chromium fonts-wqy-microhei
 $(CHROMIUM):
 	apt-get install -y -q $(BROWSER_PACKAGES) || \
 		(apt-get update -q && apt-get install -y -q $(BROWSER_PACKAGES))
+
+# The store's contract tests also run on a real PostgreSQL server (a throwaway cluster a
+# test fixture starts on loopback); install Debian's server programs when missing.
+postgres-server:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl > /dev/null 2>&1 || apt-get install -y -q postgresql || \
+		(apt-get update -q && apt-get install -y -q postgresql)
 
 $(PY_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +51,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint $(CHROMIUM)
+test: lint $(CHROMIUM) postgres-server
 	$(BIN)/pytest
 
 contracts: install

@@ -44,6 +44,7 @@ from registry.ports import (
     StoredDocument,
     StorePort,
 )
+from tests.postgres import PostgresServer, requires_postgres, running_postgres
 
 T0 = 1_700_000_000.25
 TX = TxInfo(
@@ -919,3 +920,20 @@ class TestInMemoryStore(StorePortContract):
         assert len(store.pending_batches()) == 1
         assert len(store.list_batches()) == 1
         assert store.list_documents(DocumentFilter(), 0, 10)[1] == 1
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    with running_postgres() as server:
+        yield server
+
+
+@requires_postgres
+class TestSqlStoreOnPostgres(StorePortContract):
+    """The same store on a real PostgreSQL server: what a deployment that outgrows SQLite runs."""
+
+    @pytest.fixture
+    def store(self, postgres: PostgresServer) -> Iterator[StorePort]:
+        adapter: StorePort = SqlStore(postgres.new_database())
+        yield adapter
+        adapter.close()

@@ -24,14 +24,29 @@ from registry.ports import StorePort
 from registry.runtime import seed_corpus
 from registry.service import RegistryService
 from tests.anvil import ANVIL_DEV_KEYS, AnvilNode, running_anvil
+from tests.postgres import PostgresServer, requires_postgres, running_postgres
 
-STORE_KINDS = ("sql", "memory")
+STORE_KINDS = (
+    "sql",
+    "memory",
+    pytest.param("postgres", marks=requires_postgres),
+)
+"""SQLite file, dicts in memory, and a database on a real PostgreSQL server."""
 
 
-def make_store(kind: str, directory: Path) -> StorePort:
+def make_store(kind: str, directory: Path, request: pytest.FixtureRequest) -> StorePort:
     if kind == "sql":
         return SqlStore.in_data_dir(directory)
+    if kind == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return SqlStore(server.new_database())
     return InMemoryStore()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    with running_postgres() as server:
+        yield server
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +82,7 @@ def seed(service: RegistryService) -> Seeded:
 
 @pytest.fixture(params=STORE_KINDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorePort]:
-    opened = make_store(request.param, tmp_path / "store")
+    opened = make_store(request.param, tmp_path / "store", request)
     yield opened
     opened.close()
 
@@ -113,7 +128,7 @@ def corpus_registry(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Seeded]:
     """One seeded registry per module and store kind, for tests that only read."""
-    opened = make_store(request.param, tmp_path_factory.mktemp("corpus"))
+    opened = make_store(request.param, tmp_path_factory.mktemp("corpus"), request)
     seeded = seed(RegistryService(opened, InMemoryChain()))
     yield seeded
     opened.close()
