@@ -47,6 +47,17 @@ class _Document:
     paragraph_count: int
     registered_at: float
 
+    def entry(self) -> DocumentEntry:
+        """The document's own record, as :meth:`InMemoryStore.iter_document_entries` gives it."""
+        return DocumentEntry(
+            digests=self.digests,
+            metadata_json=self.metadata_json,
+            size=self.size,
+            media_type=self.media_type,
+            paragraph_count=self.paragraph_count,
+            registered_at=self.registered_at,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class _Leaf:
@@ -228,17 +239,7 @@ class InMemoryStore:
 
     def iter_document_entries(self) -> Iterator[DocumentEntry]:
         with self._lock:
-            entries = [
-                DocumentEntry(
-                    digests=row.digests,
-                    metadata_json=row.metadata_json,
-                    size=row.size,
-                    media_type=row.media_type,
-                    paragraph_count=row.paragraph_count,
-                    registered_at=row.registered_at,
-                )
-                for _, row in sorted(self._documents.items())
-            ]
+            entries = [row.entry() for _, row in sorted(self._documents.items())]
         yield from entries
 
     def replace_index(self, index: Sequence[IndexedBatch]) -> None:
