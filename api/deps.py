@@ -1,4 +1,4 @@
-"""FastAPI dependencies as ``Annotated`` aliases: settings, the service, verdicts, the write check.
+"""FastAPI dependencies as ``Annotated`` aliases: settings, the service, the write check.
 
 The app keeps its settings and (once the lifespan opened it) its service on
 ``app.state``; tests replace :func:`get_service` through
@@ -14,7 +14,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 
 from api.auth import load_write_token, token_matches
-from api.verdicts import VerdictCache
 from registry.errors import StoreError, Unauthorized
 from registry.service import RegistryService
 from registry.settings import Settings
@@ -29,7 +28,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 async def get_service(request: Request) -> RegistryService:
-    # A coroutine, as get_verdicts: FastAPI runs a plain function dependency in its thread
+    # A coroutine: FastAPI runs a plain function dependency in its thread
     # pool, a hand-off that costs more than reading app.state.
     service: RegistryService | None = getattr(request.app.state, "service", None)
     if service is None:
@@ -39,14 +38,6 @@ async def get_service(request: Request) -> RegistryService:
 
 ServiceDep = Annotated[RegistryService, Depends(get_service)]
 
-
-async def get_verdicts(request: Request) -> VerdictCache:
-    """The app's kept verdicts on anchored documents (see :mod:`api.verdicts`)."""
-    verdicts: VerdictCache = request.app.state.verdicts
-    return verdicts
-
-
-VerdictsDep = Annotated[VerdictCache, Depends(get_verdicts)]
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -26,6 +26,7 @@ log, never to the client).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, Final
@@ -49,6 +50,7 @@ from registry.errors import (
     InvalidIdentifier,
     InvalidMetadata,
     InvalidReceipt,
+    NotAnchoredYet,
     NotFound,
     RegistryError,
     StoreError,
@@ -68,6 +70,7 @@ _REGISTRY_ERRORS: Final[tuple[tuple[type[RegistryError], int, str], ...]] = (
     (InputError, 422, "invalid_input"),
     (NotFound, 404, "not_found"),
     (AmbiguousIdentifier, 409, "ambiguous_identifier"),
+    (NotAnchoredYet, 409, "not_anchored_yet"),
     (Conflict, 409, "conflict"),
     (Unauthorized, 401, "unauthorized"),
     (ChainUnavailable, 503, "chain_unavailable"),
@@ -130,7 +133,9 @@ async def _registry_error(request: Request, exc: Exception) -> JSONResponse:
     status, code = classify(exc)
     if status >= 500:
         logger.warning("%s %s: %s: %s", request.method, request.url.path, code, exc)
-    headers = BEARER_CHALLENGE if status == 401 else None
+    headers: dict[str, str] | None = BEARER_CHALLENGE if status == 401 else None
+    if isinstance(exc, NotAnchoredYet):
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
     return error_response(status, code, str(exc) or code, headers)
 
 
@@ -180,7 +185,8 @@ def install_error_handlers(app: FastAPI) -> None:
 _DESCRIPTIONS: Final = {
     401: "Missing or wrong write token (`Authorization: Bearer <token>`).",
     404: "Unknown article, batch or route.",
-    409: "An id prefix matching several articles, or a state change not allowed now.",
+    409: "An id prefix matching several articles, a state change not allowed now, or "
+    "(`not_anchored_yet`, with `Retry-After`) a receipt asked for before the anchor.",
     413: "The document or the request body is over the size limit.",
     415: "Neither a multipart upload nor JSON.",
     422: "Malformed input: an empty document, a malformed id or digest, invalid metadata.",

@@ -2,12 +2,12 @@
 
 The lifespan opens the registry service from the settings (by default the
 durable embedded chain and SQLite under ``data_dir``; the contract is deployed
-on first run), registers the bundled corpus into an empty registry when
-``seed_corpus`` is set, and runs a background task that calls
-``service.reconcile()`` every ``reconcile_interval`` seconds, so that a batch
-left pending while the chain was unreachable is anchored without anyone
-retrying. The service is closed on shutdown (which releases the embedded
-chain's directory lock).
+on first run), queues the bundled corpus into an empty registry when
+``seed_corpus`` is set, and starts the service's anchorer: a background thread
+that anchors the queue every ``batch_interval`` seconds while this process holds
+the anchorer's lease (with several server processes on one database, exactly one
+does; the others stand by). Requests never wait on the chain. The service is
+closed on shutdown (which releases the embedded chain's directory lock).
 
 Run it with ``python -m api`` (see :mod:`api.server`) or
 ``uvicorn api.main:create_app --factory``.
@@ -15,7 +15,6 @@ Run it with ``python -m api`` (see :mod:`api.server`) or
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -34,7 +33,6 @@ from api.middleware import (
 )
 from api.pages import mount_pages
 from api.routers import articles, batches, health, quotes, verify
-from api.verdicts import VerdictCache
 from registry.runtime import open_service, seed_corpus
 from registry.service import RegistryService
 from registry.settings import Settings
@@ -64,7 +62,7 @@ def create_app(
     """The API for ``settings`` (default: from the environment, ``POLICY_REGISTRY_*``).
 
     With ``service`` (already open, owned by the caller) the lifespan opens,
-    seeds and closes nothing; it only runs the reconcile task.
+    seeds and closes nothing; it only runs the service's anchorer while it serves.
     """
     settings = settings if settings is not None else Settings()
     app = FastAPI(
@@ -78,7 +76,6 @@ def create_app(
     app.state.settings = settings
     app.state.service = service
     app.state.owns_service = service is None
-    app.state.verdicts = VerdictCache()
     install_error_handlers(app)
     for module in (articles, verify, quotes, batches, health):
         app.include_router(module.router)
@@ -97,7 +94,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     app.state.write_token = await to_thread.run_sync(load_write_token, settings)
     if not app.state.owns_service:
-        async with _reconciling(app.state.service, settings.reconcile_interval):
+        async with _anchoring(app.state.service):
             yield
         return
     service = await to_thread.run_sync(open_service, settings)
@@ -105,9 +102,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.seed_corpus:
             seeded = await to_thread.run_sync(seed_corpus, service)
             if seeded is not None:
-                logger.info("registered the founding corpus: %d articles", len(seeded.articles))
+                logger.info("queued the founding corpus: %d articles", len(seeded.articles))
         app.state.service = service
-        async with _reconciling(service, settings.reconcile_interval):
+        async with _anchoring(service):
             yield
     finally:
         app.state.service = None
@@ -115,35 +112,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def _reconciling(service: RegistryService, interval: float) -> AsyncIterator[None]:
-    reconciler = asyncio.create_task(reconcile_forever(service, interval), name="reconcile")
+async def _anchoring(service: RegistryService) -> AsyncIterator[None]:
+    """The service's anchorer runs (in its thread) while the app serves."""
+    service.start()
     try:
         yield
     finally:
-        reconciler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reconciler
-
-
-async def reconcile_forever(service: RegistryService, interval: float) -> None:
-    """Anchor pending batches every ``interval`` seconds until cancelled.
-
-    A refusal by the chain (the signer lost its role, ran out of funds) is logged when
-    it first appears, not at every round; the batches stay pending until it is fixed.
-    """
-    refused: tuple[str, ...] = ()
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            # Not abandoned on cancel: shutdown waits for a running reconcile before closing.
-            report = await to_thread.run_sync(service.reconcile)
-        except Exception:
-            logger.exception("reconciling pending batches failed; trying again later")
-            continue
-        done = len(report.anchored) + len(report.found_on_chain)
-        if done:
-            logger.info("anchored %d pending batch(es)", done)
-        for line in report.refused:
-            if line not in refused:
-                logger.warning("the chain refused an anchor; it stays pending: %s", line)
-        refused = report.refused
+        # Not abandoned: shutdown waits for a running round before closing the service.
+        await to_thread.run_sync(service.stop)

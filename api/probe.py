@@ -19,16 +19,17 @@ def probe(service: RegistryService) -> tuple[int, HealthReport]:
     problems: list[ErrorDetail] = []
     try:
         store = StoreHealth(ok=True, articles=service.count())
-        pending = len(service.store.pending_batches())
+        pending = service.pending_count()
     except StoreError as exc:
         store, pending = StoreHealth(ok=False), None
         problems.append(ErrorDetail(code=classify(exc)[1], message=f"store: {exc}"))
     try:
+        chain_id, contract, latest = service.chain_head()
         chain = ChainHealth(
             reachable=True,
-            chain_id=service.chain.chain_id,
-            contract=service.chain.contract_address,
-            latest_block=service.chain.latest_block(),
+            chain_id=chain_id,
+            contract=contract,
+            latest_block=latest,
             pending_batches=pending,
         )
     except ChainError as exc:

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from registry.adapters.chain.embedded import CHAIN_DIR, DATABASE_FILE, EmbeddedChain
 from registry.adapters.chain.rpc import RpcChain, SignerKey, load_signer_key
+from registry.audit import verify_receipt
 from registry.core.batch import MAX_BATCH_SIZE
 from registry.core.canonical import decode_text
 from registry.core.diff import ParagraphChange
@@ -73,7 +75,7 @@ from registry.manifest import folder_articles
 from registry.models import ArticleRecord, QuoteCheck, ReceiptCheck, Registration
 from registry.ports import ChainPort, DocumentFilter
 from registry.runtime import opened_service
-from registry.service import Submission, verify_receipt
+from registry.service import Submission
 from registry.settings import Settings
 
 DEFAULT_KEY_ENV: Final = "POLICY_REGISTRY_SIGNER_KEY"
@@ -228,6 +230,21 @@ KeystoreOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+DEFAULT_WAIT: Final = 120.0
+WaitOption = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        max=86400,
+        help="Seconds to wait for the anchor (the registry anchors the queue every "
+        "batch interval).",
+    ),
+]
+NoWaitOption = Annotated[
+    bool,
+    typer.Option("--no-wait", help="Answer once the documents are queued; do not wait."),
+]
 
 # In the order of _settings' parameters.
 _REGISTRY_OPTIONS: Final = tuple(
@@ -605,16 +622,6 @@ def _is_current(state: str | None, status: DocumentStatus | None) -> bool:
     return state == "anchored" and status is DocumentStatus.ACTIVE
 
 
-def _check_supersedable(record: ArticleRecord, newer: str) -> None:
-    """Refuse now what superseding would refuse after anchoring, so that nothing is written."""
-    if record.superseded_by == newer:
-        return  # recorded by an earlier run of the same registration: nothing to do
-    if record.state != "anchored":
-        raise Conflict(f"article {record.id} is not anchored yet; run `policy-registry reconcile`")
-    if record.status is not DocumentStatus.ACTIVE:
-        raise Conflict(f"article {record.id} is already {record.status}")
-
-
 # -- registering --------------------------------------------------------------------------
 
 
@@ -623,26 +630,49 @@ def _register_and_report(
     batches: Iterable[Sequence[_Document]],
     label: str,
     as_json: bool,
+    wait: float,
 ) -> None:
-    """Register each group of documents as one batch (one anchor), reporting as they go.
+    """Queue each group of documents, then wait (up to ``wait`` s) for their anchors.
 
-    The groups are read lazily, so that a large folder holds one batch's bytes at a time.
+    The groups are read lazily, so that a large folder holds one group's bytes at a time;
+    each is queued as soon as it is read, and the anchorer batches them as they come.
     """
     registrations: list[Registration] = []
+    names: dict[str, str] = {}
     with opened_service(settings) as service:
         for documents in batches:
             with _progress(not as_json) as progress:
-                for document in documents:
-                    older = document.submission.supersedes
-                    if older is not None:
-                        _check_supersedable(service.article(older), document.id)
-                progress.add_task(
-                    f"registering {len(documents)} documents as one batch", total=None
+                progress.add_task(f"queueing {len(documents)} documents", total=None)
+                registrations.append(
+                    service.register([d.submission for d in documents], label=label)
                 )
-                registration = service.register([d.submission for d in documents], label=label)
-            registrations.append(registration)
-            if not as_json:
-                _report_registration(registration, {d.id: _display(d.path) for d in documents})
+            names.update({d.id: _display(d.path) for d in documents})
+        if wait > 0:
+            ids = [e.article.id for r in registrations for e in r.articles]
+            with _progress(not as_json) as progress:
+                progress.add_task(
+                    f"waiting for the anchor of {_count(len(ids), 'document')}", total=None
+                )
+                anchored_now = service.wait_anchored(ids, wait)
+            states = {e.article.id: e.article for e in anchored_now.articles}
+            registrations = [
+                r.model_copy(
+                    update={
+                        "articles": tuple(
+                            e.model_copy(update={"article": states[e.article.id]})
+                            for e in r.articles
+                        ),
+                        "anchored": all(
+                            states[e.article.id].state == "anchored" for e in r.articles
+                        ),
+                        "batch_root": _common_root([states[e.article.id] for e in r.articles]),
+                    }
+                )
+                for r in registrations
+            ]
+    if not as_json:
+        for registration in registrations:
+            _report_registration(registration, names)
     anchored = all(r.anchored for r in registrations)
     if as_json:
         if len(registrations) == 1:
@@ -656,11 +686,16 @@ def _register_and_report(
             )
     elif not anchored:
         typer.echo(
-            "PENDING: not anchored yet (the chain could not be reached, or the anchor waits "
-            "for confirmations); the batch is recorded and `policy-registry reconcile` "
-            "finishes it"
+            "QUEUED: registered, not anchored yet (no wait asked for, the chain could not be "
+            "reached, or the anchor waits for confirmations); the registry anchors it: check "
+            "with `policy-registry show ID`"
         )
     _finish(anchored)
+
+
+def _common_root(records: Sequence[ArticleRecord]) -> str | None:
+    roots = {record.batch_root for record in records}
+    return roots.pop() if len(roots) == 1 else None
 
 
 def _report_registration(registration: Registration, names: Mapping[str, str]) -> None:
@@ -676,7 +711,7 @@ def _report_registration(registration: Registration, names: Mapping[str, str]) -
     created = [e.article for e in registration.articles if e.created]
     if registration.batch_root is not None and created and created[0].anchor is not None:
         new = _count(len(created), "new document")
-        typer.echo(f"batch {registration.batch_root} of {new}, anchored:")
+        typer.echo(f"batch {registration.batch_root} ({new} of this request), anchored:")
         _echo_lines(_anchor_lines(created[0].anchor))
     elif not created:
         _echo_lines(_anchor_lines(registration.articles[0].article.anchor))
@@ -714,9 +749,11 @@ def register(
     source_url: Annotated[str | None, _option("Where it was found (http or https URL).")] = None,
     notes: Annotated[str | None, _option("Free notes.")] = None,
     label: Annotated[str, _option("A label for the batch (at most 256 bytes).")] = "",
+    wait: WaitOption = DEFAULT_WAIT,
+    no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Register files with their metadata and anchor them on the chain (one transaction)."""
+    """Register files with their metadata; wait until they are anchored on the chain."""
     if supersedes is not None and len(files) > 1:
         raise InputError("--supersedes names the article that one file replaces: give one file")
     fields = {
@@ -734,7 +771,7 @@ def register(
     entries = [(path, metadata, supersedes) for path in files]
     with _progress(not as_json and len(files) > 1) as progress:
         documents = _read_documents(entries, settings.max_document_bytes, progress)
-    _register_and_report(settings, [documents], label, as_json)
+    _register_and_report(settings, [documents], label, as_json, 0.0 if no_wait else wait)
 
 
 @_registry_command("register-dir")
@@ -753,15 +790,17 @@ def register_dir(
             "--batch-size",
             min=1,
             max=MAX_BATCH_SIZE,
-            help="Documents per batch (one anchor each); a larger folder takes several, "
-            "read one at a time, so memory stays bounded.",
+            help="Documents read and queued at a time, so that memory stays bounded "
+            "(the anchorer batches up to max_batch_size documents per transaction).",
         ),
     ] = DEFAULT_BATCH_DOCUMENTS,
     label: Annotated[str, _option("A label for the batch (at most 256 bytes).")] = "",
+    wait: WaitOption = DEFAULT_WAIT,
+    no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Register a folder's articles (with its manifest's metadata): one batch, one anchor
-    per --batch-size documents."""
+    """Register a folder's articles (with its manifest's metadata), read and queued
+    --batch-size documents at a time; wait until they are anchored."""
     articles = folder_articles(folder, manifest)
     limit = settings.max_document_bytes
     # Every file is checked before anything is registered, so that bad input writes nothing.
@@ -777,7 +816,7 @@ def register_dir(
                 documents = _read_documents(entries[start : start + batch_size], limit, progress)
             yield documents  # the reading display is closed: registering shows its own
 
-    _register_and_report(settings, batches(), label, as_json)
+    _register_and_report(settings, batches(), label, as_json, 0.0 if no_wait else wait)
 
 
 @_registry_command("verify")
@@ -1072,19 +1111,23 @@ def reconcile(
     settings: Settings,
     as_json: JsonOption = False,
 ) -> None:
-    """Anchor the batches left pending (a crash, an unreachable node); exit 1 if some still are."""
-    with opened_service(settings, reconcile=False) as service:
-        report = service.reconcile()
-    done = not (report.still_pending or report.awaiting_confirmations)
+    """Run one anchoring round now: anchor what is queued or left pending (a crash, an
+    unreachable node) and send queued status changes; exit 1 if some batch is still pending.
+
+    Does nothing (exit 1) while another process, such as a running server, is the anchorer.
+    """
+    with opened_service(settings) as service:
+        report = service.anchor_round()
+    done = report.leader and not report.still_pending
     if as_json:
         _echo_json(report)
         _finish(done)
+    if not report.leader:
+        typer.echo("another process is the anchorer (a running server?): it anchors the queue")
+        _finish(False)
     outcomes = (
         ("anchored", report.anchored, ""),
         ("already on chain", report.found_on_chain, " (its anchor is recorded now)"),
-        ("confirmed", report.confirmed, " (enough blocks on top of its anchor)"),
-        ("reorganised", report.reorganised, " (a reorganisation moved or dropped its anchor)"),
-        ("awaiting", report.awaiting_confirmations, " (mined; waiting for confirmations)"),
         ("still pending", report.still_pending, " (the chain could not be reached)"),
     )
     refused = " ".join(report.refused)
@@ -1096,9 +1139,29 @@ def reconcile(
                 typer.echo(f"{what:<17} batch {root}{why}")
     for line in report.refused:
         typer.echo(f"refused: {line}")
-    if not any(roots for _, roots, _ in outcomes):
-        typer.echo("nothing to do: every batch is anchored")
+    if report.status_changes:
+        typer.echo(f"sent {_count(report.status_changes, 'status change')}")
+    if not any(roots for _, roots, _ in outcomes) and not report.status_changes:
+        typer.echo("nothing to do: nothing queued or pending")
     _finish(done)
+
+
+@_registry_command("anchorer")
+def anchorer(settings: Settings) -> None:
+    """Run the anchorer alone, until interrupted: for deployments that separate it from the
+    API servers. Only one anchorer is active per registry; others stand by and take over."""
+    with opened_service(settings) as service:
+        service.start()
+        typer.echo(
+            f"anchoring every {settings.batch_interval:g} s (at most "
+            f"{settings.max_batch_size} documents per batch); Ctrl-C stops"
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            typer.echo("stopping")
+    _finish(True)
 
 
 @_registry_command("rebuild")
@@ -1121,9 +1184,9 @@ def rebuild(
     the roots the contract anchored; groups that match nothing are anchored again.
     Exit 1 if problems remain or a batch is still pending.
     """
-    with opened_service(settings, reconcile=False) as service:
+    with opened_service(settings) as service:
         report = service.rebuild(from_block=from_block)
-        after = service.reconcile()
+        after = service.anchor_round()
     done = not (report.problems or after.still_pending)
     if as_json:
         _echo_json(

@@ -15,6 +15,7 @@ exceptions never cross into the core, the service or the API::
     ├── NotFound                    unknown article, batch or digest (HTTP 404)
     ├── AmbiguousIdentifier         a prefix matching several articles (HTTP 409)
     ├── Conflict                    a state change that is not allowed now (HTTP 409)
+    │   └── NotAnchoredYet          needs an anchor the document does not have yet (retry later)
     ├── Unauthorized                missing or wrong write token (HTTP 401)
     ├── VerificationError           a proof, receipt or stored record does not check out
     ├── ChainError                  the chain refused or failed an operation
@@ -70,6 +71,14 @@ class AmbiguousIdentifier(RegistryError):
 
 class Conflict(RegistryError):
     """A state change that is not allowed now (already revoked, superseded...)."""
+
+
+class NotAnchoredYet(Conflict):
+    """What is asked for needs an anchor the document does not have yet; try again later."""
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Unauthorized(RegistryError):

@@ -39,11 +39,13 @@ class ArticleRecord(_Frozen):
     paragraph_count: int = Field(ge=0)
     registered_at: float
     """Unix time at which this registry recorded the article (not a chain fact)."""
-    batch_root: Hex32
-    leaf_index: int = Field(ge=0)
+    batch_root: Hex32 | None = None
+    """The batch holding the article; none while it is queued."""
+    leaf_index: int | None = Field(default=None, ge=0)
     state: AnchorState
+    """queued (accepted, in no batch yet), pending (batch not anchored yet), anchored."""
     anchor: ReceiptAnchor | None = None
-    """Where the batch was anchored; none while it is pending."""
+    """Where the batch was anchored; none until it is."""
     status: DocumentStatus
     revocation_reason: str | None = None
     superseded_by: ArticleId | None = None
@@ -57,13 +59,17 @@ class RegisteredArticle(_Frozen):
 
 
 class Registration(_Frozen):
-    """The outcome of one registration request: one batch, at most one anchor transaction."""
+    """The outcome of one registration request: its articles, queued, pending or anchored.
+
+    Accepted documents are queued at once and anchored by the anchorer's next batch,
+    with those of every other client in the same interval.
+    """
 
     articles: tuple[RegisteredArticle, ...]
     batch_root: Hex32 | None = None
-    """The new batch's root; none when every document was already registered."""
+    """The batch holding every article of the request, when one does (none while queued)."""
     anchored: bool
-    """Every article of the request is anchored (false: some wait for the chain)."""
+    """Every article of the request is anchored (false: some wait for the anchorer)."""
 
 
 class BatchView(_Frozen):
@@ -131,22 +137,22 @@ class ReceiptCheck(_Frozen):
 
 
 class ReconcileReport(_Frozen):
-    """What a reconciliation of pending work with the chain did."""
+    """What one round of the anchorer did (``policy-registry reconcile`` runs one)."""
 
+    leader: bool = True
+    """False: another process holds the anchorer's lease, and this round did nothing."""
     anchored: tuple[Hex32, ...] = ()
-    """Pending batches anchored now."""
+    """Batches anchored now (their transaction is mined)."""
     found_on_chain: tuple[Hex32, ...] = ()
     """Pending batches the chain already had (a crash after sending, before recording)."""
     still_pending: tuple[Hex32, ...] = ()
-    """Batches that could not be anchored now (the chain is unreachable)."""
-    confirmed: tuple[Hex32, ...] = ()
-    """Mined batches that now have the confirmations the chain asks for: anchored."""
-    awaiting_confirmations: tuple[Hex32, ...] = ()
-    """Batches whose anchor is mined but not yet confirmed: their documents are still pending."""
-    reorganised: tuple[Hex32, ...] = ()
-    """Recorded anchors a chain reorganisation dropped (the batch is anchored again) or moved."""
+    """Batches that could not be anchored now (the chain is unreachable or refused)."""
     refused: tuple[str, ...] = ()
-    """Why the chain refused to anchor some of the ``still_pending`` batches (one line each)."""
+    """Why the chain refused an anchor or a status change (one line each)."""
+    status_changes: int = Field(default=0, ge=0)
+    """Revocations and supersessions sent."""
+    queued: int = Field(default=0, ge=0)
+    """Documents still queued after the round (more than one batch's worth)."""
 
 
 class RebuildReport(_Frozen):
@@ -157,7 +163,7 @@ class RebuildReport(_Frozen):
     matched_batches: tuple[Hex32, ...] = ()
     """Groups of stored documents whose tree gives a root the contract anchored."""
     pending_batches: tuple[Hex32, ...] = ()
-    """Groups matching no anchored root: pending again, for ``reconcile`` to anchor."""
+    """Groups matching no anchored root: pending again, for the anchorer to anchor."""
     restored_statuses: int = Field(default=0, ge=0)
     """Documents whose revocation or supersession was restored from the contract's events."""
     unmatched_roots: tuple[Hex32, ...] = ()

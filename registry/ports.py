@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 from registry.core.records import (
     BatchRecord,
-    ChainEvent,
     DocumentDigests,
     DocumentStatus,
     InclusionProof,
@@ -36,6 +35,42 @@ class BatchState(StrEnum):
     PENDING = "pending"
     MINED = "mined"
     ANCHORED = "anchored"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAnchored:
+    """The contract's ``BatchAnchored`` event: ``root`` anchored by ``tx``."""
+
+    root: bytes
+    document_count: int
+    label: str
+    tx: TxInfo
+    log_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRevoked:
+    """The contract's ``DocumentRevoked`` event."""
+
+    content_digest: bytes
+    root: bytes
+    reason: str
+    tx: TxInfo
+    log_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSuperseded:
+    """The contract's ``DocumentSuperseded`` event: ``newer`` replaces ``older``."""
+
+    older: bytes
+    newer: bytes
+    tx: TxInfo
+    log_index: int
+
+
+RegistryEvent = BatchAnchored | DocumentRevoked | DocumentSuperseded
+"""A registry event of the contract, decoded by the chain adapter into typed values."""
 
 
 class ChainPort(Protocol):
@@ -97,7 +132,7 @@ class ChainPort(Protocol):
 
     def document_status(self, content_digest: bytes) -> OnChainStatus: ...
 
-    def events(self, from_block: int = 0, to_block: int | None = None) -> list[ChainEvent]:
+    def events(self, from_block: int = 0, to_block: int | None = None) -> list[RegistryEvent]:
         """Every registry event in the block range, in chain order."""
         ...
 
@@ -108,15 +143,83 @@ class ChainPort(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class NewDocument:
-    """A document about to be stored as part of a pending batch."""
+    """A document accepted for registration: stored at once, queued for the next batch."""
 
     digests: DocumentDigests
     metadata_json: str
     content: bytes
     media_type: str
     paragraph_digests: tuple[bytes, ...]
+    label: str = ""
+    """The batch label asked for: the anchorer batches documents of one label together."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedDocument:
+    """A stored document no batch holds yet, in the order the queue hands it out."""
+
+    digests: DocumentDigests
+    label: str
+
+    @property
+    def content_digest(self) -> bytes:
+        return self.digests.content_digest
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLeaf:
+    """A queued document's place in the batch the anchorer builds: its leaf index and proof."""
+
+    content_digest: bytes
     leaf_index: int
     proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexCursor:
+    """The last block whose registry events the read index holds, by number and hash."""
+
+    block_number: int
+    block_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorChange:
+    """What the chain's events say of a batch's anchor: its new state and transaction."""
+
+    root: bytes
+    state: BatchState
+    tx: TxInfo | None
+
+
+class StatusChangeKind(StrEnum):
+    REVOKE = "revoke"
+    SUPERSEDE = "supersede"
+
+
+class StatusRequestState(StrEnum):
+    QUEUED = "queued"
+    """Waiting for the chain writer (and for the documents' batches to be anchored)."""
+    SENT = "sent"
+    """The transaction is mined; the read index shows the new status once it follows it."""
+    FAILED = "failed"
+    """The chain refused it (the reason is kept); nothing changed on chain."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRequest:
+    """A revocation or supersession asked for, which only the chain writer sends."""
+
+    id: int
+    kind: StatusChangeKind
+    content_digest: bytes
+    """The document revoked, or the older one superseded."""
+    newer_digest: bytes | None
+    reason: str
+    state: StatusRequestState
+    created_at: float
+    error: str = ""
+    tx: TxInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +240,9 @@ class StoredDocument:
     media_type: str
     paragraph_count: int
     registered_at: float
-    batch_root: bytes
-    leaf_index: int
+    batch_root: bytes | None
+    """None while the document is queued (no batch holds it yet)."""
+    leaf_index: int | None
     proof: tuple[bytes, ...]
     status: OnChainStatus
 
@@ -162,6 +266,9 @@ class DocumentEntry:
     media_type: str
     paragraph_count: int
     registered_at: float
+    batch_root: bytes | None = None
+    """The batch the anchorer put the document in (None: still queued); rebuild groups by it."""
+    label: str = ""
 
     @property
     def content_digest(self) -> bytes:
@@ -205,14 +312,39 @@ class StorePort(Protocol):
 
     def set_meta(self, key: str, value: str) -> None: ...
 
-    def add_pending_batch(self, root: bytes, label: str, documents: Sequence[NewDocument]) -> None:
-        """Record a batch and its documents before the anchor transaction is sent."""
+    def add_queued(self, documents: Sequence[NewDocument]) -> list[bytes]:
+        """Store accepted documents (bytes, record, paragraph index) in the queue, at once.
+
+        Documents already stored are left as they are; returns the content digests stored
+        now, in the order given. One transaction for all of them (a group commit).
+        """
+        ...
+
+    def queued_documents(self, limit: int) -> list[QueuedDocument]:
+        """Up to ``limit`` documents no batch holds, oldest accepted first."""
+        ...
+
+    def count_queued(self) -> int: ...
+
+    def add_pending_batch(self, root: bytes, label: str, leaves: Sequence[BatchLeaf]) -> None:
+        """Record a batch of queued documents, leaves and proofs, before its anchor is sent.
+
+        Refused with ``StoreError``, changing nothing, if a document is not stored or is in a
+        batch already.
+        """
         ...
 
     def mark_batch_anchored(self, root: bytes, tx: TxInfo) -> None: ...
 
     def mark_batch_mined(self, root: bytes, tx: TxInfo) -> None:
         """Record the anchor transaction of a batch whose anchor is not confirmed deep enough."""
+        ...
+
+    def mark_batch_sent(self, root: bytes, tx: TxInfo) -> None:
+        """The chain writer's record of the transaction it sent: mined, if still pending.
+
+        Never moves a batch back: the read index may have confirmed it first.
+        """
         ...
 
     def mark_batch_pending(self, root: bytes) -> None:
@@ -267,24 +399,74 @@ class StorePort(Protocol):
 
     def set_status(self, content_digest: bytes, status: OnChainStatus) -> None: ...
 
-    def set_leaf(
-        self, content_digest: bytes, batch_root: bytes, leaf_index: int, proof: Sequence[bytes]
-    ) -> None:
-        """Rewrite a document's leaf (used when rebuilding the index from the chain)."""
-        ...
-
     def iter_document_entries(self) -> Iterator[DocumentEntry]:
         """Every stored document's own record, by content digest, indexed or not."""
         ...
 
-    def replace_index(self, index: Sequence[IndexedBatch]) -> None:
-        """Replace the whole index (batches, leaves, statuses, paragraph index) by ``index``.
+    def replace_index(
+        self,
+        index: Sequence[IndexedBatch],
+        queued: Sequence[tuple[bytes, Sequence[bytes]]] = (),
+        cursor: IndexCursor | None = None,
+    ) -> None:
+        """Replace the whole index (batches, leaves, statuses, paragraph index, cursor).
 
-        Refused with ``StoreError``, changing nothing, unless ``index`` holds every stored
-        document exactly once (a rebuild never drops a document).
+        ``index`` holds the batched documents, ``queued`` the paragraph digests of the
+        documents left in the queue; a stored document ``index`` leaves out is queued
+        again (a rebuild never drops a document). Refused with ``StoreError``, changing
+        nothing, if ``index`` names a document twice or one that is not stored.
         """
         ...
 
     def count_documents(self) -> int: ...
+
+    # -- the read index's cursor ------------------------------------------------------
+
+    def index_cursor(self) -> IndexCursor | None:
+        """The last block the read index reflects; None before it follows anything."""
+        ...
+
+    def advance_index(
+        self,
+        expected: IndexCursor | None,
+        cursor: IndexCursor,
+        anchors: Sequence[AnchorChange],
+        statuses: Sequence[tuple[bytes, OnChainStatus]],
+    ) -> bool:
+        """Apply what the chain's events say up to ``cursor``, if the cursor is ``expected``.
+
+        One transaction: the batches' anchors, the statuses and the cursor move together.
+        False, changing nothing, if another follower moved the cursor first.
+        """
+        ...
+
+    # -- status changes (the chain writer sends them) ---------------------------------
+
+    def add_status_request(
+        self, kind: StatusChangeKind, content_digest: bytes, newer_digest: bytes | None, reason: str
+    ) -> StatusRequest:
+        """Queue a revocation or supersession; ``Conflict`` if one for the document is open."""
+        ...
+
+    def get_status_request(self, request_id: int) -> StatusRequest | None: ...
+
+    def open_status_requests(self) -> list[StatusRequest]:
+        """Queued requests, oldest first."""
+        ...
+
+    def finish_status_request(
+        self, request_id: int, state: StatusRequestState, tx: TxInfo | None, error: str = ""
+    ) -> None: ...
+
+    # -- the chain writer's lease -----------------------------------------------------
+
+    def acquire_lease(self, name: str, holder: str, ttl: float) -> bool:
+        """Take or renew the lease ``name`` for ``holder`` for ``ttl`` seconds.
+
+        True if ``holder`` holds it now: it was free, expired, or already its own.
+        """
+        ...
+
+    def release_lease(self, name: str, holder: str) -> None: ...
 
     def close(self) -> None: ...

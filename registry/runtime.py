@@ -8,7 +8,6 @@ another, so records of one registry are never checked against a different one.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,11 +72,11 @@ def _bind_store_to_chain(store: StorePort, chain: ChainPort) -> None:
         )
 
 
-def open_service(settings: Settings, *, reconcile: bool = True) -> RegistryService:
-    """A ready service: adapters opened, bound to each other, pending work reconciled.
+def open_service(settings: Settings) -> RegistryService:
+    """A ready service: adapters opened and bound to each other. Nothing is sent.
 
-    ``reconcile=False`` leaves pending batches for the caller (``policy-registry
-    reconcile`` runs it itself to report what it did).
+    The anchorer is not started: a server starts it (:meth:`RegistryService.start`); a
+    command that waits for an anchor runs its rounds itself when no other process does.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings)
@@ -86,12 +85,16 @@ def open_service(settings: Settings, *, reconcile: bool = True) -> RegistryServi
     except BaseException:
         store.close()
         raise
-    service = RegistryService(store, chain, max_document_bytes=settings.max_document_bytes)
+    service = RegistryService(
+        store,
+        chain,
+        max_document_bytes=settings.max_document_bytes,
+        batch_interval=settings.batch_interval,
+        max_batch_size=settings.max_batch_size,
+        from_block=settings.index_from_block,
+    )
     try:
         _bind_store_to_chain(store, chain)
-        if reconcile:
-            with contextlib.suppress(ChainUnavailable):
-                service.reconcile()
     except BaseException:
         service.close()
         raise
@@ -99,8 +102,8 @@ def open_service(settings: Settings, *, reconcile: bool = True) -> RegistryServi
 
 
 @contextmanager
-def opened_service(settings: Settings, *, reconcile: bool = True) -> Iterator[RegistryService]:
-    service = open_service(settings, reconcile=reconcile)
+def opened_service(settings: Settings) -> Iterator[RegistryService]:
+    service = open_service(settings)
     try:
         yield service
     finally:
@@ -108,9 +111,9 @@ def opened_service(settings: Settings, *, reconcile: bool = True) -> Iterator[Re
 
 
 def register_manifest(
-    service: RegistryService, manifest_path: Path, label: str = ""
+    service: RegistryService, manifest_path: Path, label: str = "", *, wait: float = 0.0
 ) -> Registration:
-    """Register every article a manifest lists, as one batch."""
+    """Register every article a manifest lists (queued together: one batch per label)."""
     articles = read_manifest(manifest_path)
     submissions = [
         Submission(
@@ -121,11 +124,11 @@ def register_manifest(
         )
         for article in articles
     ]
-    return service.register(submissions, label=label)
+    return service.register(submissions, label=label, wait=wait)
 
 
-def seed_corpus(service: RegistryService) -> Registration | None:
+def seed_corpus(service: RegistryService, *, wait: float = 0.0) -> Registration | None:
     """Register the bundled founding corpus if the registry is empty; None if it was not."""
     if service.count() > 0:
         return None
-    return register_manifest(service, bundled_corpus(), label=CORPUS_LABEL)
+    return register_manifest(service, bundled_corpus(), label=CORPUS_LABEL, wait=wait)

@@ -15,7 +15,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from registry.service import DEFAULT_MAX_DOCUMENT_BYTES
+from registry.anchorer import DEFAULT_BATCH_INTERVAL, DEFAULT_MAX_BATCH_SIZE
+from registry.intake import DEFAULT_MAX_DOCUMENT_BYTES
 
 DEFAULT_DATA_DIR = Path(".policy-registry")
 
@@ -50,8 +51,15 @@ class Settings(BaseSettings):
     """Register the bundled corpus when the registry is empty (the service's first run)."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    reconcile_interval: float = Field(default=5.0, gt=0, le=3600)
-    """Seconds between the API server's attempts to anchor pending batches."""
+    batch_interval: float = Field(default=DEFAULT_BATCH_INTERVAL, gt=0, le=86400)
+    """Seconds between the anchorer's rounds: each anchors what was queued meanwhile in one
+    transaction. 1 s suits the embedded chain; on a public chain a minute or more is usual."""
+    max_batch_size: int = Field(default=DEFAULT_MAX_BATCH_SIZE, ge=1, le=100_000)
+    """Most documents in one batch; a full batch is anchored without waiting for the interval."""
+    register_wait: float = Field(default=0.0, ge=0, le=600)
+    """Seconds a registration request waits for its anchor when it does not say (0: none)."""
+    index_from_block: int = Field(default=0, ge=0)
+    """The block the registry's contract was deployed in: the read index follows events from it."""
 
     @property
     def uses_embedded_chain(self) -> bool:

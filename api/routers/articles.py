@@ -6,12 +6,14 @@ prefix of at least 8; a prefix matching several articles answers 409.
 
 from __future__ import annotations
 
+import math
 import mimetypes
+import re
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
 
-from api.deps import ServiceDep, WriteAuth
+from api.deps import ServiceDep, SettingsDep, WriteAuth
 from api.errors import error_responses
 from api.forms import submissions_from_form
 from api.schemas import (
@@ -25,7 +27,8 @@ from registry.core.receipt import Receipt
 from registry.core.records import DocumentStatus
 from registry.models import ArticleCheck, Registration
 from registry.ports import DocumentFilter
-from registry.service import MAX_PAGE_SIZE
+from registry.service import RegistryService
+from registry.views import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=error_responses(422, 503))
 
@@ -33,6 +36,36 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=error_res
 CONTENT_SECURITY_POLICY: Final = "sandbox; default-src 'none'"
 MAX_FILTER_LENGTH: Final = 1000
 MAX_OFFSET: Final = 2**31 - 1  # bounded: a database integer cannot hold any number
+MAX_WAIT: Final = 120.0
+"""The longest a request may wait for the chain (seconds): ``?wait=`` or ``Prefer: wait=``."""
+_PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
+WaitQuery = Annotated[
+    float | None,
+    Query(
+        ge=0,
+        le=MAX_WAIT,
+        description="Seconds to wait for the anchor before answering (also `Prefer: wait=N`, "
+        "RFC 7240). Without it the answer comes at once.",
+    ),
+]
+PreferHeader = Annotated[str | None, Header(max_length=1000, include_in_schema=False)]
+
+
+def _wait_seconds(query: float | None, prefer: str | None, default: float) -> float:
+    """The wait asked for: the query parameter, else the ``Prefer`` header, else ``default``."""
+    if query is not None:
+        return query
+    if prefer:
+        match = _PREFER_WAIT.search(prefer)
+        if match is not None:
+            return min(float(match.group(1)), MAX_WAIT)
+    return default
+
+
+def _retry_after(service: RegistryService) -> str:
+    return str(max(1, math.ceil(service.anchorer.batch_interval)))
+
+
 _CONTENT_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
     200: {
         "description": "The exact stored bytes, with the stored media type, as an attachment.",
@@ -50,8 +83,9 @@ _CONTENT_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
         202: {
             "model": Registration,
             "description": (
-                "Recorded but not anchored yet (the chain is unreachable, or the anchor awaits "
-                "confirmations): completed later by the server, automatically."
+                "Accepted and queued (state `queued` or `pending`): the anchorer anchors it "
+                "with the next batch. `Location` names the article (or the list), "
+                "`Retry-After` when to look again."
             ),
         },
         **error_responses(401, 404, 409, 413, 502),
@@ -60,6 +94,7 @@ _CONTENT_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
 def register_articles(
     _auth: WriteAuth,
     service: ServiceDep,
+    settings: SettingsDep,
     response: Response,
     file: Annotated[
         list[UploadFile], File(description="One or more documents (repeat the field).")
@@ -83,12 +118,15 @@ def register_articles(
         Form(description="With several files: a JSON array of metadata objects, one per file."),
     ] = None,
     label: Annotated[str, Form(description="A label for the batch (at most 256 bytes).")] = "",
+    wait: WaitQuery = None,
+    prefer: PreferHeader = None,
 ) -> Registration:
-    """Register one or more documents as one batch, anchored by one transaction.
+    """Register one or more documents: accepted into the queue at once, anchored by the next
+    batch (every client's documents of one interval share one transaction).
 
-    201: something new was registered and anchored; 200: every document was
-    already registered (identical bytes); 202: recorded but pending because the
-    chain is unreachable (the server anchors it as soon as the chain answers).
+    202: queued (or pending), with `Location` and `Retry-After`; 201: something new was
+    registered and its anchor came within the wait asked for (`?wait=N` or
+    `Prefer: wait=N`); 200: every document was already registered (identical bytes).
     """
     fields = {
         "title": title,
@@ -102,14 +140,20 @@ def register_articles(
         "notes": notes,
         "supersedes": supersedes,
     }
-    registration = service.register(submissions_from_form(file, fields, metadata), label=label)
+    seconds = _wait_seconds(wait, prefer, settings.register_wait)
+    registration = service.register(
+        submissions_from_form(file, fields, metadata), label=label, wait=seconds
+    )
     created = [entry.article for entry in registration.articles if entry.created]
     if not created:
         response.status_code = 200
     elif not registration.anchored:
         response.status_code = 202
-    if len(created) == 1:
-        response.headers["Location"] = f"{router.prefix}/{created[0].id}"
+        response.headers["Retry-After"] = _retry_after(service)
+    if len(registration.articles) == 1:
+        response.headers["Location"] = f"{router.prefix}/{registration.articles[0].article.id}"
+    elif created:
+        response.headers["Location"] = router.prefix
     return registration
 
 
@@ -160,7 +204,8 @@ def get_content(article_id: ArticleIdParam, service: ServiceDep) -> Response:
     "/{article_id}/receipt", response_model=Receipt, responses=error_responses(404, 409, 502)
 )
 def get_receipt(article_id: ArticleIdParam, service: ServiceDep) -> Response:
-    """The portable receipt (camelCase JSON); no anchor while the batch is pending."""
+    """The portable receipt (camelCase JSON) of an anchored article; 409 `not_anchored_yet`
+    with `Retry-After` while it is queued or pending."""
     return Response(content=service.receipt(article_id).to_json(), media_type="application/json")
 
 
@@ -172,25 +217,56 @@ def check_article(article_id: ArticleIdParam, service: ServiceDep) -> ArticleChe
     return service.check_article(article_id)
 
 
+_STATUS_CHANGE_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    202: {
+        "model": ArticlePublic,
+        "description": "Queued for the anchorer (the article is not anchored yet, or the wait "
+        "ended first); the record shows the new status once it is on chain.",
+    },
+    **error_responses(401, 404, 409, 413, 502),
+}
+STATUS_WAIT: Final = 30.0
+
+
 @router.post(
-    "/{article_id}/revoke",
-    response_model=ArticlePublic,
-    responses=error_responses(401, 404, 409, 413, 502),
+    "/{article_id}/revoke", response_model=ArticlePublic, responses=_STATUS_CHANGE_RESPONSES
 )
 def revoke_article(
-    _auth: WriteAuth, article_id: ArticleIdParam, request: RevokeRequest, service: ServiceDep
+    _auth: WriteAuth,
+    article_id: ArticleIdParam,
+    request: RevokeRequest,
+    service: ServiceDep,
+    response: Response,
+    wait: WaitQuery = None,
+    prefer: PreferHeader = None,
 ) -> ArticlePublic:
-    """Revoke an anchored article on chain, with a reason; returns its record."""
-    return service.revoke(article_id, request.reason)
+    """Revoke an article on chain, with a reason; returns its record (200 once on chain)."""
+    record = service.revoke(
+        article_id, request.reason, wait=_wait_seconds(wait, prefer, STATUS_WAIT)
+    )
+    if record.status is DocumentStatus.ACTIVE:
+        response.status_code = 202
+        response.headers["Retry-After"] = _retry_after(service)
+    return record
 
 
 @router.post(
-    "/{article_id}/supersede",
-    response_model=ArticlePublic,
-    responses=error_responses(401, 404, 409, 413, 502),
+    "/{article_id}/supersede", response_model=ArticlePublic, responses=_STATUS_CHANGE_RESPONSES
 )
 def supersede_article(
-    _auth: WriteAuth, article_id: ArticleIdParam, request: SupersedeRequest, service: ServiceDep
+    _auth: WriteAuth,
+    article_id: ArticleIdParam,
+    request: SupersedeRequest,
+    service: ServiceDep,
+    response: Response,
+    wait: WaitQuery = None,
+    prefer: PreferHeader = None,
 ) -> ArticlePublic:
     """Record on chain that `newer_id` supersedes this article; returns this article's record."""
-    return service.supersede(article_id, request.newer_id)
+    record = service.supersede(
+        article_id, request.newer_id, wait=_wait_seconds(wait, prefer, STATUS_WAIT)
+    )
+    if record.status is DocumentStatus.ACTIVE:
+        response.status_code = 202
+        response.headers["Retry-After"] = _retry_after(service)
+    return record

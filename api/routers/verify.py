@@ -1,20 +1,20 @@
 """``/v1/verify``: the verdict on a presented document, or on a SHA-256 digest.
 
-The routes are coroutines: the verdict comes from :mod:`api.verdicts`, which answers a
-kept verdict on the event loop and judges in a worker thread otherwise.
+The verdict comes from the registry's read index (no contract call per request), brought
+to the chain's head first; ``as_of_block`` names the block it reflects.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Response
+from anyio import to_thread
+from fastapi import APIRouter, Depends
 
-from api.deps import ServiceDep, VerdictsDep
+from api.deps import ServiceDep
 from api.errors import error_responses
 from api.forms import presented_document
 from api.schemas import DigestParam, VerifyText
-from api.verdicts import verdict_on_content, verdict_on_digest
 from registry.core.verdict import Verdict
 
 router = APIRouter(prefix="/v1/verify", tags=["verify"], responses=error_responses(422, 502, 503))
@@ -46,17 +46,13 @@ _PRESENTED_BODY: Final[dict[str, Any]] = {
     responses=error_responses(413, 415),
 )
 async def verify_document(
-    document: Annotated[bytes, Depends(presented_document)],
-    service: ServiceDep,
-    verdicts: VerdictsDep,
-) -> Response:
+    document: Annotated[bytes, Depends(presented_document)], service: ServiceDep
+) -> Verdict:
     """Authentic, authentic up to formatting, modified (with the changes) or unknown."""
-    return await verdict_on_content(service, verdicts, document)
+    return await to_thread.run_sync(service.verify_content, document)
 
 
 @router.get("/{sha256}", response_model=Verdict)
-async def verify_digest(
-    sha256: DigestParam, service: ServiceDep, verdicts: VerdictsDep
-) -> Response:
+def verify_digest(sha256: DigestParam, service: ServiceDep) -> Verdict:
     """Whether the document with this SHA-256 (64 hex digits) is registered, with evidence."""
-    return await verdict_on_digest(service, verdicts, sha256)
+    return service.verify_digest(sha256)

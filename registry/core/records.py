@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 ZERO32 = b"\x00" * 32
@@ -87,13 +87,3 @@ class ChainEventKind(StrEnum):
     BATCH_ANCHORED = "BatchAnchored"
     DOCUMENT_REVOKED = "DocumentRevoked"
     DOCUMENT_SUPERSEDED = "DocumentSuperseded"
-
-
-@dataclass(frozen=True, slots=True)
-class ChainEvent:
-    """A decoded contract event, for rebuilding the index from the chain."""
-
-    kind: ChainEventKind
-    tx: TxInfo
-    log_index: int
-    args: dict[str, object] = field(default_factory=dict)

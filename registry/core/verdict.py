@@ -29,7 +29,8 @@ from registry.core.receipt import ReceiptAnchor
 from registry.core.records import DocumentStatus, OnChainStatus
 
 VerdictKind = Literal["authentic", "authentic_normalized", "modified", "unknown"]
-AnchorState = Literal["pending", "anchored"]
+AnchorState = Literal["queued", "pending", "anchored"]
+"""queued: accepted, in no batch yet; pending: in a batch not anchored (deep enough) yet."""
 
 
 class AnchorEvidence(ReceiptAnchor):
@@ -59,6 +60,8 @@ class Verdict(BaseModel):
     revocation_reason: str | None = None
     superseded_by: Hex32 | None = None
     anchor: AnchorEvidence | None = None
+    as_of_block: int | None = Field(default=None, ge=0)
+    """The chain's head block that the registry's read index reflected for this verdict."""
 
     @model_validator(mode="after")
     def _evidence_fits_kind(self) -> Verdict:
@@ -86,9 +89,17 @@ class Verdict(BaseModel):
             superseded_by=superseded_by,
         )
 
-    def with_anchor(self, anchor: AnchorEvidence | None) -> Verdict:
+    def with_anchor(
+        self, anchor: AnchorEvidence | None, state: AnchorState | None = None
+    ) -> Verdict:
         """This verdict with the anchoring transaction attached; None: not anchored yet."""
-        return self._with(anchor=anchor, state="pending" if anchor is None else "anchored")
+        if state is None:
+            state = "pending" if anchor is None else "anchored"
+        return self._with(anchor=anchor, state=state)
+
+    def as_of(self, block: int | None) -> Verdict:
+        """This verdict, saying which head block the read index reflected."""
+        return self._with(as_of_block=block)
 
     @property
     def is_current(self) -> bool:

@@ -43,7 +43,6 @@ from registry.artifact import contract_abi, contract_bytecode
 from registry.core.records import (
     ZERO32,
     BatchRecord,
-    ChainEvent,
     ChainEventKind,
     DocumentDigests,
     DocumentStatus,
@@ -60,6 +59,7 @@ from registry.errors import (
     RegistryError,
     TransactionReverted,
 )
+from registry.ports import BatchAnchored, DocumentRevoked, DocumentSuperseded, RegistryEvent
 
 ZERO_ADDRESS: Final = "0x0000000000000000000000000000000000000000"
 REGISTRAR_ROLE: Final = Web3.keccak(text="REGISTRAR_ROLE")
@@ -311,7 +311,7 @@ class Web3Chain:
             supersedes=supersedes if supersedes != ZERO32 else None,
         )
 
-    def events(self, from_block: int = 0, to_block: int | None = None) -> list[ChainEvent]:
+    def events(self, from_block: int = 0, to_block: int | None = None) -> list[RegistryEvent]:
         if from_block < 0:
             raise InputError("from_block must not be negative")
         address = self._require_contract().address
@@ -516,7 +516,7 @@ class Web3Chain:
             sender=self.registrar,
         )
 
-    def _decode_event(self, log: LogReceipt, timestamps: dict[int, int]) -> ChainEvent | None:
+    def _decode_event(self, log: LogReceipt, timestamps: dict[int, int]) -> RegistryEvent | None:
         if not log["topics"]:
             return None
         kind = self._event_kinds.get(HexBytes(log["topics"][0]))
@@ -527,17 +527,36 @@ class Web3Chain:
         if block_number not in timestamps:
             timestamps[block_number] = self._log_timestamp(log)
         args = {name: _plain(value) for name, value in event["args"].items()}
-        return ChainEvent(
-            kind=kind,
-            tx=TxInfo(
-                tx_hash=bytes(log["transactionHash"]),
-                block_number=block_number,
-                block_timestamp=timestamps[block_number],
-                # Every registry event names its registrar, the direct caller of the contract.
-                sender=str(args["registrar"]),
-            ),
-            log_index=log["logIndex"],
-            args=args,
+        tx = TxInfo(
+            tx_hash=bytes(log["transactionHash"]),
+            block_number=block_number,
+            block_timestamp=timestamps[block_number],
+            # Every registry event names its registrar, the direct caller of the contract.
+            sender=str(args["registrar"]),
+        )
+        index = log["logIndex"]
+        # The only place that reads the Solidity argument names: typed values from here on.
+        if kind is ChainEventKind.BATCH_ANCHORED:
+            return BatchAnchored(
+                root=_arg_bytes(args, "root"),
+                document_count=int(cast(int, args["documentCount"])),
+                label=str(args["label"]),
+                tx=tx,
+                log_index=index,
+            )
+        if kind is ChainEventKind.DOCUMENT_REVOKED:
+            return DocumentRevoked(
+                content_digest=_arg_bytes(args, "contentDigest"),
+                root=_arg_bytes(args, "root"),
+                reason=str(args["reason"]),
+                tx=tx,
+                log_index=index,
+            )
+        return DocumentSuperseded(
+            older=_arg_bytes(args, "oldContentDigest"),
+            newer=_arg_bytes(args, "newContentDigest"),
+            tx=tx,
+            log_index=index,
         )
 
     def _log_timestamp(self, log: LogReceipt) -> int:
@@ -621,3 +640,10 @@ def _block_spans(first: int, last: int, span: int | None) -> Iterator[tuple[int,
         end = min(last, start + span - 1)
         yield start, end
         start = end + 1
+
+
+def _arg_bytes(args: dict[str, object], name: str) -> bytes:
+    value = args[name]
+    if not isinstance(value, bytes):
+        raise TypeError(f"event argument {name} is not bytes32")
+    return value

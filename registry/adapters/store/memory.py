@@ -15,13 +15,20 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
-from registry.errors import StoreError
+from registry.errors import Conflict, StoreError
 from registry.ports import (
+    AnchorChange,
+    BatchLeaf,
     BatchState,
     DocumentEntry,
     DocumentFilter,
+    IndexCursor,
     IndexedBatch,
     NewDocument,
+    QueuedDocument,
+    StatusChangeKind,
+    StatusRequest,
+    StatusRequestState,
     StoredBatch,
     StoredDocument,
 )
@@ -46,6 +53,10 @@ class _Document:
     media_type: str
     paragraph_count: int
     registered_at: float
+    label: str
+    # The order the queue hands documents out in (SqlStore's ``id``).
+    sequence: int
+    batch_root: bytes | None = None
 
     def entry(self) -> DocumentEntry:
         """The document's own record, as :meth:`InMemoryStore.iter_document_entries` gives it."""
@@ -56,6 +67,8 @@ class _Document:
             media_type=self.media_type,
             paragraph_count=self.paragraph_count,
             registered_at=self.registered_at,
+            batch_root=self.batch_root,
+            label=self.label,
         )
 
 
@@ -80,6 +93,10 @@ class InMemoryStore:
         self._paragraphs: dict[bytes, set[bytes]] = {}
         # Keyed by content digest, like SqlStore's table: a status may precede its document.
         self._statuses: dict[bytes, OnChainStatus] = {}
+        self._sequence = 0
+        self._cursor: IndexCursor | None = None
+        self._requests: dict[int, StatusRequest] = {}
+        self._leases: dict[str, tuple[str, float]] = {}
 
     def __repr__(self) -> str:
         return f"InMemoryStore(documents={len(self._documents)})"
@@ -94,33 +111,68 @@ class InMemoryStore:
             self._meta[key] = value
 
     # -- batches -----------------------------------------------------------
-    def add_pending_batch(self, root: bytes, label: str, documents: Sequence[NewDocument]) -> None:
-        if not documents:
-            raise StoreError("a batch needs at least one document")
+    def add_queued(self, documents: Sequence[NewDocument]) -> list[bytes]:
         now = time.time()
-        # Parsed before taking the lock: unreadable metadata fails before anything is written.
-        rows = [_new_document(doc, now) for doc in documents]
+        created: list[bytes] = []
+        with self._lock:
+            for doc in documents:
+                digest = doc.digests.content_digest
+                if digest in self._documents:
+                    continue
+                self._sequence += 1
+                self._documents[digest] = _new_document(doc, now, self._sequence)
+                self._blobs[digest] = doc.content
+                for paragraph in doc.paragraph_digests:
+                    self._paragraphs.setdefault(paragraph, set()).add(digest)
+                created.append(digest)
+        return created
+
+    def queued_documents(self, limit: int) -> list[QueuedDocument]:
+        with self._lock:
+            queued = sorted(
+                (row for row in self._documents.values() if row.batch_root is None),
+                key=lambda row: row.sequence,
+            )
+        return [QueuedDocument(row.digests, row.label) for row in queued[: max(limit, 0)]]
+
+    def count_queued(self) -> int:
+        with self._lock:
+            return sum(row.batch_root is None for row in self._documents.values())
+
+    def add_pending_batch(self, root: bytes, label: str, leaves: Sequence[BatchLeaf]) -> None:
+        if not leaves:
+            raise StoreError("a batch needs at least one document")
+        digests = [leaf.content_digest for leaf in leaves]
+        if len(set(digests)) != len(digests):
+            raise StoreError("a document appears twice in one batch")
         with self._lock:
             # Everything is checked before anything is applied, so a refusal changes nothing.
-            digests = [doc.digests.content_digest for doc in documents]
-            if root in self._batches or len(set(digests)) != len(digests):
+            if root in self._batches:
                 raise StoreError(_DUPLICATE)
-            if any(d in self._documents or d in self._blobs or d in self._leaves for d in digests):
-                raise StoreError(_DUPLICATE)
+            rows = [self._documents.get(d) for d in digests]
+            free = sum(1 for row in rows if row is not None and row.batch_root is None)
+            if free != len(digests):
+                raise StoreError(
+                    f"{len(digests) - free} of the batch's documents are not queued "
+                    "(not stored, or in a batch already)"
+                )
             self._batches[root] = StoredBatch(
                 root=root,
                 label=label,
-                document_count=len(documents),
+                document_count=len(leaves),
                 state=BatchState.PENDING,
-                created_at=now,
+                created_at=time.time(),
             )
-            for doc, row in zip(documents, rows, strict=True):
-                digest = doc.digests.content_digest
-                self._documents[digest] = row
-                self._blobs[digest] = doc.content
-                self._leaves[digest] = _Leaf(root, doc.leaf_index, tuple(doc.proof))
-                for paragraph in doc.paragraph_digests:
-                    self._paragraphs.setdefault(paragraph, set()).add(digest)
+            for leaf in leaves:
+                digest = leaf.content_digest
+                self._documents[digest] = replace(self._documents[digest], batch_root=root)
+                self._leaves[digest] = _Leaf(root, leaf.leaf_index, tuple(leaf.proof))
+
+    def mark_batch_sent(self, root: bytes, tx: TxInfo) -> None:
+        with self._lock:
+            batch = self._batches.get(root)
+            if batch is not None and batch.state is BatchState.PENDING:
+                self._batches[root] = replace(batch, state=BatchState.MINED, tx=tx)
 
     def mark_batch_anchored(self, root: bytes, tx: TxInfo) -> None:
         self._set_state(root, BatchState.ANCHORED, tx)
@@ -230,19 +282,17 @@ class InMemoryStore:
         with self._lock:
             self._statuses[content_digest] = normal
 
-    def set_leaf(
-        self, content_digest: bytes, batch_root: bytes, leaf_index: int, proof: Sequence[bytes]
-    ) -> None:
-        with self._lock:
-            if content_digest in self._leaves:
-                self._leaves[content_digest] = _Leaf(batch_root, leaf_index, tuple(proof))
-
     def iter_document_entries(self) -> Iterator[DocumentEntry]:
         with self._lock:
             entries = [row.entry() for _, row in sorted(self._documents.items())]
         yield from entries
 
-    def replace_index(self, index: Sequence[IndexedBatch]) -> None:
+    def replace_index(
+        self,
+        index: Sequence[IndexedBatch],
+        queued: Sequence[tuple[bytes, Sequence[bytes]]] = (),
+        cursor: IndexCursor | None = None,
+    ) -> None:
         # Built aside and swapped in whole under the lock: a refusal changes nothing.
         batches: dict[bytes, StoredBatch] = {}
         leaves: dict[bytes, _Leaf] = {}
@@ -256,26 +306,116 @@ class InMemoryStore:
             for leaf in entry.leaves:
                 digest = leaf.content_digest
                 if digest in leaves:
-                    raise StoreError(_DUPLICATE)
+                    raise StoreError("an index must hold each document at most once")
                 leaves[digest] = _Leaf(root, leaf.leaf_index, tuple(leaf.proof))
                 for paragraph in leaf.paragraph_digests:
                     paragraphs.setdefault(paragraph, set()).add(digest)
                 if leaf.status != OnChainStatus():
                     statuses[digest] = _normal(leaf.status)
+        for digest, listed in queued:
+            for paragraph in listed:
+                paragraphs.setdefault(paragraph, set()).add(digest)
         with self._lock:
-            left_out = len(self._documents.keys() - leaves.keys())
             not_stored = len(leaves.keys() - self._documents.keys())
-            if left_out or not_stored:
+            if not_stored:
                 raise StoreError(
-                    f"an index must hold every stored document once: {left_out} left out, "
-                    f"{not_stored} not stored"
+                    f"an index must name stored documents only: {not_stored} not stored"
                 )
             self._batches, self._leaves = batches, leaves
             self._paragraphs, self._statuses = paragraphs, statuses
+            for digest, row in self._documents.items():
+                placed = leaves.get(digest)
+                self._documents[digest] = replace(
+                    row, batch_root=placed.batch_root if placed is not None else None
+                )
+            self._cursor = cursor
 
     def count_documents(self) -> int:
         with self._lock:
             return len(self._documents)
+
+    def index_cursor(self) -> IndexCursor | None:
+        with self._lock:
+            return self._cursor
+
+    def advance_index(
+        self,
+        expected: IndexCursor | None,
+        cursor: IndexCursor,
+        anchors: Sequence[AnchorChange],
+        statuses: Sequence[tuple[bytes, OnChainStatus]],
+    ) -> bool:
+        with self._lock:
+            if self._cursor != expected:
+                return False
+            for change in anchors:
+                batch = self._batches.get(change.root)
+                if batch is not None:
+                    self._batches[change.root] = replace(batch, state=change.state, tx=change.tx)
+            for digest, status in statuses:
+                self._statuses[digest] = _normal(status)
+            self._cursor = cursor
+        return True
+
+    def add_status_request(
+        self, kind: StatusChangeKind, content_digest: bytes, newer_digest: bytes | None, reason: str
+    ) -> StatusRequest:
+        with self._lock:
+            for request in self._requests.values():
+                if (
+                    request.content_digest == content_digest
+                    and request.state is StatusRequestState.QUEUED
+                ):
+                    raise Conflict(
+                        f"article {content_digest.hex()} has a status change queued already "
+                        f"(request {request.id})"
+                    )
+            request = StatusRequest(
+                id=len(self._requests) + 1,
+                kind=kind,
+                content_digest=content_digest,
+                newer_digest=newer_digest,
+                reason=reason,
+                state=StatusRequestState.QUEUED,
+                created_at=time.time(),
+            )
+            self._requests[request.id] = request
+        return request
+
+    def get_status_request(self, request_id: int) -> StatusRequest | None:
+        with self._lock:
+            return self._requests.get(request_id)
+
+    def open_status_requests(self) -> list[StatusRequest]:
+        with self._lock:
+            return [
+                r for _, r in sorted(self._requests.items()) if r.state is StatusRequestState.QUEUED
+            ]
+
+    def finish_status_request(
+        self, request_id: int, state: StatusRequestState, tx: TxInfo | None, error: str = ""
+    ) -> None:
+        with self._lock:
+            request = self._requests.get(request_id)
+            if request is not None:
+                self._requests[request_id] = replace(
+                    request, state=state, tx=tx or request.tx, error=error
+                )
+
+    def acquire_lease(self, name: str, holder: str, ttl: float) -> bool:
+        now = time.time()
+        with self._lock:
+            current = self._leases.get(name)
+            if current is not None and current[0] != holder and current[1] >= now:
+                return False
+            self._leases[name] = (holder, now + ttl)
+        return True
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self._lock:
+            current = self._leases.get(name)
+            if current is not None and current[0] == holder:
+                del self._leases[name]
 
     def close(self) -> None:
         """Nothing to release: the data lives as long as the object."""
@@ -284,7 +424,7 @@ class InMemoryStore:
     def _stored(self, row: _Document) -> StoredDocument:
         """The document joined with its leaf and status; the caller holds the lock."""
         digest = row.digests.content_digest
-        leaf = self._leaves[digest]
+        leaf = self._leaves.get(digest)
         return StoredDocument(
             digests=row.digests,
             metadata_json=row.metadata_json,
@@ -292,9 +432,9 @@ class InMemoryStore:
             media_type=row.media_type,
             paragraph_count=row.paragraph_count,
             registered_at=row.registered_at,
-            batch_root=leaf.batch_root,
-            leaf_index=leaf.leaf_index,
-            proof=leaf.proof,
+            batch_root=leaf.batch_root if leaf is not None else None,
+            leaf_index=leaf.leaf_index if leaf is not None else None,
+            proof=leaf.proof if leaf is not None else (),
             status=self._statuses.get(digest, OnChainStatus()),
         )
 
@@ -308,7 +448,7 @@ def _normal(status: OnChainStatus) -> OnChainStatus:
     )
 
 
-def _new_document(doc: NewDocument, now: float) -> _Document:
+def _new_document(doc: NewDocument, now: float, sequence: int) -> _Document:
     meta = json.loads(doc.metadata_json)
     return _Document(
         digests=doc.digests,
@@ -320,6 +460,8 @@ def _new_document(doc: NewDocument, now: float) -> _Document:
         media_type=doc.media_type,
         paragraph_count=len(doc.paragraph_digests),
         registered_at=now,
+        label=doc.label,
+        sequence=sequence,
     )
 
 

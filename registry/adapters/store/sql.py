@@ -28,19 +28,27 @@ from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
-from registry.errors import StoreError
+from registry.errors import Conflict, StoreError
 from registry.ports import (
+    AnchorChange,
+    BatchLeaf,
     BatchState,
     DocumentEntry,
     DocumentFilter,
+    IndexCursor,
     IndexedBatch,
     NewDocument,
+    QueuedDocument,
+    StatusChangeKind,
+    StatusRequest,
+    StatusRequestState,
     StoredBatch,
     StoredDocument,
 )
 
-SCHEMA_VERSION = "2"
-"""The tables' layout; 2 added document ids and the compact paragraph index."""
+SCHEMA_VERSION = "3"
+"""The tables' layout; 2 added document ids and the compact paragraph index, 3 the queue
+(documents without a leaf, their batch and label), status requests and leases."""
 _SCHEMA_KEY = "store_schema_version"
 # Most values in one IN list: under every database's parameter limit.
 _IN_CHUNK = 500
@@ -94,6 +102,10 @@ documents = sa.Table(
     sa.Column("media_type", sa.String(128), nullable=False),
     sa.Column("paragraph_count", sa.Integer, nullable=False),
     sa.Column("registered_at", sa.Float, nullable=False, index=True),
+    # The batch label asked for, and the batch the anchorer put the document in (NULL while
+    # queued): the document's own record of its grouping, which a rebuild starts from.
+    sa.Column("label", sa.String(256), nullable=False),
+    sa.Column("batch_root", sa.String(64), index=True),
 )
 # add_pending_batch takes the port's parameter name ``documents``, which shadows the table there.
 _documents_table = documents
@@ -107,6 +119,8 @@ leaves = sa.Table(
     sa.Column("leaf_index", sa.Integer, nullable=False),
     sa.Column("proof", sa.Text, nullable=False),
 )
+# add_pending_batch takes the port's parameter name ``leaves``, which shadows the table there.
+leaves_table = leaves
 
 # The paragraph index: paragraph key -> documents holding a paragraph with that key, to find
 # the registered articles closest to a text. No rowid: the primary key is the whole row.
@@ -138,6 +152,36 @@ statuses = sa.Table(
 )
 
 
+# Revocations and supersessions asked for, which only the chain writer sends.
+status_requests = sa.Table(
+    "status_requests",
+    metadata_obj,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("content_digest", sa.String(64), nullable=False, index=True),
+    sa.Column("newer_digest", sa.String(64)),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("tx_hash", sa.String(64)),
+    sa.Column("block_number", sa.BigInteger),
+    sa.Column("block_timestamp", sa.BigInteger),
+    sa.Column("registrar", sa.String(42)),
+)
+
+# Who holds a role (the chain writer) until when: one row per role.
+leases = sa.Table(
+    "leases",
+    metadata_obj,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(128), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+_CURSOR_KEY = "index_cursor"
+
+
 def _hex(value: bytes) -> str:
     return value.hex()
 
@@ -164,6 +208,7 @@ class SqlStore:
             self._engine: Engine = sa.create_engine(url, future=True)
             if self._engine.dialect.name == "sqlite":
                 sa.event.listen(self._engine, "connect", _sqlite_pragmas)
+                sa.event.listen(self._engine, "begin", _sqlite_begin)
             with self._engine.begin() as conn:
                 _create_schema(conn)
         except SQLAlchemyError as exc:
@@ -192,49 +237,126 @@ class SqlStore:
             conn.execute(sa.insert(meta_table).values(key=key, value=value))
 
     # -- batches -----------------------------------------------------------
-    def add_pending_batch(self, root: bytes, label: str, documents: Sequence[NewDocument]) -> None:
+    def add_queued(self, documents: Sequence[NewDocument]) -> list[bytes]:
         if not documents:
+            return []
+        now = time.time()
+        with self._write() as conn:
+            existing = set(_document_ids(conn, [d.digests.content_digest for d in documents]))
+            new: dict[bytes, NewDocument] = {}
+            for doc in documents:
+                digest = doc.digests.content_digest
+                if digest not in existing and digest not in new:
+                    new[digest] = doc
+            if not new:
+                return []
+            doc_rows: list[tuple[Any, ...]] = []
+            blob_rows: list[tuple[Any, ...]] = []
+            for digest, doc in new.items():
+                meta = json.loads(doc.metadata_json)
+                doc_rows.append(
+                    (
+                        _hex(digest),
+                        _hex(doc.digests.paragraph_root),
+                        _hex(doc.digests.metadata_digest),
+                        doc.metadata_json,
+                        meta.get("language"),
+                        meta.get("publisher"),
+                        meta.get("policy"),
+                        len(doc.content),
+                        doc.media_type,
+                        len(doc.paragraph_digests),
+                        now,
+                        doc.label,
+                        None,
+                    )
+                )
+                blob_rows.append((_hex(digest), doc.content))
+            _insert_many(conn, blobs, _BLOB_COLUMNS, blob_rows)
+            _insert_many(conn, _documents_table, _DOCUMENT_COLUMNS, doc_rows)
+            _index_paragraphs(conn, {d: doc.paragraph_digests for d, doc in new.items()})
+        return list(new)
+
+    def queued_documents(self, limit: int) -> list[QueuedDocument]:
+        if limit < 1:
+            return []
+        query = (
+            sa.select(documents)
+            .where(documents.c.batch_root.is_(None))
+            .order_by(documents.c.id)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [
+                QueuedDocument(digests=_digests(row), label=row["label"])
+                for row in conn.execute(query).mappings()
+            ]
+
+    def count_queued(self) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(documents)
+            .where(documents.c.batch_root.is_(None))
+        )
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def add_pending_batch(self, root: bytes, label: str, leaves: Sequence[BatchLeaf]) -> None:
+        if not leaves:
             # An empty executemany would insert one all-NULL row; the chain refuses it anyway.
             raise StoreError("a batch needs at least one document")
-        now = time.time()
-        doc_rows: list[tuple[Any, ...]] = []
-        blob_rows: list[tuple[Any, ...]] = []
-        leaf_rows: list[tuple[Any, ...]] = []
-        for doc in documents:
-            digest = _hex(doc.digests.content_digest)
-            meta = json.loads(doc.metadata_json)
-            doc_rows.append(
-                (
-                    digest,
-                    _hex(doc.digests.paragraph_root),
-                    _hex(doc.digests.metadata_digest),
-                    doc.metadata_json,
-                    meta.get("language"),
-                    meta.get("publisher"),
-                    meta.get("policy"),
-                    len(doc.content),
-                    doc.media_type,
-                    len(doc.paragraph_digests),
-                    now,
-                )
-            )
-            blob_rows.append((digest, doc.content))
-            leaf_rows.append(_leaf_row(digest, root, doc.leaf_index, doc.proof))
+        digests = [_hex(leaf.content_digest) for leaf in leaves]
+        if len(set(digests)) != len(digests):
+            raise StoreError("a document appears twice in one batch")
         with self._write() as conn:
+            free = 0
+            for chunk in _chunks(digests):
+                free += int(
+                    conn.execute(
+                        sa.select(sa.func.count())
+                        .select_from(documents)
+                        .where(documents.c.content_digest.in_(chunk))
+                        .where(documents.c.batch_root.is_(None))
+                    ).scalar_one()
+                )
+            if free != len(digests):
+                # Raised inside the transaction: nothing is written.
+                raise StoreError(
+                    f"{len(digests) - free} of the batch's documents are not queued "
+                    "(not stored, or in a batch already)"
+                )
             conn.execute(
                 sa.insert(batches).values(
                     root=_hex(root),
                     label=label,
-                    document_count=len(documents),
+                    document_count=len(leaves),
                     state=BatchState.PENDING.value,
-                    created_at=now,
+                    created_at=time.time(),
                 )
             )
-            _insert_many(conn, blobs, _BLOB_COLUMNS, blob_rows)
-            _insert_many(conn, _documents_table, _DOCUMENT_COLUMNS, doc_rows)
-            _insert_many(conn, leaves, _LEAF_COLUMNS, leaf_rows)
-            _index_paragraphs(
-                conn, {doc.digests.content_digest: doc.paragraph_digests for doc in documents}
+            for chunk in _chunks(digests):
+                conn.execute(
+                    sa.update(documents)
+                    .where(documents.c.content_digest.in_(chunk))
+                    .values(batch_root=_hex(root))
+                )
+            _insert_many(
+                conn,
+                leaves_table,
+                _LEAF_COLUMNS,
+                [
+                    _leaf_row(d, root, leaf.leaf_index, leaf.proof)
+                    for d, leaf in zip(digests, leaves, strict=True)
+                ],
+            )
+
+    def mark_batch_sent(self, root: bytes, tx: TxInfo) -> None:
+        with self._write() as conn:
+            conn.execute(
+                sa.update(batches)
+                .where(batches.c.root == _hex(root))
+                .where(batches.c.state == BatchState.PENDING.value)
+                .values(state=BatchState.MINED.value, **_tx_columns(tx))
             )
 
     def mark_batch_anchored(self, root: bytes, tx: TxInfo) -> None:
@@ -314,9 +436,9 @@ class SqlStore:
             statuses.c.superseded_by,
             statuses.c.supersedes,
         ).select_from(
-            documents.join(leaves, leaves.c.content_digest == documents.c.content_digest).outerjoin(
-                statuses, statuses.c.content_digest == documents.c.content_digest
-            )
+            documents.outerjoin(
+                leaves, leaves.c.content_digest == documents.c.content_digest
+            ).outerjoin(statuses, statuses.c.content_digest == documents.c.content_digest)
         )
 
     def get_document(self, content_digest: bytes) -> StoredDocument | None:
@@ -440,24 +562,8 @@ class SqlStore:
         yield from rows
 
     def set_status(self, content_digest: bytes, status: OnChainStatus) -> None:
-        digest = _hex(content_digest)
         with self._write() as conn:
-            conn.execute(sa.delete(statuses).where(statuses.c.content_digest == digest))
-            conn.execute(sa.insert(statuses).values(_status_row(digest, status)))
-
-    def set_leaf(
-        self, content_digest: bytes, batch_root: bytes, leaf_index: int, proof: Sequence[bytes]
-    ) -> None:
-        with self._write() as conn:
-            conn.execute(
-                sa.update(leaves)
-                .where(leaves.c.content_digest == _hex(content_digest))
-                .values(
-                    batch_root=_hex(batch_root),
-                    leaf_index=leaf_index,
-                    proof=json.dumps([_hex(p) for p in proof]),
-                )
-            )
+            _write_status(conn, _hex(content_digest), status)
 
     def iter_document_entries(self) -> Iterator[DocumentEntry]:
         query = sa.select(documents).order_by(documents.c.content_digest)
@@ -465,7 +571,12 @@ class SqlStore:
             rows = [_entry(row) for row in conn.execute(query).mappings()]
         yield from rows
 
-    def replace_index(self, index: Sequence[IndexedBatch]) -> None:
+    def replace_index(
+        self,
+        index: Sequence[IndexedBatch],
+        queued: Sequence[tuple[bytes, Sequence[bytes]]] = (),
+        cursor: IndexCursor | None = None,
+    ) -> None:
         batch_rows: list[dict[str, Any]] = []
         leaf_rows: list[tuple[Any, ...]] = []
         paragraph_digests: dict[bytes, Sequence[bytes]] = {}
@@ -490,6 +601,9 @@ class SqlStore:
                 paragraph_digests[leaf.content_digest] = leaf.paragraph_digests
                 if leaf.status != OnChainStatus():
                     status_rows.append(_status_row(digest, leaf.status))
+        named = [row[0] for row in leaf_rows]
+        if len(set(named)) != len(named):
+            raise StoreError("an index must hold each document at most once")
         with self._write() as conn:
             for table in (paragraphs, paragraph_lists, statuses, leaves, batches):
                 conn.execute(sa.delete(table))
@@ -497,27 +611,159 @@ class SqlStore:
                 if rows:  # an empty executemany would insert one all-NULL row
                     conn.execute(sa.insert(table), rows)
             _insert_many(conn, leaves, _LEAF_COLUMNS, leaf_rows)
-            joined = documents.outerjoin(
-                leaves, leaves.c.content_digest == documents.c.content_digest
-            )
-            left_out = conn.execute(
-                sa.select(sa.func.count())
-                .select_from(joined)
-                .where(leaves.c.content_digest.is_(None))
-            ).scalar_one()
-            stored = conn.execute(sa.select(sa.func.count()).select_from(documents)).scalar_one()
-            # Raised inside the transaction: the old index stays as it was.
-            if left_out or len(leaf_rows) != stored - left_out:
-                raise StoreError(
-                    f"an index must hold every stored document once: {left_out} left out, "
-                    f"{len(leaf_rows) - (stored - left_out)} not stored"
+            stored = conn.execute(
+                sa.select(sa.func.count()).select_from(
+                    documents.join(leaves, leaves.c.content_digest == documents.c.content_digest)
                 )
-            # Every document is stored, so each has an id to index its paragraphs under.
-            _index_paragraphs(conn, paragraph_digests)
+            ).scalar_one()
+            # Raised inside the transaction: the old index stays as it was.
+            if stored != len(leaf_rows):
+                raise StoreError(
+                    f"an index must name stored documents only: {len(leaf_rows) - stored} not stored"
+                )
+            # A document the index leaves out goes back to the queue, to be batched again.
+            conn.execute(sa.update(documents).values(batch_root=None))
+            conn.execute(
+                sa.update(documents)
+                .where(documents.c.content_digest == leaves.c.content_digest)
+                .values(batch_root=leaves.c.batch_root)
+            )
+            _index_paragraphs(conn, {**paragraph_digests, **dict(queued)})
+            _set_cursor(conn, cursor)
 
     def count_documents(self) -> int:
         with self._read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(documents)).scalar_one())
+
+    # -- the read index's cursor ----------------------------------------------
+    def index_cursor(self) -> IndexCursor | None:
+        with self._read() as conn:
+            return _get_cursor(conn)
+
+    def advance_index(
+        self,
+        expected: IndexCursor | None,
+        cursor: IndexCursor,
+        anchors: Sequence[AnchorChange],
+        statuses: Sequence[tuple[bytes, OnChainStatus]],
+    ) -> bool:
+        with self._write() as conn:
+            if _get_cursor(conn, lock=True) != expected:
+                return False
+            for change in anchors:
+                values: dict[str, Any] = {"state": change.state.value}
+                if change.tx is not None:
+                    values.update(_tx_columns(change.tx))
+                else:
+                    values.update(dict.fromkeys(_TX_COLUMNS))
+                conn.execute(
+                    sa.update(batches).where(batches.c.root == _hex(change.root)).values(**values)
+                )
+            for digest, status in statuses:
+                _write_status(conn, _hex(digest), status)
+            _set_cursor(conn, cursor)
+        return True
+
+    # -- status requests -------------------------------------------------------
+    def add_status_request(
+        self, kind: StatusChangeKind, content_digest: bytes, newer_digest: bytes | None, reason: str
+    ) -> StatusRequest:
+        now = time.time()
+        with self._write() as conn:
+            open_one = conn.execute(
+                sa.select(status_requests.c.id)
+                .where(status_requests.c.content_digest == _hex(content_digest))
+                .where(status_requests.c.state == StatusRequestState.QUEUED.value)
+            ).first()
+            if open_one is not None:
+                raise Conflict(
+                    f"article {content_digest.hex()} has a status change queued already "
+                    f"(request {open_one[0]})"
+                )
+            result = conn.execute(
+                sa.insert(status_requests).values(
+                    kind=kind.value,
+                    content_digest=_hex(content_digest),
+                    newer_digest=_hex(newer_digest) if newer_digest else None,
+                    reason=reason,
+                    state=StatusRequestState.QUEUED.value,
+                    created_at=now,
+                    error="",
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            request_id = int(key[0])
+        return StatusRequest(
+            id=request_id,
+            kind=kind,
+            content_digest=content_digest,
+            newer_digest=newer_digest,
+            reason=reason,
+            state=StatusRequestState.QUEUED,
+            created_at=now,
+        )
+
+    def get_status_request(self, request_id: int) -> StatusRequest | None:
+        query = sa.select(status_requests).where(status_requests.c.id == request_id)
+        with self._read() as conn:
+            row = conn.execute(query).mappings().first()
+        return _status_request(row) if row else None
+
+    def open_status_requests(self) -> list[StatusRequest]:
+        query = (
+            sa.select(status_requests)
+            .where(status_requests.c.state == StatusRequestState.QUEUED.value)
+            .order_by(status_requests.c.id)
+        )
+        with self._read() as conn:
+            return [_status_request(row) for row in conn.execute(query).mappings()]
+
+    def finish_status_request(
+        self, request_id: int, state: StatusRequestState, tx: TxInfo | None, error: str = ""
+    ) -> None:
+        values: dict[str, Any] = {"state": state.value, "error": error}
+        if tx is not None:
+            values.update(_tx_columns(tx))
+        with self._write() as conn:
+            conn.execute(
+                sa.update(status_requests)
+                .where(status_requests.c.id == request_id)
+                .values(**values)
+            )
+
+    # -- leases ----------------------------------------------------------------
+    def acquire_lease(self, name: str, holder: str, ttl: float) -> bool:
+        now = time.time()
+        with self._write() as conn:
+            taken = conn.execute(
+                sa.update(leases)
+                .where(leases.c.name == name)
+                .where(sa.or_(leases.c.holder == holder, leases.c.expires_at < now))
+                .values(holder=holder, expires_at=now + ttl)
+            ).rowcount
+            if taken:
+                return True
+            exists = conn.execute(
+                sa.select(leases.c.holder).where(leases.c.name == name).with_for_update()
+            ).first()
+            if exists is not None:
+                return False
+            # Two processes may both find no row: the database keeps one insert, refuses the
+            # other, and that one answers False.
+            conn.execute(
+                _insert_or_ignore(conn, leases).values(
+                    name=name, holder=holder, expires_at=now + ttl
+                )
+            )
+            current = conn.execute(sa.select(leases.c.holder).where(leases.c.name == name))
+            return current.scalar_one_or_none() == holder
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                sa.delete(leases).where(leases.c.name == name).where(leases.c.holder == holder)
+            )
 
     def close(self) -> None:
         self._engine.dispose()
@@ -536,21 +782,35 @@ class _Connection:
     def __init__(self, engine: Engine, *, write: bool) -> None:
         self._engine = engine
         self._write = write
-        self._cm: Any = None
+        self._conn: sa.Connection | None = None
+        self._tx: sa.RootTransaction | None = None
 
     def __enter__(self) -> sa.Connection:
         try:
-            self._cm = self._engine.begin() if self._write else self._engine.connect()
-            conn: sa.Connection = self._cm.__enter__()
+            self._conn = self._engine.connect()
+            if self._write:
+                # SQLite takes the write lock at BEGIN (see _sqlite_begin): what a write
+                # transaction reads stays true until it commits, across processes too.
+                self._conn.execution_options(registry_write=True)
+                self._tx = self._conn.begin()
         except SQLAlchemyError as exc:
+            if self._conn is not None:
+                self._conn.close()
             raise StoreError(f"store unavailable: {exc.__class__.__name__}") from exc
-        return conn
+        return self._conn
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        assert self._conn is not None
         try:
-            self._cm.__exit__(exc_type, exc, tb)
+            if self._tx is not None:
+                if exc is None:
+                    self._tx.commit()
+                else:
+                    self._tx.rollback()
         except SQLAlchemyError as err:
             raise StoreError(f"store write failed: {err.__class__.__name__}") from err
+        finally:
+            self._conn.close()
         if isinstance(exc, sa.exc.IntegrityError):
             raise StoreError("store constraint violated (duplicate record?)") from exc
         if isinstance(exc, SQLAlchemyError):
@@ -558,6 +818,8 @@ class _Connection:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling off: _sqlite_begin says when and how to begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers (verifications) proceed while a batch is written.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -565,6 +827,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    # A write transaction takes SQLite's write lock at once (waiting up to busy_timeout), so
+    # it never fails half-way when another connection wrote since it read.
+    immediate = conn.get_execution_options().get("registry_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _batch(row: RowMapping) -> StoredBatch:
@@ -739,6 +1008,8 @@ def _entry(row: RowMapping) -> DocumentEntry:
         media_type=row["media_type"],
         paragraph_count=int(row["paragraph_count"]),
         registered_at=float(row["registered_at"]),
+        batch_root=_bytes(row["batch_root"]) if row["batch_root"] else None,
+        label=row["label"],
     )
 
 
@@ -766,8 +1037,64 @@ def _document(row: RowMapping) -> StoredDocument:
         media_type=row["media_type"],
         paragraph_count=int(row["paragraph_count"]),
         registered_at=float(row["registered_at"]),
-        batch_root=_bytes(row["batch_root"]),
-        leaf_index=int(row["leaf_index"]),
-        proof=tuple(map(bytes.fromhex, json.loads(row["proof"]))),
+        batch_root=_bytes(row["batch_root"]) if row["batch_root"] is not None else None,
+        leaf_index=int(row["leaf_index"]) if row["leaf_index"] is not None else None,
+        proof=tuple(map(bytes.fromhex, json.loads(row["proof"]))) if row["proof"] else (),
         status=status,
     )
+
+
+def _get_cursor(conn: sa.Connection, *, lock: bool = False) -> IndexCursor | None:
+    query = sa.select(meta_table.c.value).where(meta_table.c.key == _CURSOR_KEY)
+    if lock and conn.dialect.name != "sqlite":
+        query = query.with_for_update()  # SQLite's write transaction already excludes others
+    value = conn.execute(query).scalar_one_or_none()
+    if value is None:
+        return None
+    number, block_hash = value.split(":", 1)
+    return IndexCursor(int(number), _bytes(block_hash))
+
+
+def _set_cursor(conn: sa.Connection, cursor: IndexCursor | None) -> None:
+    conn.execute(sa.delete(meta_table).where(meta_table.c.key == _CURSOR_KEY))
+    if cursor is not None:
+        value = f"{cursor.block_number}:{_hex(cursor.block_hash)}"
+        conn.execute(sa.insert(meta_table).values(key=_CURSOR_KEY, value=value))
+
+
+def _write_status(conn: sa.Connection, digest: str, status: OnChainStatus) -> None:
+    conn.execute(sa.delete(statuses).where(statuses.c.content_digest == digest))
+    conn.execute(sa.insert(statuses).values(_status_row(digest, status)))
+
+
+def _status_request(row: RowMapping) -> StatusRequest:
+    tx = None
+    if row["tx_hash"] is not None:
+        tx = TxInfo(
+            tx_hash=_bytes(row["tx_hash"]),
+            block_number=int(row["block_number"]),
+            block_timestamp=int(row["block_timestamp"]),
+            sender=str(row["registrar"]),
+        )
+    return StatusRequest(
+        id=int(row["id"]),
+        kind=StatusChangeKind(row["kind"]),
+        content_digest=_bytes(row["content_digest"]),
+        newer_digest=_bytes(row["newer_digest"]) if row["newer_digest"] else None,
+        reason=row["reason"],
+        state=StatusRequestState(row["state"]),
+        created_at=float(row["created_at"]),
+        error=row["error"],
+        tx=tx,
+    )
+
+
+def _insert_or_ignore(conn: sa.Connection, table: sa.Table) -> Any:
+    """An INSERT that leaves an existing row (same primary key) as it is."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()

@@ -1,0 +1,303 @@
+"""The anchorer: the only code that sends transactions to the registry contract.
+
+Every ``batch_interval`` seconds (or as soon as ``max_batch_size`` documents wait) one
+round runs:
+
+1. **Follow** the chain (:meth:`Follower.sync`): confirmations, and anchors a
+   reorganisation dropped (their batches are pending again).
+2. **Finish pending batches** (intent recorded, anchor not known): an anchor the chain
+   already has is adopted (a crash after sending, before recording), the others are
+   sent again.
+3. **Batch the queue**: the queued documents, oldest first, up to ``max_batch_size``,
+   one batch per requested label; each batch's tree, leaves and proofs are recorded as
+   pending (intent first) and then anchored by one ``anchorBatch`` transaction.
+4. **Status changes**: revocations and supersessions whose documents are anchored.
+
+Only one anchorer is active per registry: a round runs only while this process holds
+the store's ``anchorer`` lease, renewed every round; another process takes over within
+``lease_ttl`` seconds of the holder's death. A new holder takes its next nonce from the
+node (``resync_nonce``), so no nonce is ever shared. An idle registry sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Final
+
+from registry.core.batch import build_batch
+from registry.core.hexstr import to_hex
+from registry.core.records import DocumentStatus, InclusionProof, TxInfo
+from registry.errors import ChainError, ChainUnavailable, TransactionReverted
+from registry.follower import Follower
+from registry.ports import (
+    BatchLeaf,
+    BatchState,
+    ChainPort,
+    QueuedDocument,
+    StatusChangeKind,
+    StatusRequest,
+    StatusRequestState,
+    StoredDocument,
+    StorePort,
+)
+
+logger = logging.getLogger("registry.anchorer")
+
+LEASE_NAME: Final = "anchorer"
+DEFAULT_BATCH_INTERVAL: Final = 1.0
+DEFAULT_MAX_BATCH_SIZE: Final = 10_000
+DEFAULT_LEASE_TTL: Final = 10.0
+
+
+@dataclass
+class AnchorReport:
+    """What one round did (hex roots)."""
+
+    leader: bool = True
+    """False: another process holds the anchorer lease; this round did nothing."""
+    anchored: list[str] = field(default_factory=list)
+    """Batches whose anchor transaction was sent and mined this round."""
+    found_on_chain: list[str] = field(default_factory=list)
+    """Pending batches the chain already had (a crash after sending, before recording)."""
+    still_pending: list[str] = field(default_factory=list)
+    """Batches that could not be anchored this round (the chain is unreachable or refused)."""
+    refused: list[str] = field(default_factory=list)
+    """Why the chain refused an anchor or a status change, one line each."""
+    status_changes: int = 0
+    queued_left: int = 0
+
+    @property
+    def sent(self) -> bool:
+        return bool(self.anchored or self.status_changes)
+
+
+def holder_name() -> str:
+    """This process's name in the lease: host, process id and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Anchorer:
+    """Batches the queue and anchors it; sends status changes. One active per registry."""
+
+    def __init__(
+        self,
+        store: StorePort,
+        chain: ChainPort,
+        follower: Follower,
+        *,
+        batch_interval: float = DEFAULT_BATCH_INTERVAL,
+        max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
+        lease_ttl: float = DEFAULT_LEASE_TTL,
+        holder: str | None = None,
+    ) -> None:
+        if batch_interval <= 0:
+            raise ValueError("batch_interval must be positive")
+        if not 1 <= max_batch_size <= 100_000:
+            raise ValueError("max_batch_size must be between 1 and 100,000")
+        self.store = store
+        self.chain = chain
+        self.follower = follower
+        self.batch_interval = batch_interval
+        self.max_batch_size = max_batch_size
+        self.lease_ttl = lease_ttl
+        self.holder = holder or holder_name()
+        self._round_lock = threading.Lock()
+        self._leader = False
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._round_done = threading.Condition()
+        self._rounds = 0
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run rounds in a background thread until :meth:`stop`."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="anchorer", daemon=True)
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def stop(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._stop.set()
+        self._wake.set()
+        thread.join()
+        if self._leader:
+            self.store.release_lease(LEASE_NAME, self.holder)
+            self._leader = False
+
+    def wake(self) -> None:
+        """Run the next round now (a full batch is waiting, or a caller wants its anchor)."""
+        self._wake.set()
+
+    def wait_round(self, timeout: float) -> None:
+        """Wait until the background loop finishes a round that started after this call."""
+        with self._round_done:
+            target = self._rounds + 2
+            self._round_done.wait_for(lambda: self._rounds >= target, timeout)
+
+    def _loop(self) -> None:
+        refused: list[str] = []
+        while not self._stop.is_set():
+            try:
+                report = self.run_once()
+            except Exception:
+                logger.exception("an anchoring round failed; trying again next round")
+                report = None
+            if report is not None:
+                for line in report.refused:
+                    if line not in refused:
+                        logger.warning("the chain refused a transaction; it stays queued: %s", line)
+                refused = report.refused
+            with self._round_done:
+                self._rounds += 1
+                self._round_done.notify_all()
+            # A full batch waiting: no pause. Otherwise the interval, or until woken.
+            if report is None or report.queued_left < self.max_batch_size:
+                self._wake.wait(self.batch_interval)
+            self._wake.clear()
+
+    # -- one round -----------------------------------------------------------------------
+
+    def run_once(self) -> AnchorReport:
+        """One round, if this process holds (or can take) the anchorer lease."""
+        with self._round_lock:
+            if not self.store.acquire_lease(LEASE_NAME, self.holder, self.lease_ttl):
+                self._leader = False
+                return AnchorReport(leader=False)
+            if not self._leader:
+                # Taking over: the last holder may have sent transactions this process's
+                # nonce count does not know of.
+                self._leader = True
+                self.chain.resync_nonce()
+            report = AnchorReport()
+            try:
+                self.follower.sync()
+                self._finish_pending(report)
+                self._batch_queue(report)
+                self._send_status_changes(report)
+            finally:
+                if report.sent:
+                    self.follower.sync()
+            report.queued_left = self.store.count_queued()
+            return report
+
+    def _finish_pending(self, report: AnchorReport) -> None:
+        pending = self.store.pending_batches()
+        if pending:
+            # A pending batch that was sent before was dropped (a reorganisation took our
+            # transactions and their nonces with them) or never got through.
+            self.chain.resync_nonce()
+        for batch in pending:
+            self._anchor(batch.root, batch.document_count, batch.label, report)
+
+    def _batch_queue(self, report: AnchorReport) -> None:
+        queued = self.store.queued_documents(self.max_batch_size)
+        groups: dict[str, list[QueuedDocument]] = {}
+        for document in queued:
+            groups.setdefault(document.label, []).append(document)
+        for label, members in groups.items():
+            # Content-digest order: what a rebuild from the chain can reproduce.
+            members.sort(key=lambda d: d.content_digest)
+            tree = build_batch([d.digests for d in members])
+            leaves = [
+                BatchLeaf(d.content_digest, index, tuple(proof))
+                for index, (d, proof) in enumerate(zip(members, tree.proofs(), strict=True))
+            ]
+            # Intent first: if the process dies after this, the next round finishes it.
+            self.store.add_pending_batch(tree.root, label, leaves)
+            self._anchor(tree.root, len(members), label, report)
+
+    def _anchor(self, root: bytes, count: int, label: str, report: AnchorReport) -> None:
+        name = to_hex(root)
+        try:
+            existing = self.chain.find_anchor(root)
+            if existing is not None:
+                report.found_on_chain.append(name)
+                self.store.mark_batch_sent(root, existing)
+                return
+            try:
+                tx = self.chain.anchor_batch(root, count, label)
+            except TransactionReverted as exc:
+                if exc.error_name != "AlreadyAnchored":
+                    raise
+                found = self.chain.find_anchor(root)
+                if found is None:
+                    raise
+                tx = found
+            self.store.mark_batch_sent(root, tx)
+            report.anchored.append(name)
+        except ChainUnavailable:
+            report.still_pending.append(name)
+        except ChainError as exc:
+            # Refused, not unreachable (the signer lost its role, ran out of funds): the
+            # batch stays pending, the report says why, and the other batches go on.
+            report.still_pending.append(name)
+            report.refused.append(f"batch {name}: {exc}")
+
+    def _send_status_changes(self, report: AnchorReport) -> None:
+        for request in self.store.open_status_requests():
+            try:
+                outcome = self._status_change(request)
+            except ChainUnavailable:
+                return  # the next round tries again, in the same order
+            except ChainError as exc:
+                self.store.finish_status_request(
+                    request.id, StatusRequestState.FAILED, None, str(exc)
+                )
+                report.refused.append(f"status request {request.id}: {exc}")
+                continue
+            if outcome is None:
+                continue  # its documents are not anchored yet
+            tx = None if outcome is _ALREADY else outcome
+            self.store.finish_status_request(request.id, StatusRequestState.SENT, tx)
+            report.status_changes += 1
+
+    def _status_change(self, request: StatusRequest) -> TxInfo | None:
+        """Send one request's transaction; None if it must wait for an anchor."""
+        document = self._anchored(request.content_digest)
+        if document is None:
+            return None
+        if request.kind is StatusChangeKind.REVOKE:
+            if document.status.status is DocumentStatus.REVOKED:
+                return _ALREADY  # sent before a crash, and followed since
+            return self.chain.revoke_document(_proof(document), request.reason)
+        assert request.newer_digest is not None
+        newer = self._anchored(request.newer_digest)
+        if newer is None:
+            return None
+        if document.status.superseded_by == request.newer_digest:
+            return _ALREADY
+        return self.chain.supersede_document(_proof(document), _proof(newer))
+
+    def _anchored(self, digest: bytes) -> StoredDocument | None:
+        document = self.store.get_document(digest)
+        if document is None or document.batch_root is None:
+            return None
+        batch = self.store.get_batch(document.batch_root)
+        # A mined batch is on chain already: the contract accepts its documents.
+        if batch is None or batch.state is BatchState.PENDING:
+            return None
+        return document
+
+
+# The transaction of a status change found on chain already (sent before a crash).
+_ALREADY: Final = TxInfo(tx_hash=b"\x00" * 32, block_number=0, block_timestamp=0, sender="")
+
+
+def _proof(document: StoredDocument) -> InclusionProof:
+    assert document.batch_root is not None
+    return InclusionProof(root=document.batch_root, proof=document.proof, digests=document.digests)

@@ -1,0 +1,366 @@
+"""Audit and rebuild: the local index checked against the chain, or rebuilt from it.
+
+These are the paths that distrust the index. :class:`Auditor` re-checks stored
+articles from their stored bytes up to the contract (its records, its event log, its
+``verifyDocument``) and reports what disagrees; it writes nothing. :meth:`Auditor.rebuild`
+reconstructs the index (batches, leaves, proofs, statuses, paragraph index, cursor) from
+the contract's events and the stored documents.
+
+**Rebuild.** The chain holds roots, not membership. Each document records the batch the
+anchorer put it in; the documents of each such group give a tree whose root is looked up
+among the anchored roots (a batch's tree does not depend on the order the group is read
+in: leaves are in content-digest order). Groups matching no anchored root become pending
+batches, which the anchorer then anchors; documents in no group stay queued.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from registry.core.batch import build_batch
+from registry.core.digests import content_digest, digest_document, document_leaf
+from registry.core.hexstr import to_hex
+from registry.core.merkle import process_proof
+from registry.core.receipt import (
+    Receipt,
+    ReceiptAnchor,
+    check_receipt_anchor,
+    check_receipt_document,
+)
+from registry.core.records import DocumentDigests, OnChainStatus
+from registry.core.verdict import AnchorState
+from registry.errors import InputError, VerificationError
+from registry.follower import statuses_from
+from registry.ids import stored
+from registry.models import ArticleCheck, AuditReport, RebuildReport, ReceiptCheck
+from registry.ports import (
+    BatchAnchored,
+    BatchState,
+    ChainPort,
+    DocumentEntry,
+    IndexCursor,
+    IndexedBatch,
+    IndexedLeaf,
+    StoredBatch,
+    StoredDocument,
+    StorePort,
+)
+from registry.views import Views
+
+
+@dataclass
+class _AuditContext:
+    """The chain's facts an audit fetches once: each batch's checked anchor, every status."""
+
+    check_anchor: Callable[[StoredBatch], ReceiptAnchor]
+    statuses: dict[bytes, OnChainStatus]
+    anchors: dict[bytes, ReceiptAnchor | str] = field(default_factory=dict)
+
+    def anchor(self, batch: StoredBatch) -> ReceiptAnchor | str:
+        """The batch's anchor checked against the chain, or what is wrong with it."""
+        if batch.root not in self.anchors:
+            try:
+                self.anchors[batch.root] = self.check_anchor(batch)
+            except VerificationError as exc:
+                self.anchors[batch.root] = str(exc)
+        return self.anchors[batch.root]
+
+
+class Auditor:
+    """Checks the index against the chain, and rebuilds it from the chain."""
+
+    def __init__(self, store: StorePort, chain: ChainPort, views: Views) -> None:
+        self.store = store
+        self.chain = chain
+        self.views = views
+
+    def check_article(self, article_id: str) -> ArticleCheck:
+        """Re-check a stored article from its stored bytes up to the chain."""
+        return self._check(stored(self.store, article_id))
+
+    def audit(self, from_block: int = 0) -> AuditReport:
+        """Every stored article and batch re-checked; ``ok`` only if nothing is off."""
+        failures: list[ArticleCheck] = []
+        members: dict[bytes, list[StoredDocument]] = {}
+        checked = pending = 0
+        context = _AuditContext(self._checked_anchor, statuses_from(self.chain.events(from_block)))
+        for document in self.store.iter_documents():
+            checked += 1
+            if document.batch_root is not None:
+                members.setdefault(document.batch_root, []).append(document)
+            result = self._check(document, context)
+            if result.state != "anchored":
+                pending += 1
+            if not result.ok:
+                failures.append(result)
+        batch_problems: list[str] = []
+        batches = self.store.list_batches()
+        for batch in batches:
+            batch_problems.extend(_batch_tree_problems(batch, members.get(batch.root, [])))
+        return AuditReport(
+            ok=not failures and not batch_problems,
+            articles_checked=checked,
+            batches_checked=len(batches),
+            pending=pending,
+            failures=tuple(failures),
+            batch_problems=tuple(batch_problems),
+        )
+
+    def _check(self, document: StoredDocument, audit: _AuditContext | None = None) -> ArticleCheck:
+        """Re-check one stored article up to the chain.
+
+        Alone (``audit`` None) it asks the contract itself: ``verifyDocument`` on the
+        stored leaf and proof, the document's status. An audit passes the chain's facts
+        fetched once for every article (each batch's anchor checked once, the statuses
+        replayed from the contract's events), and the proof is checked here with the
+        same OpenZeppelin rules, against a root the chain confirmed anchored.
+        """
+        problems: list[str] = []
+        digest = document.content_digest
+        data = self.store.get_content(digest)
+        if data is None:
+            problems.append("the stored bytes are missing")
+        elif content_digest(data) != digest:
+            problems.append("the stored bytes do not hash to the article's content digest")
+        else:
+            recomputed = digest_document(data, document.metadata)
+            if recomputed.digests.paragraph_root != document.digests.paragraph_root:
+                problems.append("the stored bytes do not give the recorded paragraph root")
+            if recomputed.digests.metadata_digest != document.digests.metadata_digest:
+                problems.append("the stored metadata does not give the recorded metadata digest")
+        state: AnchorState = "queued"
+        anchor = None
+        status = None
+        root = document.batch_root
+        if root is not None:
+            state = "pending"
+            reached = process_proof(document_leaf(document.digests), document.proof)
+            if reached != root:
+                problems.append("the stored proof does not lead to the recorded batch root")
+            batch = self.store.get_batch(root)
+            if batch is None:
+                problems.append(f"the recorded batch {to_hex(root)} is not in the index")
+            elif batch.state is BatchState.ANCHORED:
+                state = "anchored"
+                checked_anchor = (
+                    audit.anchor(batch) if audit is not None else self._try_anchor(batch)
+                )
+                if isinstance(checked_anchor, str):
+                    problems.append(checked_anchor)
+                else:
+                    anchor = checked_anchor
+                # In an audit, a proof that leads to a root the chain confirmed anchored is
+                # what verifyDocument would accept (the same OpenZeppelin rules): the
+                # contract is asked only about the others, to say what it makes of them.
+                if (audit is None or reached != root) and not self.chain.verify_document(
+                    root, document.proof, document.digests
+                ):
+                    problems.append(
+                        "the contract's verifyDocument rejects the stored leaf and proof"
+                    )
+                if audit is None:
+                    chain_status = self.chain.document_status(digest)
+                else:
+                    chain_status = audit.statuses.get(digest, OnChainStatus())
+                status = chain_status.status
+                if chain_status != document.status:
+                    problems.append(
+                        f"the index says {document.status.status}, the chain says "
+                        f"{chain_status.status}: the index has not followed the chain"
+                    )
+        return ArticleCheck(
+            id=digest.hex(),
+            ok=not problems,
+            state=state,
+            problems=tuple(problems),
+            status=status,
+            anchor=anchor,
+        )
+
+    def _try_anchor(self, batch: StoredBatch) -> ReceiptAnchor | str:
+        try:
+            return self._checked_anchor(batch)
+        except VerificationError as exc:
+            return str(exc)
+
+    def _checked_anchor(self, batch: StoredBatch) -> ReceiptAnchor:
+        """The index's anchor of a batch, checked against the contract and its event log."""
+        name = to_hex(batch.root)
+        record = self.chain.get_batch(batch.root)
+        if record is None or batch.tx is None:
+            raise VerificationError(
+                f"batch {name} is anchored in the local index but not on the chain; "
+                "run `policy-registry audit`"
+            )
+        if record.block_number != batch.tx.block_number:
+            raise VerificationError(
+                f"batch {name}: the local index says block {batch.tx.block_number}, the chain "
+                f"says {record.block_number}"
+            )
+        found = self.chain.find_anchor(batch.root)
+        if found is None or found.tx_hash != batch.tx.tx_hash:
+            raise VerificationError(
+                f"batch {name}: the recorded anchor transaction is not the chain's"
+            )
+        if record.document_count != batch.document_count:
+            raise VerificationError(
+                f"batch {name}: {batch.document_count} documents recorded, "
+                f"{record.document_count} on chain"
+            )
+        return ReceiptAnchor(
+            chain_id=self.chain.chain_id,
+            contract=self.chain.contract_address,
+            transaction_hash=to_hex(batch.tx.tx_hash),
+            block_number=record.block_number,
+            block_timestamp=record.timestamp,
+            registrar=record.registrar,
+        )
+
+    # -- rebuild -------------------------------------------------------------------------
+
+    def rebuild(self, *, from_block: int = 0) -> RebuildReport:
+        """Rebuild the index from the contract's events and the stored documents.
+
+        Batches, leaves, proofs, statuses, the paragraph index and the read index's cursor
+        are replaced, in one store transaction, by what the chain and the stored documents
+        (bytes and records) give; see the module docstring for how documents are matched to
+        anchored roots. Nothing is sent. Raises ``ChainUnavailable`` (changing nothing) if
+        the chain is down. Stop the anchorer first (the CLI holds its lease meanwhile).
+        """
+        if from_block < 0:
+            raise InputError("from_block must not be negative")
+        head = self.chain.latest_block()
+        head_hash = self.chain.block_hash(head)
+        events = self.chain.events(from_block, head)
+        anchors: dict[bytes, BatchAnchored] = {}
+        for event in events:
+            if isinstance(event, BatchAnchored):
+                anchors.setdefault(event.root, event)
+        statuses = statuses_from(events)
+        groups: dict[bytes, list[DocumentEntry]] = {}
+        queued: list[tuple[bytes, tuple[bytes, ...]]] = []
+        problems: list[str] = []
+        for entry in self.store.iter_document_entries():
+            if entry.batch_root is None:
+                queued.append((entry.content_digest, self._stored_paragraphs(entry, problems)))
+            else:
+                groups.setdefault(entry.batch_root, []).append(entry)
+        indexed: list[IndexedBatch] = []
+        matched: list[str] = []
+        pending: list[str] = []
+        restored = 0
+        for recorded_root in sorted(groups):
+            members = sorted(groups[recorded_root], key=lambda e: e.content_digest)
+            tree = build_batch([m.digests for m in members])
+            anchored = anchors.pop(tree.root, None)
+            label, tx, state = members[0].label, None, BatchState.PENDING
+            if anchored is None:
+                pending.append(to_hex(tree.root))
+            else:
+                label, tx = anchored.label, anchored.tx
+                depth = head - tx.block_number + 1
+                deep = depth >= self.chain.confirmations
+                state = BatchState.ANCHORED if deep else BatchState.MINED
+                matched.append(to_hex(tree.root))
+            leaves = []
+            for index, (member, proof) in enumerate(zip(members, tree.proofs(), strict=True)):
+                status = statuses.get(member.content_digest, OnChainStatus())
+                restored += status != OnChainStatus()
+                leaves.append(
+                    IndexedLeaf(
+                        content_digest=member.content_digest,
+                        leaf_index=index,
+                        proof=proof,
+                        paragraph_digests=self._stored_paragraphs(member, problems),
+                        status=status,
+                    )
+                )
+            created = min(m.registered_at for m in members)
+            batch = StoredBatch(tree.root, label, len(members), state, created, tx)
+            indexed.append(IndexedBatch(batch=batch, leaves=tuple(leaves)))
+        cursor = IndexCursor(head, head_hash) if head_hash is not None else None
+        self.store.replace_index(indexed, queued, cursor)
+        return RebuildReport(
+            documents=sum(len(b.leaves) for b in indexed) + len(queued),
+            matched_batches=tuple(matched),
+            pending_batches=tuple(pending),
+            restored_statuses=restored,
+            unmatched_roots=tuple(sorted(to_hex(root) for root in anchors)),
+            problems=tuple(problems),
+        )
+
+    def _stored_paragraphs(self, entry: DocumentEntry, problems: list[str]) -> tuple[bytes, ...]:
+        """The paragraph digests of a stored document, from its bytes if they check out."""
+        data = self.store.get_content(entry.content_digest)
+        if data is None or content_digest(data) != entry.content_digest:
+            what = "missing" if data is None else "not the registered bytes"
+            problems.append(f"article {entry.content_digest.hex()}: its stored bytes are {what}")
+            return ()
+        digested = digest_document(data, json.loads(entry.metadata_json))
+        if digested.digests != entry.digests:
+            problems.append(
+                f"article {entry.content_digest.hex()}: its stored bytes and metadata do not "
+                "give its recorded digests"
+            )
+            return ()
+        return digested.paragraph_digests
+
+
+def _batch_tree_problems(batch: StoredBatch, documents: Iterable[StoredDocument]) -> Iterator[str]:
+    """A batch's recorded root against the tree rebuilt from its documents' leaves."""
+    members = sorted(documents, key=lambda d: d.leaf_index or 0)
+    name = to_hex(batch.root)
+    if len(members) != batch.document_count:
+        yield f"batch {name}: {batch.document_count} documents recorded, {len(members)} indexed"
+        return
+    if not members:
+        return
+    indexes = [d.leaf_index for d in members]
+    if indexes != list(range(len(members))):
+        yield f"batch {name}: leaf indexes {indexes} are not 0 to {len(members) - 1}"
+    try:
+        tree = build_batch([d.digests for d in members])
+    except InputError as exc:
+        yield f"batch {name}: {exc}"
+        return
+    if tree.root != batch.root:
+        yield f"batch {name}: its documents' leaves give root {to_hex(tree.root)}"
+
+
+def verify_receipt(receipt: Receipt, data: bytes, chain: ChainPort) -> ReceiptCheck:
+    """Check a document and its receipt against ``chain`` using nothing else.
+
+    Raises :class:`~registry.errors.VerificationError` with the first thing
+    that does not agree: the bytes against the receipt up to its root, the
+    receipt's anchor against the contract's record, then the contract's own
+    ``verifyDocument`` of the leaf and proof.
+    """
+    check_receipt_document(receipt, data)
+    anchor = receipt.anchor
+    if anchor is None:
+        raise VerificationError("the receipt has no anchor: its batch was pending when issued")
+    root = bytes.fromhex(receipt.root[2:])
+    check_receipt_anchor(
+        receipt,
+        chain.get_batch(root),
+        chain_id=chain.chain_id,
+        contract_address=chain.contract_address,
+    )
+    digests: DocumentDigests = receipt.digests()
+    proof = [bytes.fromhex(node[2:]) for node in receipt.proof]
+    if not chain.verify_document(root, proof, digests):
+        raise VerificationError("the contract's verifyDocument rejects the receipt's proof")
+    status = chain.document_status(digests.content_digest)
+    return ReceiptCheck(
+        valid=True,
+        content_digest=to_hex(digests.content_digest),
+        root=receipt.root,
+        chain_id=anchor.chain_id,
+        contract=anchor.contract,
+        status=status.status,
+        revocation_reason=status.reason or None,
+        superseded_by=status.superseded_by.hex() if status.superseded_by else None,
+        anchor=anchor,
+    )

@@ -1,0 +1,234 @@
+"""Accepting registrations: check, digest and queue documents durably, then answer at once.
+
+Nothing here talks to the chain. A submission is checked (size, label, metadata,
+media type), digested (in worker processes for large submissions), and written to the
+store's queue: bytes, record and paragraph index, with no batch yet. The anchorer
+(:mod:`registry.anchorer`) later takes the queue in order, builds one tree per batch
+and anchors it.
+
+**Group commit.** Concurrent submissions share store transactions: the first thread to
+arrive writes every submission queued behind it in one transaction, and keeps writing
+groups until none is left (:class:`GroupCommit`), so accepting N concurrent requests
+costs far fewer than N commits. A submission is acknowledged only once its group is
+committed.
+"""
+
+from __future__ import annotations
+
+import math
+import mimetypes
+import multiprocessing
+import re
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Final, Generic, TypeVar
+
+from registry.core.batch import MAX_BATCH_SIZE
+from registry.core.digests import CompactDigests, compact_digests
+from registry.core.metadata import ArticleMetadata
+from registry.errors import DocumentTooLarge, EmptyDocument, InputError, InvalidMetadata
+from registry.ids import utf8
+from registry.ports import NewDocument, StorePort
+
+DEFAULT_MAX_DOCUMENT_BYTES: Final = 10 * 1024 * 1024
+MAX_LABEL_BYTES: Final = 256
+TEXT_MEDIA_TYPE: Final = "text/plain; charset=utf-8"
+BINARY_MEDIA_TYPE: Final = "application/octet-stream"
+PARALLEL_DIGEST_FROM: Final = 1_000
+"""Submissions of this many documents or more are digested in worker processes: below it,
+starting workers and sending them the documents costs more than the other cores save."""
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A document to register: its exact bytes, what the registrar says of it, and its name.
+
+    ``name`` (a file name, for messages and the media type) never reaches the
+    file system: stored bytes are addressed by their digest.
+    """
+
+    content: bytes
+    metadata: ArticleMetadata
+    name: str = "document"
+    media_type: str | None = None
+    supersedes: str | None = None
+    """The id (or unambiguous prefix) of the registered article this one replaces."""
+
+
+class GroupCommit(Generic[_Item, _Result]):
+    """Calls of ``write`` shared by concurrent callers: one call per group of waiting items.
+
+    :meth:`submit` blocks until the item's group is written and returns what ``write``
+    answered for it (``write`` takes a list of items and returns one result per item).
+    If ``write`` raises, every caller of that group gets the exception.
+    """
+
+    def __init__(self, write: Callable[[list[_Item]], list[_Result]]) -> None:
+        self._write = write
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[_Item, Future[_Result]]] = []
+        self._writing = False
+
+    def submit(self, item: _Item) -> _Result:
+        future: Future[_Result] = Future()
+        with self._lock:
+            self._waiting.append((item, future))
+            leader = not self._writing
+            self._writing = True
+        if leader:
+            self._drain()
+        return future.result()
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                group, self._waiting = self._waiting, []
+                if not group:
+                    self._writing = False
+                    return
+            try:
+                results = self._write([item for item, _ in group])
+            except BaseException as exc:  # every waiter must hear of it, whatever it is
+                for _, future in group:
+                    future.set_exception(exc)
+                continue
+            for (_, future), result in zip(group, results, strict=True):
+                future.set_result(result)
+
+
+class Intake:
+    """Checks, digests and queues submissions; the store's queue is the only thing it writes."""
+
+    def __init__(
+        self,
+        store: StorePort,
+        *,
+        max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+        digest_workers: int = 1,
+    ) -> None:
+        """``digest_workers`` above 1 digests submissions of :data:`PARALLEL_DIGEST_FROM`
+        documents or more in that many spawned worker processes, started on first use and
+        kept until :meth:`close` (a program run as a script must guard its entry point)."""
+        self.store = store
+        self.max_document_bytes = max_document_bytes
+        self.digest_workers = digest_workers
+        self._pool_lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._commits: GroupCommit[Sequence[NewDocument], list[bytes]] = GroupCommit(
+            self._write_group
+        )
+
+    def prepare(self, submissions: Sequence[Submission], label: str = "") -> list[NewDocument]:
+        """The submissions checked, then digested; nothing is written."""
+        if not submissions:
+            raise InputError("nothing to register")
+        if len(submissions) > MAX_BATCH_SIZE:
+            raise InputError(f"at most {MAX_BATCH_SIZE} documents per registration")
+        if len(utf8(label, "a batch label")) > MAX_LABEL_BYTES:
+            raise InputError(f"a batch label has at most {MAX_LABEL_BYTES} bytes")
+        for submission in submissions:
+            self.check_size(submission.content, submission.name)
+        metadata_json = [s.metadata.canonical_json() for s in submissions]
+        digested = self._digest([s.content for s in submissions], metadata_json)
+        for submission, digests in zip(submissions, digested, strict=True):
+            if digests.is_text and not digests.paragraph_digests:
+                raise EmptyDocument(
+                    f"{submission.name} has no text: only whitespace or formatting, nothing "
+                    "a registration could prove"
+                )
+        return [
+            NewDocument(
+                digests=d.digests,
+                metadata_json=m.decode("utf-8"),
+                content=s.content,
+                media_type=media_type(s.name, d.is_text, s.media_type),
+                paragraph_digests=d.paragraph_digests,
+                label=label,
+            )
+            for s, m, d in zip(submissions, metadata_json, digested, strict=True)
+        ]
+
+    def check_size(self, content: bytes, name: str) -> None:
+        size = len(content)
+        if not size:
+            raise EmptyDocument(f"{name} is empty")
+        if size > self.max_document_bytes:
+            raise DocumentTooLarge(
+                f"{name} has {size} bytes; the limit is {self.max_document_bytes}"
+            )
+
+    def accept(self, documents: Sequence[NewDocument]) -> set[bytes]:
+        """Queue prepared documents durably; the content digests that are new.
+
+        Returns once the documents are committed (with those of concurrent callers).
+        Documents stored before, by anyone, are left as they are.
+        """
+        return set(self._commits.submit(documents))
+
+    def _write_group(self, group: list[Sequence[NewDocument]]) -> list[list[bytes]]:
+        created = set(self.store.add_queued([doc for documents in group for doc in documents]))
+        results: list[list[bytes]] = []
+        for documents in group:
+            mine = [
+                d.digests.content_digest for d in documents if d.digests.content_digest in created
+            ]
+            created.difference_update(mine)  # a document two callers sent is new for the first
+            results.append(mine)
+        return results
+
+    # -- digesting ---------------------------------------------------------------------
+
+    def _digest(self, contents: list[bytes], metadata_json: list[bytes]) -> list[CompactDigests]:
+        """Every document's digests, in order."""
+        pool = self._digest_pool() if len(contents) >= PARALLEL_DIGEST_FROM else None
+        if pool is not None:
+            # A few chunks per worker: fewer round trips, still an even share at the end.
+            chunk = math.ceil(len(contents) / (4 * self.digest_workers))
+            try:
+                return list(pool.map(compact_digests, contents, metadata_json, chunksize=chunk))
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): digest here, start afresh next time.
+                self._stop_digest_pool()
+        return [compact_digests(c, m) for c, m in zip(contents, metadata_json, strict=True)]
+
+    def _digest_pool(self) -> ProcessPoolExecutor | None:
+        if self.digest_workers < 2:
+            return None
+        with self._pool_lock:
+            if self._pool is None:
+                # Spawned, not forked: this process may run threads (an HTTP server's) whose
+                # locks a forked child would inherit held. A worker imports only the core.
+                self._pool = ProcessPoolExecutor(
+                    self.digest_workers, mp_context=multiprocessing.get_context("spawn")
+                )
+            return self._pool
+
+    def _stop_digest_pool(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+    def close(self) -> None:
+        self._stop_digest_pool()
+
+
+def media_type(name: str, is_text: bool, declared: str | None) -> str:
+    """The media type to store: the declared one if well-formed, else guessed from the name."""
+    if declared:
+        essence = declared.split(";", 1)[0].strip().lower()
+        if _MEDIA_TYPE.fullmatch(essence) is None:
+            raise InvalidMetadata(f"not a media type: {declared[:80]!r}")
+        if essence not in ("application/octet-stream", "text/plain"):
+            return essence + ("; charset=utf-8" if is_text and essence.startswith("text/") else "")
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    if guessed and guessed != "text/plain" and guessed.startswith(("text/", "application/")):
+        return guessed + ("; charset=utf-8" if is_text and guessed.startswith("text/") else "")
+    return TEXT_MEDIA_TYPE if is_text else BINARY_MEDIA_TYPE

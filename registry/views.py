@@ -1,0 +1,217 @@
+"""The read model: articles, batches, receipts and chain evidence, from the local index.
+
+Nothing here asks the chain or writes to the store. A document's state is *queued*
+(accepted, in no batch yet), *pending* (in a batch whose anchor is not deep enough, or
+not sent yet) or *anchored*, as the read index (:mod:`registry.follower`) derived it
+from the contract's events; its anchor (transaction, block, time, registrar) and status
+come from there too. The chain id and contract address are the store's binding,
+recorded when the registry was first opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+from registry.core.digests import content_digest, document_leaf
+from registry.core.hexstr import to_hex
+from registry.core.merkle import process_proof
+from registry.core.metadata import ArticleMetadata
+from registry.core.receipt import Receipt, ReceiptAnchor
+from registry.core.verdict import AnchorEvidence, AnchorState, Verdict
+from registry.errors import InputError, NotAnchoredYet, NotFound, VerificationError
+from registry.ids import parse_digest, stored
+from registry.models import ArticleRecord, BatchView
+from registry.ports import BatchState, DocumentFilter, StoredBatch, StoredDocument, StorePort
+
+MAX_PAGE_SIZE: Final = 500
+
+
+class Views:
+    """Records and evidence read from the store's index."""
+
+    def __init__(self, store: StorePort, *, retry_after: float = 1.0) -> None:
+        self.store = store
+        self.retry_after = retry_after
+        """Seconds after which a queued or pending document may be anchored (the interval)."""
+
+    # -- identity ----------------------------------------------------------------------
+
+    def identity(self) -> tuple[int, str]:
+        """The chain id and contract address this registry's records belong to."""
+        chain_id = self.store.get_meta("chain_id")
+        contract = self.store.get_meta("contract_address")
+        if chain_id is None or contract is None:
+            raise NotFound("this registry is not bound to a chain yet")
+        return int(chain_id), contract
+
+    # -- state and anchors -------------------------------------------------------------
+
+    def state_of(self, document: StoredDocument, batch: StoredBatch | None) -> AnchorState:
+        if document.batch_root is None:
+            return "queued"
+        if batch is not None and batch.state is BatchState.ANCHORED:
+            return "anchored"
+        return "pending"
+
+    def anchor_of(self, batch: StoredBatch | None) -> ReceiptAnchor | None:
+        """The anchor the index records for a batch, if it is anchored."""
+        if batch is None or batch.state is not BatchState.ANCHORED or batch.tx is None:
+            return None
+        chain_id, contract = self.identity()
+        return ReceiptAnchor(
+            chain_id=chain_id,
+            contract=contract,
+            transaction_hash=to_hex(batch.tx.tx_hash),
+            block_number=batch.tx.block_number,
+            block_timestamp=batch.tx.block_timestamp,
+            registrar=batch.tx.sender,
+        )
+
+    def evidence(self, verdict: Verdict, document: StoredDocument) -> Verdict:
+        """Attach the index's evidence (anchor, state, status) for a registered document.
+
+        The stored proof is checked here against the anchored root, with the rules the
+        contract's ``verifyDocument`` applies (OpenZeppelin's ``processProof``).
+        """
+        verdict = verdict.with_status(document.status)
+        batch = self._batch(document)
+        state = self.state_of(document, batch)
+        anchor = self.anchor_of(batch) if state == "anchored" else None
+        if anchor is None or document.batch_root is None:
+            return verdict.with_anchor(None, "pending" if state == "anchored" else state)
+        if process_proof(document_leaf(document.digests), document.proof) != document.batch_root:
+            raise VerificationError(
+                f"the stored proof of article {document.content_digest.hex()} does not lead to "
+                f"its batch root {to_hex(document.batch_root)}; run `policy-registry audit`"
+            )
+        evidence = AnchorEvidence(**anchor.model_dump(), batch_root=to_hex(document.batch_root))
+        return verdict.with_anchor(evidence)
+
+    def _batch(self, document: StoredDocument) -> StoredBatch | None:
+        return None if document.batch_root is None else self.store.get_batch(document.batch_root)
+
+    # -- records -----------------------------------------------------------------------
+
+    def record(self, document: StoredDocument) -> ArticleRecord:
+        batch = self._batch(document)
+        return self._record_with(document, self.state_of(document, batch), self.anchor_of(batch))
+
+    def records(self, documents: Iterable[StoredDocument]) -> list[ArticleRecord]:
+        """The records of documents, reading each batch and making its anchor once."""
+        batches: dict[bytes, tuple[StoredBatch | None, ReceiptAnchor | None]] = {}
+        records = []
+        for document in documents:
+            root = document.batch_root
+            if root is None:
+                records.append(self._record_with(document, "queued", None))
+                continue
+            if root not in batches:
+                batch = self.store.get_batch(root)
+                batches[root] = (batch, self.anchor_of(batch))
+            batch, anchor = batches[root]
+            records.append(self._record_with(document, self.state_of(document, batch), anchor))
+        return records
+
+    def record_by_digest(self, digest: bytes) -> ArticleRecord:
+        document = self.store.get_document(digest)
+        if document is None:
+            raise NotFound(f"no article {digest.hex()}")
+        return self.record(document)
+
+    def _record_with(
+        self, document: StoredDocument, state: AnchorState, anchor: ReceiptAnchor | None
+    ) -> ArticleRecord:
+        status = document.status
+        return ArticleRecord(
+            id=document.content_digest.hex(),
+            content_digest=to_hex(document.digests.content_digest),
+            paragraph_root=to_hex(document.digests.paragraph_root),
+            metadata_digest=to_hex(document.digests.metadata_digest),
+            metadata=ArticleMetadata.from_json(document.metadata_json),
+            size=document.size,
+            media_type=document.media_type,
+            paragraph_count=document.paragraph_count,
+            registered_at=document.registered_at,
+            batch_root=to_hex(document.batch_root) if document.batch_root is not None else None,
+            leaf_index=document.leaf_index,
+            state=state,
+            anchor=anchor if state == "anchored" else None,
+            status=status.status,
+            revocation_reason=status.reason or None,
+            superseded_by=status.superseded_by.hex() if status.superseded_by else None,
+            supersedes=status.supersedes.hex() if status.supersedes else None,
+        )
+
+    def article(self, article_id: str) -> ArticleRecord:
+        return self.record(stored(self.store, article_id))
+
+    def content(self, article_id: str) -> tuple[ArticleRecord, bytes]:
+        """An article's record and its exact stored bytes."""
+        document = stored(self.store, article_id)
+        data = self.registered_bytes(document.content_digest)
+        if data is None:
+            raise VerificationError(f"the stored bytes of {document.content_digest.hex()} are gone")
+        return self.record(document), data
+
+    def registered_bytes(self, digest: bytes) -> bytes | None:
+        """A document's stored bytes (None if gone); VerificationError if they are not its bytes."""
+        data = self.store.get_content(digest)
+        if data is not None and content_digest(data) != digest:
+            raise VerificationError(
+                f"the stored bytes of article {digest.hex()} do not hash to its id; "
+                "run `policy-registry audit`"
+            )
+        return data
+
+    def list_articles(
+        self, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRecord], int]:
+        if offset < 0:
+            raise InputError("offset must not be negative")
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise InputError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+        documents, total = self.store.list_documents(filters or DocumentFilter(), offset, limit)
+        return self.records(documents), total
+
+    def batch(self, root_hex: str) -> BatchView:
+        root = parse_digest(root_hex)
+        batch = self.store.get_batch(root)
+        if batch is None:
+            raise NotFound(f"no batch {to_hex(root)}")
+        members = tuple(
+            d.content_digest.hex() for d in self.store.iter_documents() if d.batch_root == root
+        )
+        anchor = self.anchor_of(batch)
+        return BatchView(
+            root=to_hex(root),
+            label=batch.label,
+            document_count=batch.document_count,
+            state="anchored" if anchor is not None else "pending",
+            created_at=batch.created_at,
+            anchor=anchor,
+            documents=members,
+        )
+
+    # -- receipts ----------------------------------------------------------------------
+
+    def receipt(self, article_id: str) -> Receipt:
+        """The portable receipt of an anchored article.
+
+        ``NotAnchoredYet`` (with when to retry) while it is queued or pending: a receipt
+        proves an anchor, and there is none to prove yet.
+        """
+        document = stored(self.store, article_id)
+        batch = self._batch(document)
+        state = self.state_of(document, batch)
+        anchor = self.anchor_of(batch)
+        if state != "anchored" or anchor is None or document.batch_root is None:
+            raise NotAnchoredYet(
+                f"article {document.content_digest.hex()} is registered ({state}) but not "
+                f"anchored yet: its receipt exists once its batch is anchored; retry in "
+                f"{self.retry_after:g} s",
+                self.retry_after,
+            )
+        return Receipt.issue(
+            document.digests, document.metadata, document.proof, document.batch_root, anchor
+        )
