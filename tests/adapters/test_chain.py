@@ -40,7 +40,6 @@ from registry.adapters.chain import (
 from registry.adapters.chain.revert import RevertDecoder, revert_of
 from registry.artifact import contract_abi
 from registry.core.records import (
-    ChainEventKind,
     DocumentDigests,
     DocumentStatus,
     InclusionProof,
@@ -54,7 +53,7 @@ from registry.errors import (
     InvalidIdentifier,
     TransactionReverted,
 )
-from registry.ports import ChainPort
+from registry.ports import BatchAnchored, ChainPort, DocumentRevoked, DocumentSuperseded
 from tests.adapters.conftest import VectorTree
 from tests.anvil import ANVIL_DEV_KEYS, AnvilNode, requires_anvil, running_anvil
 
@@ -232,29 +231,23 @@ class ChainPortContract:
 
         events = chain.events()
 
-        assert [(event.kind, event.tx) for event in events] == [
-            (ChainEventKind.BATCH_ANCHORED, first),
-            (ChainEventKind.BATCH_ANCHORED, second),
-            (ChainEventKind.DOCUMENT_REVOKED, revoked),
-            (ChainEventKind.DOCUMENT_SUPERSEDED, superseded),
+        assert events == [
+            BatchAnchored(four.root, 4, "first", first, events[0].log_index),
+            BatchAnchored(five.root, five.size, "second", second, events[1].log_index),
+            DocumentRevoked(
+                four.documents[0].digests.content_digest,
+                four.root,
+                "wrong figures",
+                revoked,
+                events[2].log_index,
+            ),
+            DocumentSuperseded(
+                four.documents[1].digests.content_digest,
+                five.documents[1].digests.content_digest,
+                superseded,
+                events[3].log_index,
+            ),
         ]
-        assert events[0].args == {
-            "root": four.root,
-            "registrar": chain.registrar,
-            "documentCount": 4,
-            "label": "first",
-        }
-        assert events[2].args == {
-            "contentDigest": four.documents[0].digests.content_digest,
-            "root": four.root,
-            "registrar": chain.registrar,
-            "reason": "wrong figures",
-        }
-        assert events[3].args == {
-            "oldContentDigest": four.documents[1].digests.content_digest,
-            "newContentDigest": five.documents[1].digests.content_digest,
-            "registrar": chain.registrar,
-        }
         ranged = chain.events(second.block_number, revoked.block_number)
         assert [event.tx for event in ranged] == [second, revoked]
 

@@ -98,12 +98,20 @@ def register(
     files: Sequence[tuple[str, bytes]],
     *,
     headers: dict[str, str] | None = None,
+    params: dict[str, float] | None = None,
     **fields: str,
 ) -> httpx.Response:
-    """POST /v1/articles with ``files`` as ``file`` parts and ``fields`` as form fields."""
+    """POST /v1/articles with ``files`` as ``file`` parts and ``fields`` as form fields.
+
+    It waits for the anchor (``?wait=30``) unless ``params`` says otherwise.
+    """
     parts = [("file", (name, content, "text/plain")) for name, content in files]
     response: httpx.Response = client.post(
-        "/v1/articles", files=parts, data=fields, headers=AUTH if headers is None else headers
+        "/v1/articles",
+        files=parts,
+        data=fields,
+        headers=AUTH if headers is None else headers,
+        params={"wait": 30} if params is None else params,
     )
     return response
 

@@ -12,7 +12,8 @@ from registry.core.digests import paragraph_root
 from registry.core.receipt import Receipt
 from registry.core.records import DocumentDigests, TxInfo
 from registry.ports import NewDocument
-from registry.service import RegistryService, verify_receipt
+from registry.audit import verify_receipt
+from registry.service import RegistryService
 from tests.api.conftest import (
     AUTH,
     MAX_DOCUMENT_BYTES,

@@ -38,7 +38,7 @@ SIGNER = SignerKey("0x" + "4f" * 32)
 @pytest.fixture
 def corpus_ids(tmp_path: Path) -> list[str]:
     with opened_service(make_settings(tmp_path / "data")) as service:
-        registration = seed_corpus(service)
+        registration = seed_corpus(service, wait=30)
         assert registration is not None
         assert registration.anchored
         return [entry.article.id for entry in registration.articles]

@@ -7,8 +7,6 @@ the reconcile task, and closes everything on shutdown.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import logging
 import os
@@ -23,13 +21,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.auth import load_write_token, token_file
-from api.main import create_app, reconcile_forever
+from api.main import create_app
 from registry.adapters.chain import InMemoryChain
 from registry.core.batch import build_batch
 from registry.core.digests import digest_document
 from registry.core.metadata import ArticleMetadata
-from registry.errors import ConfigurationError, TransactionReverted
-from registry.ports import NewDocument
+from registry.errors import ConfigurationError
+from registry.ports import BatchLeaf, NewDocument
 from registry.service import RegistryService, Submission
 from tests.api.conftest import assert_error, make_settings, register
 
@@ -47,16 +45,18 @@ def _leave_pending(service: RegistryService, data: bytes) -> str:
         content=data,
         media_type="text/plain; charset=utf-8",
         paragraph_digests=digested.paragraph_digests,
-        leaf_index=0,
-        proof=tree.proofs()[0],
     )
-    service.store.add_pending_batch(tree.root, "left pending", [document])
-    return digested.digests.content_digest.hex()
+    digest = digested.digests.content_digest
+    service.store.add_queued([document])
+    service.store.add_pending_batch(
+        tree.root, "left pending", [BatchLeaf(digest, 0, tuple(tree.proofs()[0]))]
+    )
+    return digest.hex()
 
 
 def test_the_lifespan_opens_seeds_reconciles_and_closes(tmp_path: Path) -> None:
     settings = make_settings(
-        tmp_path / "data", write_token=None, seed_corpus=True, reconcile_interval=0.05
+        tmp_path / "data", write_token=None, seed_corpus=True, batch_interval=0.05
     )
     app = create_app(settings)
     with TestClient(app) as client:
@@ -67,11 +67,14 @@ def test_the_lifespan_opens_seeds_reconciles_and_closes(tmp_path: Path) -> None:
         assert client.get("/v1/articles").json()["total"] == 5
         assert client.get("/healthz").status_code == 200
 
+        # The anchorer stopped, so that the batch is seen pending before it anchors it.
+        app.state.service.stop()
         pending_id = _leave_pending(app.state.service, LEFT_PENDING)
         assert client.get(f"/v1/articles/{pending_id}").json()["state"] == "pending"
+        app.state.service.start()
         deadline = time.monotonic() + WAIT_SECONDS
         while client.get(f"/v1/articles/{pending_id}").json()["state"] != "anchored":
-            assert time.monotonic() < deadline, "the reconcile task never anchored the batch"
+            assert time.monotonic() < deadline, "the anchorer never anchored the batch"
             time.sleep(0.05)
         verdict = client.get(f"/v1/verify/{pending_id}").json()
         assert (verdict["kind"], verdict["state"]) == ("authentic", "anchored")
@@ -79,7 +82,10 @@ def test_the_lifespan_opens_seeds_reconciles_and_closes(tmp_path: Path) -> None:
         wrong = register(client, [("a.txt", b"new")], headers={"Authorization": "Bearer nope"})
         assert_error(wrong, 401, "unauthorized")
         created = register(
-            client, [("a.txt", b"A new article.\n")], headers={"Authorization": f"Bearer {token}"}
+            client,
+            [("a.txt", b"A new article.\n")],
+            headers={"Authorization": f"Bearer {token}"},
+            params={"wait": 30},
         )
         assert created.status_code == 201, created.text
         assert token not in created.text
@@ -159,26 +165,20 @@ def test_processes_racing_to_create_the_token_all_get_the_same_one(tmp_path: Pat
     assert os.listdir(data_dir) == ["api-token"]
 
 
-def test_the_reconcile_task_logs_a_refused_anchor_once_and_keeps_running(
+def test_the_anchorer_logs_a_refused_anchor_once_and_keeps_running(
     service: RegistryService, caplog: pytest.LogCaptureFixture
 ) -> None:
     chain = service.chain
     assert isinstance(chain, InMemoryChain)
     chain.revoke_registrar(chain.registrar)
-    with pytest.raises(TransactionReverted):
-        service.register([Submission(LEFT_PENDING, ArticleMetadata())])
-
-    async def rounds() -> None:
-        task = asyncio.create_task(reconcile_forever(service, 0.01))
-        await asyncio.sleep(0.5)  # dozens of rounds
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    with caplog.at_level(logging.WARNING, logger="api"):
-        asyncio.run(rounds())
-
-    refusals = [r for r in caplog.records if "the chain refused an anchor" in r.getMessage()]
+    service.anchorer.batch_interval = 0.01
+    registration = service.register([Submission(LEFT_PENDING, ArticleMetadata())])
+    with caplog.at_level(logging.WARNING, logger="registry.anchorer"):
+        service.start()
+        time.sleep(0.5)  # dozens of rounds
+        service.stop()
+    refusals = [r for r in caplog.records if "the chain refused" in r.getMessage()]
     assert len(refusals) == 1
     assert "AccessControlUnauthorizedAccount" in refusals[0].getMessage()
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert service.article(registration.articles[0].article.id).state == "pending"

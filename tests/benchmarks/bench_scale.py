@@ -1,7 +1,7 @@
 """Scale: a SQLite-file SqlStore holding N documents; its size, proofs, fill time, lookups.
 
 For each N the store (a real SQLite file in a temporary directory) is filled through
-:meth:`SqlStore.add_pending_batch` in chunks; each chunk is one real batch
+:meth:`SqlStore.add_queued` and :meth:`~SqlStore.add_pending_batch` in chunks; each chunk is one real batch
 (:func:`registry.core.batch.build_batch`), so every stored proof is a real proof of a
 batch of the chunk's size. Documents are synthetic: ~650 bytes of content in 10
 paragraphs (real paragraph SHA-256s), small metadata JSON. The store treats the paragraph
@@ -30,7 +30,7 @@ from registry.adapters.store.sql import SqlStore, sqlite_url
 from registry.core.batch import MAX_BATCH_SIZE, build_batch
 from registry.core.merkle import DOCUMENT_LEAF_ENCODING, StandardMerkleTree
 from registry.core.records import DocumentDigests
-from registry.ports import NewDocument
+from registry.ports import BatchLeaf, NewDocument
 from tests.benchmarks.harness import (
     Benchmark,
     Context,
@@ -88,8 +88,8 @@ def synthetic_document(index: int) -> tuple[DocumentDigests, str, bytes, tuple[b
     return digests, metadata_json, content, paragraph_digests
 
 
-def synthetic_chunk(start: int, count: int) -> tuple[bytes, list[NewDocument]]:
-    """Documents ``start`` to ``start + count - 1`` as one batch: its root and rows."""
+def synthetic_chunk(start: int, count: int) -> tuple[bytes, list[NewDocument], list[BatchLeaf]]:
+    """Documents ``start`` to ``start + count - 1`` as one batch: its root, rows and leaves."""
     made = [synthetic_document(i) for i in range(start, start + count)]
     batch = build_batch([digests for digests, *_ in made])
     proofs = batch.proofs()
@@ -100,12 +100,14 @@ def synthetic_chunk(start: int, count: int) -> tuple[bytes, list[NewDocument]]:
             content=content,
             media_type="text/plain; charset=utf-8",
             paragraph_digests=paragraph_digests,
-            leaf_index=position,
-            proof=proofs[position],
         )
-        for position, (digests, metadata_json, content, paragraph_digests) in enumerate(made)
+        for digests, metadata_json, content, paragraph_digests in made
     ]
-    return batch.root, documents
+    leaves = [
+        BatchLeaf(digests.content_digest, position, tuple(proofs[position]))
+        for position, (digests, *_) in enumerate(made)
+    ]
+    return batch.root, documents, leaves
 
 
 @dataclass(slots=True)
@@ -118,12 +120,12 @@ class _Fill:
 
     @property
     def store_seconds(self) -> float:
-        """Seconds spent in add_pending_batch."""
+        """Seconds spent in add_queued and add_pending_batch."""
         return sum(self.chunk_seconds)
 
 
 def fill_store(store: SqlStore, size: int, chunk: int, wanted: set[int], ctx: Context) -> _Fill:
-    """Fill ``store`` with documents 0..size-1, ``chunk`` per add_pending_batch call.
+    """Fill ``store`` with documents 0..size-1, ``chunk`` per add_queued + add_pending_batch.
 
     Keeps the content digests of the documents numbered in ``wanted``.
     """
@@ -132,9 +134,11 @@ def fill_store(store: SqlStore, size: int, chunk: int, wanted: set[int], ctx: Co
     for start in range(0, size, chunk):
         count = min(chunk, size - start)
         t0 = time.perf_counter()
-        root, documents = synthetic_chunk(start, count)
+        root, documents, leaves = synthetic_chunk(start, count)
         t1 = time.perf_counter()
-        store.add_pending_batch(root, f"bench chunk {start // chunk}", documents)
+        # What the pipeline writes: the documents queued (intake), then their batch (anchorer).
+        store.add_queued(documents)
+        store.add_pending_batch(root, f"bench chunk {start // chunk}", leaves)
         t2 = time.perf_counter()
         result.chunk_seconds.append(t2 - t1)
         result.synthesis_seconds += t1 - t0
@@ -368,21 +372,21 @@ def _record(section: Section, ctx: Context, result: _SizeResult, chunk: int) -> 
         fill.store_seconds,
         "s",
         1,
-        f"sum of add_pending_batch calls ({len(fill.chunk_seconds)} chunks of {chunk:,})",
+        f"sum of add_queued + add_pending_batch calls ({len(fill.chunk_seconds)} chunks of {chunk:,})",
     )
     section.figure(
         f"{key}.fill_documents_per_s",
         fill.documents / fill.store_seconds,
         "documents/s",
         1,
-        "documents written through add_pending_batch / fill seconds",
+        "documents written through add_queued + add_pending_batch / fill seconds",
     )
     section.figure(
         f"{key}.fill_chunk_seconds_median",
         median(fill.chunk_seconds),
         "s",
         len(fill.chunk_seconds),
-        f"one add_pending_batch of {chunk:,} documents",
+        f"one add_queued + add_pending_batch of {chunk:,} documents",
     )
     section.figure(
         f"{key}.fill_wall_seconds",
@@ -480,7 +484,7 @@ def _growth_rows(results: Sequence[_SizeResult]) -> list[tuple[str, ...]]:
     return [
         row("Bytes on disk per document", [r.disk_bytes / r.stored for r in results]),
         row(
-            "Fill (add_pending_batch): documents per second",
+            "Fill (add_queued + add_pending_batch): documents per second",
             [r.fill.documents / r.fill.store_seconds for r in results],
         ),
         row(
@@ -505,7 +509,7 @@ def run(ctx: Context) -> Section:
         title="Scale: the store at N documents",
         summary=(
             "A `SqlStore` on a real SQLite file (temporary directory), filled with N synthetic "
-            f"documents through `add_pending_batch` in chunks of {chunk:,} (each chunk one real "
+            f"documents through `add_queued` then `add_pending_batch` in chunks of {chunk:,} (each chunk one real "
             f"batch tree, so stored proofs are real proofs of {chunk:,}-document batches); "
             f"~650-byte content, {PARAGRAPHS_PER_DOCUMENT} paragraph digests each. Size is "
             "measured after closing the store (WAL checkpointed). Latency is "
@@ -533,7 +537,7 @@ def run(ctx: Context) -> Section:
         if fill.wall_seconds > SLOW_FILL_S:
             section.notes.append(
                 f"N = {size:,} took {fmt(fill.wall_seconds / 60)} minutes to build "
-                f"({fmt(fill.store_seconds / 60)} in add_pending_batch), more than "
+                f"({fmt(fill.store_seconds / 60)} in add_queued + add_pending_batch), more than "
                 f"{SLOW_FILL_S / 60:.0f}."
             )
         if not result.proof.single_batch:
@@ -552,7 +556,7 @@ def run(ctx: Context) -> Section:
             "On disk",
             "Bytes/document",
             "Proof of a batch of N (max nodes / bytes)",
-            "Fill (add_pending_batch)",
+            "Fill (add_queued + add_pending_batch)",
             "Documents/s",
             "p50 ms",
             "p99 ms",

@@ -1,4 +1,4 @@
-"""The scale benchmark's fill: N documents through SqlStore.add_pending_batch, in chunks."""
+"""The scale benchmark's fill: N documents through SqlStore.add_queued + add_pending_batch."""
 
 from __future__ import annotations
 

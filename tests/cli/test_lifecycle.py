@@ -140,7 +140,7 @@ def test_reconcile_anchors_a_batch_a_crash_left_pending(tmp_path: Path) -> None:
     try:
         registration = service.register(
             [Submission(memo.read_bytes(), ArticleMetadata(), name="memo.txt")]
-        )
+        , wait=30)
     finally:
         service.close()
     assert registration.anchored is False

@@ -137,7 +137,7 @@ def work(data_dir: Path, intents_path: Path, run: int, final: bool) -> None:
 
 
 def register(service: RegistryService, tag: str, count: int) -> None:
-    registration = service.register(articles(tag, count), label=tag)
+    registration = service.register(articles(tag, count), label=tag, wait=30)
     say("registered " + " ".join(a.article.id for a in registration.articles))
 
 

@@ -76,7 +76,7 @@ def test_concurrent_registrations_lose_nothing_and_share_no_nonce(
                     *articles(f"thread{worker}-round{round_}", PER_BATCH),
                     article("shared", round_),
                 ]
-                results.append(service.register(submissions, label=f"t{worker}r{round_}"))
+                results.append(service.register(submissions, label=f"t{worker}r{round_}", wait=30))
         except BaseException as exc:  # reported below, with the thread's traceback
             errors.append(exc)
 

@@ -23,7 +23,8 @@ from registry.core.hexstr import to_hex
 from registry.core.records import TxInfo
 from registry.models import ReconcileReport
 from registry.ports import BatchState, ChainPort
-from registry.service import RegistryService, verify_receipt
+from registry.audit import verify_receipt
+from registry.service import RegistryService
 from tests.anvil import AnvilNode, requires_anvil, running_anvil
 from tests.reliability.support import anchored_roots, articles, deploy, mine, rpc, rpc_chain
 
@@ -56,7 +57,7 @@ def test_an_embedded_chain_counts_its_own_block(tmp_path: Path) -> None:
     chain = InMemoryChain()
     assert chain.confirmations == 1
     service = RegistryService(SqlStore.in_data_dir(tmp_path), chain)
-    registration = service.register(articles("mined", 2))
+    registration = service.register(articles("mined", 2), wait=30)
     assert registration.anchored
     assert registration.batch_root is not None
     stored = service.store.get_batch(bytes.fromhex(registration.batch_root[2:]))
@@ -71,7 +72,7 @@ def test_an_embedded_chain_counts_its_own_block(tmp_path: Path) -> None:
 def test_documents_stay_pending_until_their_anchor_is_confirmed(
     node: AnvilNode, service: RegistryService
 ) -> None:
-    registration = service.register(articles("deep", 3), label="three notes")
+    registration = service.register(articles("deep", 3), label="three notes", wait=30)
     assert registration.batch_root is not None
     root = bytes.fromhex(registration.batch_root[2:])
     # Mined (anvil mines each transaction at once) but one confirmation of three.
@@ -114,13 +115,13 @@ def test_documents_stay_pending_until_their_anchor_is_confirmed(
 def test_a_reorganisation_dropping_the_anchor_anchors_the_batch_again(
     node: AnvilNode, service: RegistryService, confirmed_first: bool
 ) -> None:
-    before = service.register(articles("before", 2))
+    before = service.register(articles("before", 2), wait=30)
     assert before.batch_root is not None
     mine(node, CONFIRMATIONS)
     assert service.reconcile().confirmed == (before.batch_root,)
     snapshot = rpc(node.url, "evm_snapshot")
 
-    registration = service.register(articles("dropped", 4))
+    registration = service.register(articles("dropped", 4), wait=30)
     assert registration.batch_root is not None
     root = bytes.fromhex(registration.batch_root[2:])
     old_tx = _tx(service, root)
@@ -174,7 +175,7 @@ def test_a_reorganisation_dropping_the_anchor_anchors_the_batch_again(
 def test_an_anchor_moved_to_another_block_is_recorded_where_it_is(
     node: AnvilNode, service: RegistryService
 ) -> None:
-    registration = service.register(articles("moved", 2))
+    registration = service.register(articles("moved", 2), wait=30)
     assert registration.batch_root is not None
     root = bytes.fromhex(registration.batch_root[2:])
     old_tx = _tx(service, root)
@@ -213,7 +214,7 @@ def test_an_anchor_moved_to_another_block_is_recorded_where_it_is(
 def test_reconcile_with_the_node_down_keeps_mined_batches_waiting(
     node: AnvilNode, service: RegistryService
 ) -> None:
-    registration = service.register(articles("waiting", 1))
+    registration = service.register(articles("waiting", 1), wait=30)
     assert isinstance(service.chain, RpcChain)
     node.stop()
     report = service.reconcile()
@@ -249,7 +250,7 @@ def test_reconcile_looks_again_only_at_anchors_that_may_have_changed(tmp_path: P
     counting = _CountingChain(InMemoryChain())
     service = RegistryService(SqlStore.in_data_dir(tmp_path), cast(ChainPort, counting))
     for index in range(3):
-        service.register(articles(f"cheap{index}", 1))
+        service.register(articles(f"cheap{index}", 1), wait=30)
     assert service.reconcile() == ReconcileReport()  # the first run checks the whole window
     assert counting.calls["events"] == 1
     head = counting.inner.latest_block()
@@ -260,7 +261,7 @@ def test_reconcile_looks_again_only_at_anchors_that_may_have_changed(tmp_path: P
     assert counting.calls["events"] == counting.calls["find_anchor"] == 0
     assert counting.calls["block_hash"] == 2  # the head's, and the checked head's again
 
-    service.register(articles("later", 1))
+    service.register(articles("later", 1), wait=30)
     counting.calls.clear()
     assert service.reconcile() == ReconcileReport()
     # Only the blocks above the head checked last.

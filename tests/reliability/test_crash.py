@@ -30,7 +30,7 @@ import pytest
 from registry.core.digests import content_digest
 from registry.ports import BatchState
 from registry.runtime import opened_service
-from registry.service import verify_receipt
+from registry.audit import verify_receipt
 from registry.settings import Settings
 from tests.reliability.crash_worker import read_intents
 from tests.reliability.support import anchored_roots, articles

@@ -23,7 +23,8 @@ from registry.adapters.store.sql import SqlStore
 from registry.errors import ChainUnavailable
 from registry.models import Registration
 from registry.ports import BatchState
-from registry.service import RegistryService, verify_receipt
+from registry.audit import verify_receipt
+from registry.service import RegistryService
 from tests.anvil import AnvilNode, requires_anvil, running_anvil
 from tests.reliability.support import (
     anchored_roots,
@@ -59,12 +60,12 @@ def test_a_frozen_node_leaves_registrations_pending_until_it_answers(
     node: AnvilNode, tmp_path: Path
 ) -> None:
     service = RegistryService(SqlStore.in_data_dir(tmp_path), _quick_chain(node, deploy(node)))
-    before = service.register(articles("before", 2))
+    before = service.register(articles("before", 2), wait=30)
     assert before.anchored
     anchored_id = before.articles[0].article.id
 
     with frozen(node):
-        registration = service.register(articles("frozen", 3), label="while frozen")
+        registration = service.register(articles("frozen", 3), label="while frozen", wait=30)
         assert not registration.anchored
         assert all(a.created and a.article.state == "pending" for a in registration.articles)
         root = _root(registration.batch_root)
@@ -112,7 +113,7 @@ def test_a_node_frozen_after_the_anchor_was_sent(node: AnvilNode, tmp_path: Path
     rpc(node.url, "evm_setAutomine", False)
     outcome: list[Registration] = []
     registering = threading.Thread(
-        target=lambda: outcome.append(service.register(articles("in-flight", 2)))
+        target=lambda: outcome.append(service.register(articles("in-flight", 2), wait=30))
     )
     registering.start()
     while registering.is_alive() and int(rpc(node.url, "txpool_status")["pending"], 16) == 0:
@@ -145,14 +146,14 @@ def test_a_node_killed_and_restarted_from_its_state_file(tmp_path: Path) -> None
     node = start_anvil_on(port, "--state", str(state))
     try:
         service = RegistryService(SqlStore.in_data_dir(tmp_path), _quick_chain(node, deploy(node)))
-        before = service.register(articles("before", 2))
+        before = service.register(articles("before", 2), wait=30)
         assert before.anchored
     finally:
         node.stop()  # anvil writes its state file on the way out
     assert state.stat().st_size > 0
 
     # The node is gone: connections are refused at once.
-    registration = service.register(articles("while-down", 3))
+    registration = service.register(articles("while-down", 3), wait=30)
     assert not registration.anchored
     assert {a.article.state for a in registration.articles} == {"pending"}
     assert service.article(before.articles[0].article.id).state == "anchored"

@@ -100,12 +100,12 @@ def _index(service: RegistryService) -> dict[bytes, StoredDocument]:
 def test_rebuild_restores_the_index_from_the_chain(
     tmp_path: Path, service: RegistryService
 ) -> None:
-    first = service.register(articles("first", 3), label="first batch")
-    second = service.register(articles("second", 2), label="second batch")
+    first = service.register(articles("first", 3), label="first batch", wait=30)
+    second = service.register(articles("second", 2), label="second batch", wait=30)
     revoked = first.articles[1].article.id
     service.revoke(revoked, "withdrawn by its publisher")
     older = second.articles[0].article.id
-    update = service.register([replace(article("update", 0), supersedes=older)], label="update")
+    update = service.register([replace(article("update", 0), supersedes=older)], label="update", wait=30)
     newer = update.articles[0].article.id
     intent = _store_intent(service, articles("intent", 2))
     # A root anchored on the same contract that no stored documents give.
@@ -162,8 +162,8 @@ def test_rebuild_restores_the_index_from_the_chain(
 
 def test_rebuild_of_an_intact_index_changes_nothing() -> None:
     service = RegistryService(InMemoryStore(), InMemoryChain())
-    service.register(articles("one", 4), label="one")
-    service.register(articles("two", 1), label="two")
+    service.register(articles("one", 4), label="one", wait=30)
+    service.register(articles("two", 1), label="two", wait=30)
     documents, batches = _index(service), service.store.list_batches()
     report = service.rebuild()
     assert report.documents == 5
@@ -176,7 +176,7 @@ def test_rebuild_of_an_intact_index_changes_nothing() -> None:
 def test_rebuild_reports_stored_bytes_that_do_not_check_out(
     tmp_path: Path, service: RegistryService
 ) -> None:
-    registration = service.register(articles("damaged", 2))
+    registration = service.register(articles("damaged", 2), wait=30)
     damaged = registration.articles[0].article.id
     connection = sqlite3.connect(tmp_path / "registry.sqlite")
     try:
@@ -210,10 +210,10 @@ def test_rebuild_on_a_node_keeps_confirmations_and_needs_the_node(tmp_path: Path
     with running_anvil() as node:
         chain = rpc_chain(node, deploy(node), confirmations=3, request_timeout=0.5, retries=1)
         service = RegistryService(SqlStore.in_data_dir(tmp_path), chain)
-        deep = service.register(articles("deep", 2))
+        deep = service.register(articles("deep", 2), wait=30)
         mine(node, 2)
         assert service.reconcile().confirmed == (deep.batch_root,)
-        fresh = service.register(articles("fresh", 2))
+        fresh = service.register(articles("fresh", 2), wait=30)
         assert not fresh.anchored
         documents, batches = _index(service), service.store.list_batches()
         _drop_index(tmp_path)

@@ -33,8 +33,8 @@ def service(tmp_path: Path) -> Iterator[RegistryService]:
 
 @pytest.fixture
 def batches(service: RegistryService) -> tuple[Registration, Registration]:
-    first = service.register(articles("kept", 3), label="first")
-    second = service.register(articles("target", 2), label="second")
+    first = service.register(articles("kept", 3), label="first", wait=30)
+    second = service.register(articles("target", 2), label="second", wait=30)
     audit = service.audit()
     assert audit.ok
     assert audit.articles_checked == 5

@@ -74,7 +74,7 @@ def root_of(registration: Registration) -> bytes:
 
 
 def seed(service: RegistryService) -> Seeded:
-    registration = seed_corpus(service)
+    registration = seed_corpus(service, wait=30)
     assert registration is not None
     assert registration.anchored
     return Seeded(service, registration)

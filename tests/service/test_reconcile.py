@@ -18,7 +18,8 @@ from registry.core.metadata import ArticleMetadata
 from registry.core.records import DocumentStatus
 from registry.errors import ChainUnavailable, TransactionReverted
 from registry.models import ReconcileReport
-from registry.service import RegistryService, Submission, verify_receipt
+from registry.audit import verify_receipt
+from registry.service import RegistryService, Submission
 from tests.anvil import ANVIL_DEV_KEYS, AnvilNode, requires_anvil
 from tests.service.conftest import Seeded, root_of, unreachable_chain
 from tests.service.corpus import article
@@ -32,7 +33,7 @@ def test_an_unreachable_chain_leaves_the_batch_pending(
 ) -> None:
     block = chain.latest_block()
 
-    registration = offline_service.register([ONE, TWO], label="offline")
+    registration = offline_service.register([ONE, TWO], label="offline", wait=30)
 
     assert not registration.anchored
     assert registration.batch_root is not None
@@ -80,7 +81,7 @@ def test_reconcile_adopts_an_anchor_the_chain_already_has(
     offline_service: RegistryService, service: RegistryService, chain: InMemoryChain
 ) -> None:
     """A crash after sending the anchor, before recording it: the chain has it, the index not."""
-    registration = offline_service.register([ONE])
+    registration = offline_service.register([ONE], wait=30)
     root = root_of(registration)
     sent = chain.anchor_batch(root, 1, "sent before the crash")
     block = chain.latest_block()
@@ -104,9 +105,9 @@ def test_reconcile_adopts_an_anchor_the_chain_already_has(
 def test_registering_again_while_offline_creates_nothing(
     offline_service: RegistryService, service: RegistryService, chain: InMemoryChain
 ) -> None:
-    first = offline_service.register([ONE])
+    first = offline_service.register([ONE], wait=30)
 
-    again = offline_service.register([ONE])
+    again = offline_service.register([ONE], wait=30)
 
     assert again.batch_root is None
     assert not again.anchored
@@ -114,7 +115,7 @@ def test_registering_again_while_offline_creates_nothing(
     assert again.articles[0].article == first.articles[0].article
     assert len(service.store.list_batches()) == 1
     # a new document registered online anchors only its own batch
-    mixed = service.register([ONE, TWO])
+    mixed = service.register([ONE, TWO], wait=30)
     assert [r.created for r in mixed.articles] == [False, True]
     assert [r.article.state for r in mixed.articles] == ["pending", "anchored"]
     assert not mixed.anchored
@@ -142,7 +143,7 @@ def test_a_node_that_comes_back_anchors_the_pending_batch(
     key = SignerKey(ANVIL_DEV_KEYS[0])
     address = RpcChain.deploy(anvil_node.url, key)
     offline = RegistryService(sql_store, unreachable_chain(closed_port, address))
-    registration = offline.register([ONE, TWO], label="while anvil was away")
+    registration = offline.register([ONE, TWO], label="while anvil was away", wait=30)
     assert not registration.anchored
     root = registration.batch_root
     assert root is not None
@@ -169,11 +170,11 @@ def test_a_supersession_is_refused_while_the_chain_is_down(
     offline_service: RegistryService, service: RegistryService, chain: InMemoryChain
 ) -> None:
     """It is checked on chain before anything is written: nothing half done."""
-    old = service.register([ONE]).articles[0].article
+    old = service.register([ONE], wait=30).articles[0].article
     block = chain.latest_block()
 
     with pytest.raises(ChainUnavailable, match="the chain is unreachable"):
-        offline_service.register([Submission(TWO.content, TWO.metadata, supersedes=old.id)])
+        offline_service.register([Submission(TWO.content, TWO.metadata, supersedes=old.id)], wait=30)
 
     assert service.count() == 1
     assert service.store.pending_batches() == []
@@ -188,7 +189,7 @@ def test_an_anchor_the_contract_refuses_leaves_the_intent_pending(
     block = chain.latest_block()
 
     with pytest.raises(TransactionReverted, match="AccessControlUnauthorizedAccount") as raised:
-        service.register([ONE])
+        service.register([ONE], wait=30)
 
     assert raised.value.error_name == "AccessControlUnauthorizedAccount"
     assert chain.latest_block() == block
@@ -207,7 +208,7 @@ def test_reconcile_reports_a_refused_anchor_and_goes_on(
     the batch pending, and does not raise, so the registry still opens for reads."""
     chain.revoke_registrar(chain.registrar)
     with pytest.raises(TransactionReverted):
-        service.register([ONE])
+        service.register([ONE], wait=30)
     (pending,) = service.store.pending_batches()
     root = to_hex(pending.root)
 

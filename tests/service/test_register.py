@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from registry import service as service_module
 from registry.adapters.chain import InMemoryChain
 from registry.adapters.store import InMemoryStore, SqlStore
-from registry.core.canonical import UTF8_BOM
+from registry.core.canonical import UTF8_BOM, decode_text
 from registry.core.digests import EMPTY_PARAGRAPH_ROOT, digest_document, document_leaf
 from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
@@ -31,7 +31,9 @@ from registry.errors import (
 )
 from registry.models import Registration
 from registry.ports import BatchState, StorePort
-from registry.service import RegistryService, Submission, media_type_for, verify_receipt
+from registry.audit import verify_receipt
+from registry.intake import media_type
+from registry.service import RegistryService, Submission
 from tests.service.conftest import Seeded, root_of
 from tests.service.corpus import corpus_articles
 
@@ -59,7 +61,7 @@ def test_one_document_is_a_batch_of_one_anchored_with_a_valid_receipt(
     block = chain.latest_block()
     submission = _submission("First paragraph.\n\nSecond paragraph.\n")
 
-    registration = service.register([submission], label="one")
+    registration = service.register([submission], label="one", wait=30)
 
     (registered,) = registration.articles
     record = registered.article
@@ -107,7 +109,7 @@ def test_many_documents_are_one_batch_and_one_transaction(
         _submission("An extra note.\n")
     ]
 
-    registration = service.register(submissions, label="corpus and a note")
+    registration = service.register(submissions, label="corpus and a note", wait=30)
 
     assert chain.latest_block() == block + 1
     assert registration.anchored
@@ -140,11 +142,11 @@ def test_many_documents_are_one_batch_and_one_transaction(
 def test_registering_the_same_bytes_again_creates_nothing(
     service: RegistryService, chain: InMemoryChain
 ) -> None:
-    first = service.register([_submission("Once.\n"), _submission("Twice.\n")])
+    first = service.register([_submission("Once.\n"), _submission("Twice.\n")], wait=30)
     block = chain.latest_block()
     batches = service.store.list_batches()
 
-    again = service.register([_submission("Twice.\n"), _submission("Once.\n")], label="again")
+    again = service.register([_submission("Twice.\n"), _submission("Once.\n")], label="again", wait=30)
 
     assert chain.latest_block() == block
     assert service.store.list_batches() == batches
@@ -161,7 +163,7 @@ def test_duplicate_bytes_within_one_request_are_registered_once(
     block = chain.latest_block()
     registration = service.register(
         [_submission("Same.\n"), _submission("Other.\n"), _submission("Same.\n", name="copy.txt")]
-    )
+    , wait=30)
 
     assert chain.latest_block() == block + 1
     assert [r.article.id for r in registration.articles] == [
@@ -178,10 +180,10 @@ def test_duplicate_bytes_within_one_request_are_registered_once(
 
 
 def test_new_and_existing_documents_mixed(service: RegistryService, chain: InMemoryChain) -> None:
-    old = service.register([_submission("Old.\n")]).articles[0].article
+    old = service.register([_submission("Old.\n")], wait=30).articles[0].article
     block = chain.latest_block()
 
-    registration = service.register([_submission("Old.\n"), _submission("New.\n")])
+    registration = service.register([_submission("Old.\n"), _submission("New.\n")], wait=30)
 
     assert chain.latest_block() == block + 1
     kept, new = registration.articles
@@ -202,14 +204,14 @@ def test_an_empty_document_refuses_the_whole_request(
     empty = Submission(b"", META, name="empty.txt")
 
     with pytest.raises(EmptyDocument, match=r"^empty\.txt is empty$"):
-        service.register([_submission("Fine.\n"), empty])
+        service.register([_submission("Fine.\n"), empty], wait=30)
 
     _assert_nothing_written(service, chain, block)
 
 
 def test_nothing_to_register(service: RegistryService) -> None:
     with pytest.raises(InputError, match=r"^nothing to register$"):
-        service.register([])
+        service.register([], wait=30)
 
 
 def test_a_document_over_the_limit_is_refused(store: StorePort, chain: InMemoryChain) -> None:
@@ -217,10 +219,10 @@ def test_a_document_over_the_limit_is_refused(store: StorePort, chain: InMemoryC
     block = chain.latest_block()
 
     with pytest.raises(DocumentTooLarge, match=r"^big\.bin has 101 bytes; the limit is 100$"):
-        service.register([_submission("ok\n"), Submission(b"x" * 101, META, name="big.bin")])
+        service.register([_submission("ok\n"), Submission(b"x" * 101, META, name="big.bin")], wait=30)
     _assert_nothing_written(service, chain, block)
 
-    registration = service.register([Submission(b"x" * 100, META, name="edge.bin")])
+    registration = service.register([Submission(b"x" * 100, META, name="edge.bin")], wait=30)
     assert registration.articles[0].article.size == 100
 
 
@@ -229,11 +231,11 @@ def test_a_label_is_at_most_256_bytes(service: RegistryService, chain: InMemoryC
 
     with pytest.raises(InputError, match=r"^a batch label has at most 256 bytes$"):
         # 129 two-byte characters: 258 bytes though only 129 characters
-        service.register([_submission("Labelled.\n")], label="é" * 129)
+        service.register([_submission("Labelled.\n")], label="é" * 129, wait=30)
     _assert_nothing_written(service, chain, block)
 
     label = "é" * 128
-    registration = service.register([_submission("Labelled.\n")], label=label)
+    registration = service.register([_submission("Labelled.\n")], label=label, wait=30)
     on_chain = chain.get_batch(root_of(registration))
     assert on_chain is not None
     assert on_chain.label == label
@@ -255,7 +257,7 @@ def test_a_store_failure_leaves_nothing_half_written(
                 )
             )
         with pytest.raises(StoreError, match=r"^store constraint violated \(duplicate record\?\)$"):
-            service.register([_submission("One.\n"), _submission("Two.\n")])
+            service.register([_submission("One.\n"), _submission("Two.\n")], wait=30)
 
         _assert_nothing_written(service, chain, block)
         with engine.connect() as conn:
@@ -268,7 +270,7 @@ def test_a_store_failure_leaves_nothing_half_written(
         engine.dispose()
 
     # The same request goes through once the store accepts it.
-    registration = service.register([_submission("One.\n"), _submission("Two.\n")])
+    registration = service.register([_submission("One.\n"), _submission("Two.\n")], wait=30)
     assert registration.anchored
     assert all(r.created for r in registration.articles)
 
@@ -276,11 +278,11 @@ def test_a_store_failure_leaves_nothing_half_written(
 def test_a_submission_can_supersede_a_registered_article(
     service: RegistryService, chain: InMemoryChain
 ) -> None:
-    old = service.register([_submission("Version one.\n")]).articles[0].article
+    old = service.register([_submission("Version one.\n")], wait=30).articles[0].article
 
     registration = service.register(
         [Submission(b"Version two.\n", META, name="v2.txt", supersedes=old.id[:8].upper())]
-    )
+    , wait=30)
 
     new = registration.articles[0].article
     assert new.supersedes == old.id
@@ -296,12 +298,12 @@ def test_a_submission_can_supersede_a_registered_article(
 def test_registering_a_supersession_again_is_idempotent(
     service: RegistryService, chain: InMemoryChain
 ) -> None:
-    old = service.register([_submission("Version one.\n")]).articles[0].article
+    old = service.register([_submission("Version one.\n")], wait=30).articles[0].article
     newer = Submission(b"Version two.\n", META, supersedes=old.id)
-    first = service.register([newer])
+    first = service.register([newer], wait=30)
     block = chain.latest_block()
 
-    again = service.register([newer])
+    again = service.register([newer], wait=30)
 
     assert chain.latest_block() == block
     assert again.articles[0].created is False
@@ -315,9 +317,9 @@ def test_superseding_an_unknown_article_writes_nothing(
     block = chain.latest_block()
 
     with pytest.raises(NotFound, match=r"^no article id starts with 0123abcd$"):
-        service.register([Submission(b"New.\n", META, supersedes="0123abcd")])
+        service.register([Submission(b"New.\n", META, supersedes="0123abcd")], wait=30)
     with pytest.raises(InvalidIdentifier, match=r"at least 8 hex digits"):
-        service.register([Submission(b"New.\n", META, supersedes="0123abc")])
+        service.register([Submission(b"New.\n", META, supersedes="0123abc")], wait=30)
 
     _assert_nothing_written(service, chain, block)
 
@@ -334,7 +336,7 @@ def test_metadata_digests_are_those_of_the_metadata(seeded: Seeded) -> None:
 
 
 def test_no_metadata_is_the_digest_of_an_empty_object(service: RegistryService) -> None:
-    record = service.register([Submission(b"Bare.\n", ArticleMetadata())]).articles[0].article
+    record = service.register([Submission(b"Bare.\n", ArticleMetadata())], wait=30).articles[0].article
     assert record.metadata == ArticleMetadata()
     assert record.metadata_digest == to_hex(hashlib.sha256(b"{}").digest())
 
@@ -365,7 +367,7 @@ BINARY = b"%PDF-1.7\n\xff\xfe\x00\x01binary"
     ],
 )
 def test_media_types(name: str, content: bytes, declared: str | None, expected: str) -> None:
-    assert media_type_for(name, content, declared) == expected
+    assert media_type(name, decode_text(content) is not None, declared) == expected
 
 
 def test_the_media_type_is_stored_with_the_article(service: RegistryService) -> None:
@@ -376,7 +378,7 @@ def test_the_media_type_is_stored_with_the_article(service: RegistryService) -> 
             Submission(b"# Notes\n", META, name="notes", media_type="Text/Markdown"),
             Submission(b"\xff\x00", META, name="document"),
         ]
-    )
+    , wait=30)
     assert [r.article.media_type for r in registration.articles] == [
         "text/html; charset=utf-8",
         "application/pdf",
@@ -390,12 +392,12 @@ def test_the_media_type_is_stored_with_the_article(service: RegistryService) -> 
 
 def test_a_malformed_media_type_is_refused(service: RegistryService) -> None:
     with pytest.raises(InvalidMetadata, match=r"^not a media type: 'text plain'$"):
-        service.register([Submission(TEXT, META, media_type="text plain")])
+        service.register([Submission(TEXT, META, media_type="text plain")], wait=30)
     assert service.count() == 0
 
 
 def test_a_binary_document_has_no_paragraphs(service: RegistryService) -> None:
-    record = service.register([Submission(BINARY, META, name="blob.bin")]).articles[0].article
+    record = service.register([Submission(BINARY, META, name="blob.bin")], wait=30).articles[0].article
 
     assert record.paragraph_root == to_hex(EMPTY_PARAGRAPH_ROOT)
     assert record.paragraph_count == 0
@@ -412,10 +414,10 @@ def test_two_registries_on_one_chain_share_an_anchored_root(
     first = RegistryService(SqlStore.in_data_dir(tmp_path / "a"), chain)
     second = RegistryService(SqlStore.in_data_dir(tmp_path / "b"), chain)
     submissions = [_submission("Shared one.\n"), _submission("Shared two.\n")]
-    original = first.register(submissions)
+    original = first.register(submissions, wait=30)
     block = chain.latest_block()
 
-    adopted = second.register(submissions, label="second index")
+    adopted = second.register(submissions, label="second index", wait=30)
 
     assert chain.latest_block() == block
     assert adopted.anchored
@@ -435,7 +437,7 @@ def _registration_ids(registration: Registration) -> list[str]:
 
 def test_registration_order_follows_the_request(service: RegistryService) -> None:
     texts = [f"Paragraph {n}.\n" for n in range(7)]
-    registration = service.register([_submission(t) for t in texts])
+    registration = service.register([_submission(t) for t in texts], wait=30)
     assert _registration_ids(registration) == [
         hashlib.sha256(t.encode()).hexdigest() for t in texts
     ]
@@ -450,7 +452,7 @@ def test_a_label_with_a_lone_surrogate_is_refused(
     with pytest.raises(
         InputError, match=r"^a batch label is not Unicode text: it holds a lone surrogate$"
     ):
-        service.register([_submission("Labelled.\n")], label="\udc80")
+        service.register([_submission("Labelled.\n")], label="\udc80", wait=30)
     _assert_nothing_written(service, chain, block)
 
 
@@ -472,8 +474,8 @@ def test_worker_processes_digest_as_this_process_does(
     workers = RegistryService(InMemoryStore(), InMemoryChain(), digest_workers=2)
     try:
         assert workers._prepare(submissions) == here._prepare(submissions)
-        first = workers.register(submissions)
-        assert first.batch_root == here.register(submissions).batch_root
+        first = workers.register(submissions, wait=30)
+        assert first.batch_root == here.register(submissions, wait=30).batch_root
         # The workers stay up for the next large registration.
         assert workers._pool is not None
     finally:
@@ -499,7 +501,7 @@ def test_a_dead_worker_leaves_the_digesting_to_this_process(
     monkeypatch.setattr(service, "_pool", dead)
     submissions = _mixed_submissions()
 
-    registration = service.register(submissions)
+    registration = service.register(submissions, wait=30)
 
     assert [a.created for a in registration.articles] == [True] * len(submissions)
     assert registration.anchored

@@ -27,7 +27,8 @@ from registry.runtime import (
     register_manifest,
     seed_corpus,
 )
-from registry.service import RegistryService, Submission, verify_receipt
+from registry.audit import verify_receipt
+from registry.service import RegistryService, Submission
 from registry.settings import Settings
 from tests.service.conftest import root_of, unreachable_chain
 from tests.service.corpus import article, corpus_articles
@@ -41,7 +42,7 @@ def settings(tmp_path: Path) -> Settings:
 def test_a_reopened_registry_keeps_its_records(settings: Settings) -> None:
     with opened_service(settings) as service:
         assert service.count() == 0
-        registration = seed_corpus(service)
+        registration = seed_corpus(service, wait=30)
         assert registration is not None
         assert registration.anchored
         first = service.article(article("002").id)
@@ -50,7 +51,7 @@ def test_a_reopened_registry_keeps_its_records(settings: Settings) -> None:
 
     with opened_service(settings) as service:
         assert service.count() == 5
-        assert seed_corpus(service) is None
+        assert seed_corpus(service, wait=30) is None
         assert service.chain.latest_block() == block
         assert service.article(article("002").id) == first
         for registered in corpus_articles():
@@ -65,7 +66,7 @@ def test_a_reopened_registry_keeps_its_records(settings: Settings) -> None:
 
 def test_seed_corpus_registers_the_five_articles_once(settings: Settings) -> None:
     with opened_service(settings) as service:
-        registration = seed_corpus(service)
+        registration = seed_corpus(service, wait=30)
         assert registration is not None
         assert [r.article.id for r in registration.articles] == [a.id for a in corpus_articles()]
         root = root_of(registration)
@@ -74,7 +75,7 @@ def test_seed_corpus_registers_the_five_articles_once(settings: Settings) -> Non
         assert (on_chain.document_count, on_chain.label) == (5, CORPUS_LABEL)
         block = service.chain.latest_block()
 
-        assert seed_corpus(service) is None
+        assert seed_corpus(service, wait=30) is None
         assert service.chain.latest_block() == block
         assert service.count() == 5
 
@@ -83,7 +84,7 @@ def test_changes_survive_a_restart(settings: Settings) -> None:
     data = b"Registered in the first session.\n"
     digest = hashlib.sha256(data).hexdigest()
     with opened_service(settings) as service:
-        service.register([Submission(data, ArticleMetadata(title="Session one"))])
+        service.register([Submission(data, ArticleMetadata(title="Session one"))], wait=30)
     with opened_service(settings) as service:
         service.revoke(digest, "revoked in the second session")
     with opened_service(settings) as service:
@@ -148,7 +149,7 @@ def test_opening_finishes_pending_batches(settings: Settings, closed_port: int) 
     store = SqlStore.in_data_dir(settings.data_dir)
     offline = RegistryService(store, unreachable_chain(closed_port, address))
     data = b"Pending across a restart.\n"
-    registration = offline.register([Submission(data, ArticleMetadata())])
+    registration = offline.register([Submission(data, ArticleMetadata())], wait=30)
     assert not registration.anchored
     store.close()
 
@@ -212,7 +213,7 @@ def test_register_a_folder_manifest(settings: Settings, tmp_path: Path) -> None:
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
     with opened_service(settings) as service:
-        registration = register_manifest(service, folder / "manifest.json", label="folder")
+        registration = register_manifest(service, folder / "manifest.json", label="folder", wait=30)
 
         assert registration.anchored
         assert [r.article.metadata for r in registration.articles] == [

@@ -83,7 +83,7 @@ def test_revoking_a_pending_article_is_a_conflict(
     offline_service: RegistryService, service: RegistryService, chain: InMemoryChain
 ) -> None:
     record = (
-        offline_service.register([Submission(b"Pending.\n", ArticleMetadata())]).articles[0].article
+        offline_service.register([Submission(b"Pending.\n", ArticleMetadata())], wait=30).articles[0].article
     )
     assert record.state == "pending"
 
@@ -197,9 +197,9 @@ def test_superseding_with_a_pending_article_is_a_conflict(
     offline_service: RegistryService, chain: InMemoryChain
 ) -> None:
     online = RegistryService(offline_service.store, chain)
-    anchored = online.register([Submission(b"Old.\n", ArticleMetadata())]).articles[0].article
+    anchored = online.register([Submission(b"Old.\n", ArticleMetadata())], wait=30).articles[0].article
     pending = (
-        offline_service.register([Submission(b"New.\n", ArticleMetadata())]).articles[0].article
+        offline_service.register([Submission(b"New.\n", ArticleMetadata())], wait=30).articles[0].article
     )
 
     with pytest.raises(Conflict, match=f"^article {pending.id} is not anchored yet"):
@@ -221,7 +221,7 @@ def test_a_submission_superseding_a_revoked_article_writes_nothing(seeded: Seede
     with pytest.raises(Conflict, match=f"^article {revoked.id} is already revoked$"):
         seeded.service.register(
             [Submission(b"A replacement.\n", ArticleMetadata(), supersedes=revoked.id)]
-        )
+        , wait=30)
 
     assert (seeded.service.count(), seeded.chain.latest_block()) == (count, block)
 
@@ -230,13 +230,13 @@ def test_a_submission_superseding_a_pending_article_writes_nothing(
     offline_service: RegistryService, chain: InMemoryChain
 ) -> None:
     pending = (
-        offline_service.register([Submission(b"Pending.\n", ArticleMetadata())]).articles[0].article
+        offline_service.register([Submission(b"Pending.\n", ArticleMetadata())], wait=30).articles[0].article
     )
     online = RegistryService(offline_service.store, chain)
     block = chain.latest_block()
 
     with pytest.raises(Conflict, match=f"^article {pending.id} is not anchored yet"):
-        online.register([Submission(b"Replacement.\n", ArticleMetadata(), supersedes=pending.id)])
+        online.register([Submission(b"Replacement.\n", ArticleMetadata(), supersedes=pending.id)], wait=30)
 
     assert online.count() == 1
     assert chain.latest_block() == block
