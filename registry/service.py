@@ -106,11 +106,20 @@ class RegistryService:
             max_batch_size=max_batch_size,
             lease_ttl=lease_ttl,
         )
-        self.views = Views(store, retry_after=batch_interval)
+        self.views = Views(store, self._identity, retry_after=batch_interval)
         self.verifier = Verifier(store, self.views, max_document_bytes=max_document_bytes)
         self.auditor = Auditor(store, chain, self.views)
         self.status_changes = StatusChanges(store)
         self.from_block = from_block
+
+    def _identity(self) -> tuple[int, str]:
+        """The chain id and contract address: the store's binding (no chain read), else the
+        chain's own (a store not bound yet: a library user that did not open it bound)."""
+        chain_id = self.store.get_meta("chain_id")
+        contract = self.store.get_meta("contract_address")
+        if chain_id is not None and contract is not None:
+            return int(chain_id), contract
+        return self.chain.chain_id, self.chain.contract_address
 
     # -- the background anchorer -------------------------------------------------------
 

@@ -10,7 +10,7 @@ recorded when the registry was first opened.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from registry.core.digests import content_digest, document_leaf
@@ -30,20 +30,18 @@ MAX_PAGE_SIZE: Final = 500
 class Views:
     """Records and evidence read from the store's index."""
 
-    def __init__(self, store: StorePort, *, retry_after: float = 1.0) -> None:
+    def __init__(
+        self,
+        store: StorePort,
+        identity: Callable[[], tuple[int, str]],
+        *,
+        retry_after: float = 1.0,
+    ) -> None:
         self.store = store
+        self.identity = identity
+        """The chain id and contract address this registry's records belong to."""
         self.retry_after = retry_after
         """Seconds after which a queued or pending document may be anchored (the interval)."""
-
-    # -- identity ----------------------------------------------------------------------
-
-    def identity(self) -> tuple[int, str]:
-        """The chain id and contract address this registry's records belong to."""
-        chain_id = self.store.get_meta("chain_id")
-        contract = self.store.get_meta("contract_address")
-        if chain_id is None or contract is None:
-            raise NotFound("this registry is not bound to a chain yet")
-        return int(chain_id), contract
 
     # -- state and anchors -------------------------------------------------------------
 

@@ -309,7 +309,8 @@ class StorePortContract:
         assert store.advance_index(first, IndexCursor(6, _h("6")), [dropped], [])
         assert store.get_batch(_h("root")) == _pending(_h("root"), "", 1, T0)
         document = store.get_document(a.digests.content_digest)
-        assert document is not None and document.status == revoked
+        assert document is not None
+        assert document.status == revoked
 
     def test_a_sent_batch_is_mined_and_never_moved_back_by_the_sender(
         self, store: StorePort
@@ -322,7 +323,8 @@ class StorePortContract:
         store.mark_batch_anchored(_h("two"), TX)
         store.mark_batch_sent(_h("two"), TX)
         batch = store.get_batch(_h("two"))
-        assert batch is not None and batch.state is BatchState.ANCHORED
+        assert batch is not None
+        assert batch.state is BatchState.ANCHORED
 
     def test_status_requests_queue_one_open_request_per_document(self, store: StorePort) -> None:
         first = store.add_status_request(StatusChangeKind.REVOKE, _h("a"), None, "wrong")

@@ -152,10 +152,10 @@ def run(ctx: Context) -> Section:
             f"concurrency {concurrency}, {count:,} requests per endpoint per run: "
             "`GET /v1/verify/{sha256}` of registered articles and `POST /v1/verify` with a "
             "registered ~10 KB article uploaded, beside the same app's trivial `GET /livez`, "
-            "measured one after the other in each run; and verify-by-digest when no verdict "
-            "is kept (each document's first verification). The client is an "
-            "asyncio HTTP/1.1 keep-alive load generator in the benchmark process, on the same "
-            f"cores as the server. Median of {ctx.runs} runs."
+            "measured one after the other in each run (warm: the same articles cycled); and "
+            "verify-by-digest of articles verified once each, never before (cold). The client "
+            "is an asyncio HTTP/1.1 keep-alive load generator in the benchmark process, on the "
+            f"same cores as the server. Median of {ctx.runs} runs."
         ),
     )
     articles = list(synthetic_articles(SEED, article_count))

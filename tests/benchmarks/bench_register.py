@@ -51,8 +51,8 @@ from pathlib import Path
 
 from registry.adapters.chain import EmbeddedChain
 from registry.adapters.store.sql import SqlStore
-from registry.manifest import FolderArticle, folder_articles
 from registry.intake import PARALLEL_DIGEST_FROM
+from registry.manifest import FolderArticle, folder_articles
 from registry.service import RegistryService, Submission
 from tests.benchmarks.articles import manifest_path, write_folder
 from tests.benchmarks.harness import (
@@ -100,6 +100,11 @@ def open_registry(data_dir: Path, digest_workers: int = 1) -> RegistryService:
     except BaseException:
         store.close()
         raise
+    if store.get_meta("chain_id") is None:
+        # What registry.runtime.open_service does on first use: bind the store to the chain
+        # (the read index refuses to answer for a registry bound to none).
+        store.set_meta("chain_id", str(chain.chain_id))
+        store.set_meta("contract_address", chain.contract_address)
     return RegistryService(store, chain, digest_workers=digest_workers)
 
 
@@ -420,8 +425,7 @@ def run(ctx: Context) -> Section:
             "docs/s",
             ctx.runs,
             f"{count:,} documents queued {size:,} per register call, then anchored, files read "
-            "from disk"
-            + (f", digest_workers={DIGEST_WORKERS}" if mode == WORKERS_MODE else ""),
+            "from disk" + (f", digest_workers={DIGEST_WORKERS}" if mode == WORKERS_MODE else ""),
         )
         seconds = section.figure(
             f"{mode}.seconds",

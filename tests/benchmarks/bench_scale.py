@@ -1,7 +1,8 @@
 """Scale: a SQLite-file SqlStore holding N documents; its size, proofs, fill time, lookups.
 
 For each N the store (a real SQLite file in a temporary directory) is filled through
-:meth:`SqlStore.add_queued` and :meth:`~SqlStore.add_pending_batch` in chunks; each chunk is one real batch
+:meth:`SqlStore.add_queued` and :meth:`~SqlStore.add_pending_batch` in chunks (what intake
+and the anchorer write); each chunk is one real batch
 (:func:`registry.core.batch.build_batch`), so every stored proof is a real proof of a
 batch of the chunk's size. Documents are synthetic: ~650 bytes of content in 10
 paragraphs (real paragraph SHA-256s), small metadata JSON. The store treats the paragraph
@@ -372,7 +373,8 @@ def _record(section: Section, ctx: Context, result: _SizeResult, chunk: int) -> 
         fill.store_seconds,
         "s",
         1,
-        f"sum of add_queued + add_pending_batch calls ({len(fill.chunk_seconds)} chunks of {chunk:,})",
+        f"sum of add_queued + add_pending_batch calls ({len(fill.chunk_seconds)} chunks of "
+        f"{chunk:,})",
     )
     section.figure(
         f"{key}.fill_documents_per_s",
@@ -509,7 +511,8 @@ def run(ctx: Context) -> Section:
         title="Scale: the store at N documents",
         summary=(
             "A `SqlStore` on a real SQLite file (temporary directory), filled with N synthetic "
-            f"documents through `add_queued` then `add_pending_batch` in chunks of {chunk:,} (each chunk one real "
+            "documents through `add_queued` then `add_pending_batch` in chunks of "
+            f"{chunk:,} (each chunk one real "
             f"batch tree, so stored proofs are real proofs of {chunk:,}-document batches); "
             f"~650-byte content, {PARAGRAPHS_PER_DOCUMENT} paragraph digests each. Size is "
             "measured after closing the store (WAL checkpointed). Latency is "

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -46,6 +46,8 @@ class Outcome:
     seconds: float
     body: bytes = b""
     error: str | None = None
+    ended: float = 0.0
+    """When the response was read (or the request failed): :func:`time.perf_counter`."""
 
     @property
     def ok(self) -> bool:
@@ -183,8 +185,12 @@ async def drive(
     concurrency: int,
     *,
     timeout: float = 120.0,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> Run:
-    """Send ``requests`` with ``concurrency`` workers, each on its own keep-alive connection."""
+    """Send ``requests`` with ``concurrency`` workers, each on its own keep-alive connection.
+
+    ``on_outcome`` is called with each outcome as soon as it is known (in the event loop).
+    """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     queue = iter(requests)
@@ -201,11 +207,14 @@ async def drive(
                     # asyncio.IncompleteReadError is an EOFError: the server dropped us.
                     await connection.close()
                     error = f"{type(exc).__name__}: {exc}"
-                    run.outcomes.append(
-                        Outcome(request, 0, time.perf_counter() - started, error=error)
-                    )
-                    continue
-                run.outcomes.append(Outcome(request, status, time.perf_counter() - started, body))
+                    ended = time.perf_counter()
+                    outcome = Outcome(request, 0, ended - started, error=error, ended=ended)
+                else:
+                    ended = time.perf_counter()
+                    outcome = Outcome(request, status, ended - started, body, ended=ended)
+                run.outcomes.append(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
         finally:
             await connection.close()
 

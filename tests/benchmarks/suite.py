@@ -12,6 +12,7 @@ from tests.benchmarks import (
     bench_hashing,
     bench_http,
     bench_load,
+    bench_pipeline,
     bench_register,
     bench_scale,
 )
@@ -24,4 +25,5 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     bench_register.BENCHMARK,
     bench_http.BENCHMARK,
     bench_load.BENCHMARK,
+    bench_pipeline.BENCHMARK,
 )

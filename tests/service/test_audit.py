@@ -58,7 +58,7 @@ def test_a_clean_registry_audits_clean(seeded: Seeded) -> None:
 def test_pending_articles_are_counted_not_failed(
     offline_service: RegistryService, service: RegistryService
 ) -> None:
-    offline_service.register([Submission(b"Pending one.\n", ArticleMetadata())], wait=30)
+    offline_service.register([Submission(b"Pending one.\n", ArticleMetadata())])
 
     report = service.audit()
 
@@ -148,7 +148,7 @@ def test_a_pending_batch_marked_anchored_with_a_made_up_transaction(
     offline_service: RegistryService, service: RegistryService
 ) -> None:
     data = b"Never anchored.\n"
-    registration = offline_service.register([Submission(data, ArticleMetadata())], wait=30)
+    registration = offline_service.register([Submission(data, ArticleMetadata())])
     root = root_of(registration)
     service.store.mark_batch_anchored(
         root, TxInfo(b"\x22" * 32, 1, 1_700_000_000, service.chain.registrar)

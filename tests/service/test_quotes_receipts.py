@@ -173,7 +173,7 @@ def test_a_tampered_quote_proof_does_not_verify(corpus_registry: Seeded) -> None
 
 
 def test_a_quote_of_a_pending_article(offline_service: RegistryService) -> None:
-    offline_service.register([Submission(b"Waiting.\n\nFor the chain.\n", ArticleMetadata())], wait=30)
+    offline_service.register([Submission(b"Waiting.\n\nFor the chain.\n", ArticleMetadata())])
 
     check = offline_service.verify_quote("For the chain.")
 
@@ -285,7 +285,7 @@ def test_a_receipt_for_the_same_root_anchored_elsewhere_fails(corpus_registry: S
 
 def test_a_pending_receipt_has_no_anchor(offline_service: RegistryService) -> None:
     data = b"Not anchored yet.\n"
-    record = offline_service.register([Submission(data, ArticleMetadata())], wait=30).articles[0].article
+    record = offline_service.register([Submission(data, ArticleMetadata())]).articles[0].article
 
     receipt = offline_service.receipt(record.id)
 

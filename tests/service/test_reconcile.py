@@ -33,7 +33,7 @@ def test_an_unreachable_chain_leaves_the_batch_pending(
 ) -> None:
     block = chain.latest_block()
 
-    registration = offline_service.register([ONE, TWO], label="offline", wait=30)
+    registration = offline_service.register([ONE, TWO], label="offline")
 
     assert not registration.anchored
     assert registration.batch_root is not None
@@ -81,7 +81,7 @@ def test_reconcile_adopts_an_anchor_the_chain_already_has(
     offline_service: RegistryService, service: RegistryService, chain: InMemoryChain
 ) -> None:
     """A crash after sending the anchor, before recording it: the chain has it, the index not."""
-    registration = offline_service.register([ONE], wait=30)
+    registration = offline_service.register([ONE])
     root = root_of(registration)
     sent = chain.anchor_batch(root, 1, "sent before the crash")
     block = chain.latest_block()
@@ -105,9 +105,9 @@ def test_reconcile_adopts_an_anchor_the_chain_already_has(
 def test_registering_again_while_offline_creates_nothing(
     offline_service: RegistryService, service: RegistryService, chain: InMemoryChain
 ) -> None:
-    first = offline_service.register([ONE], wait=30)
+    first = offline_service.register([ONE])
 
-    again = offline_service.register([ONE], wait=30)
+    again = offline_service.register([ONE])
 
     assert again.batch_root is None
     assert not again.anchored
@@ -143,7 +143,7 @@ def test_a_node_that_comes_back_anchors_the_pending_batch(
     key = SignerKey(ANVIL_DEV_KEYS[0])
     address = RpcChain.deploy(anvil_node.url, key)
     offline = RegistryService(sql_store, unreachable_chain(closed_port, address))
-    registration = offline.register([ONE, TWO], label="while anvil was away", wait=30)
+    registration = offline.register([ONE, TWO], label="while anvil was away")
     assert not registration.anchored
     root = registration.batch_root
     assert root is not None
@@ -174,7 +174,7 @@ def test_a_supersession_is_refused_while_the_chain_is_down(
     block = chain.latest_block()
 
     with pytest.raises(ChainUnavailable, match="the chain is unreachable"):
-        offline_service.register([Submission(TWO.content, TWO.metadata, supersedes=old.id)], wait=30)
+        offline_service.register([Submission(TWO.content, TWO.metadata, supersedes=old.id)])
 
     assert service.count() == 1
     assert service.store.pending_batches() == []

@@ -149,7 +149,7 @@ def test_opening_finishes_pending_batches(settings: Settings, closed_port: int) 
     store = SqlStore.in_data_dir(settings.data_dir)
     offline = RegistryService(store, unreachable_chain(closed_port, address))
     data = b"Pending across a restart.\n"
-    registration = offline.register([Submission(data, ArticleMetadata())], wait=30)
+    registration = offline.register([Submission(data, ArticleMetadata())])
     assert not registration.anchored
     store.close()
 

@@ -83,7 +83,7 @@ def test_revoking_a_pending_article_is_a_conflict(
     offline_service: RegistryService, service: RegistryService, chain: InMemoryChain
 ) -> None:
     record = (
-        offline_service.register([Submission(b"Pending.\n", ArticleMetadata())], wait=30).articles[0].article
+        offline_service.register([Submission(b"Pending.\n", ArticleMetadata())]).articles[0].article
     )
     assert record.state == "pending"
 
@@ -199,7 +199,7 @@ def test_superseding_with_a_pending_article_is_a_conflict(
     online = RegistryService(offline_service.store, chain)
     anchored = online.register([Submission(b"Old.\n", ArticleMetadata())], wait=30).articles[0].article
     pending = (
-        offline_service.register([Submission(b"New.\n", ArticleMetadata())], wait=30).articles[0].article
+        offline_service.register([Submission(b"New.\n", ArticleMetadata())]).articles[0].article
     )
 
     with pytest.raises(Conflict, match=f"^article {pending.id} is not anchored yet"):
@@ -230,7 +230,7 @@ def test_a_submission_superseding_a_pending_article_writes_nothing(
     offline_service: RegistryService, chain: InMemoryChain
 ) -> None:
     pending = (
-        offline_service.register([Submission(b"Pending.\n", ArticleMetadata())], wait=30).articles[0].article
+        offline_service.register([Submission(b"Pending.\n", ArticleMetadata())]).articles[0].article
     )
     online = RegistryService(offline_service.store, chain)
     block = chain.latest_block()
