@@ -31,7 +31,6 @@ from http import HTTPStatus
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -88,6 +87,10 @@ _HTTP_CODES: Final = {
 }
 
 BEARER_CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
+NOT_UTF8_JSON: Final = "the body is not UTF-8 JSON"
+MAX_PROBLEMS: Final = 10
+"""Validation problems named in one message; the rest are left out."""
+MAX_PROBLEM_CHARS: Final = 300
 
 
 class RequestTooLarge(StarletteHTTPException):
@@ -140,6 +143,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code = _HTTP_CODES.get(status, f"http_{status}")
     phrase = _phrase(status)
     message = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else ""
+    if status == 400 and isinstance(exc.__cause__, UnicodeError):
+        # FastAPI's "There was an error parsing the body": JSON whose bytes are not UTF-8.
+        message = NOT_UTF8_JSON
     if not message:
         if status == 404:
             message = f"nothing at {request.url.path}"
@@ -152,16 +158,65 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, "validation_error", describe_errors(exc.errors()))
+    try:
+        message = describe_errors(exc.errors())
+    except Exception:  # a bug of ours, logged; the client still gets its 422
+        logger.exception("could not describe a validation error of %s", request.scope.get("path"))
+        message = "invalid request"
+    return error_response(422, "validation_error", message)
 
 
 def describe_errors(errors: Iterable[Any]) -> str:
-    """FastAPI's validation errors as one line: ``where: what; where: what``."""
-    problems = []
-    for error in jsonable_encoder(list(errors)):
-        where = ".".join(str(part) for part in error.get("loc", ())) or "request"
-        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    """FastAPI's validation errors as one line: ``where: what; where: what``.
+
+    Never raises, and never echoes the input: an error's ``input`` may be the raw body,
+    bytes in any encoding. A body that is not UTF-8 is said so in plain words.
+    """
+    problems: list[str] = []
+    for error in errors:
+        problem = _describe_error(error)
+        if problem not in problems:
+            problems.append(problem)
+        if len(problems) == MAX_PROBLEMS:
+            break
     return "; ".join(problems) or "invalid request"
+
+
+def _describe_error(error: Any) -> str:
+    if not isinstance(error, Mapping):
+        return "request: invalid"
+    location = error.get("loc", ())
+    if not isinstance(location, (list, tuple)):
+        location = (location,)
+    # A JSON decode error's location ends with the character position: not a field.
+    parts = [_text(part) for part in location if isinstance(part, str)]
+    where = ".".join(parts) or ("body" if error.get("type") == "json_invalid" else "request")
+    given = error.get("input")
+    if isinstance(given, (bytes, bytearray, memoryview)):
+        try:
+            bytes(given).decode("utf-8")
+        except UnicodeDecodeError:
+            return NOT_UTF8_JSON if where == "body" else f"{where}: not UTF-8"
+        if error.get("type") != "json_invalid":
+            return "the body is not JSON: send it with Content-Type: application/json"
+    if error.get("type") == "json_invalid":
+        # Bytes that decode in another encoding (a UTF-16 BOM...) come here too, as text.
+        context = error.get("ctx")
+        detail = context.get("error") if isinstance(context, Mapping) else None
+        return f"{NOT_UTF8_JSON} ({_text(detail)})" if detail else NOT_UTF8_JSON
+    return f"{where}: {_text(error.get('msg', 'invalid'))}"
+
+
+def _text(value: object) -> str:
+    """A short printable rendering of ``value`` (bytes are never echoed)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "<bytes>"
+    try:
+        text = value if isinstance(value, str) else str(value)
+    except Exception:
+        return "<?>"
+    text = text.encode("utf-8", "replace").decode("utf-8")  # no lone surrogates
+    return text if len(text) <= MAX_PROBLEM_CHARS else text[: MAX_PROBLEM_CHARS - 1] + "…"
 
 
 def _phrase(status: int) -> str:
