@@ -23,6 +23,7 @@ Errors print one line, ``error: ...``, on stderr. Neither the signer key nor the
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import inspect
@@ -45,7 +46,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from registry.adapters.chain.embedded import CHAIN_DIR, DATABASE_FILE, EmbeddedChain
 from registry.adapters.chain.rpc import RpcChain, SignerKey, load_signer_key
 from registry.core.batch import MAX_BATCH_SIZE
-from registry.core.canonical import decode_text
+from registry.core.canonical import decode_text, is_empty_text
 from registry.core.diff import ParagraphChange
 from registry.core.digests import ContentHasher, content_digest
 from registry.core.metadata import ArticleMetadata
@@ -359,19 +360,35 @@ def _progress(enabled: bool) -> Progress:
     )
 
 
+def _read_document(path: Path, limit: int) -> bytes:
+    """A file to register: refused (EmptyDocument) if it has no text, as an empty one is."""
+    data = _read_file(path, limit)
+    if is_empty_text(data):
+        raise EmptyDocument(f"{path} has no text, only white space")
+    return data
+
+
 def _read_documents(
-    entries: Sequence[tuple[Path, ArticleMetadata, str | None]], limit: int, progress: Progress
+    entries: Sequence[tuple[Path, ArticleMetadata, str | None]],
+    limit: int,
+    progress: Progress,
+    on_empty: Callable[[EmptyDocument], None] | None = None,
 ) -> list[_Document]:
+    """The files' documents; one without text raises, or with ``on_empty`` is passed to it."""
     task = progress.add_task("reading files", total=len(entries))
     documents = []
     for path, metadata, supersedes in entries:
-        submission = Submission(
-            content=_read_file(path, limit),
-            metadata=metadata,
-            name=path.name,
-            supersedes=supersedes,
-        )
-        documents.append(_Document(path, submission))
+        try:
+            content = _read_document(path, limit)
+        except EmptyDocument as exc:
+            if on_empty is None:
+                raise
+            on_empty(exc)
+        else:
+            submission = Submission(
+                content=content, metadata=metadata, name=path.name, supersedes=supersedes
+            )
+            documents.append(_Document(path, submission))
         progress.advance(task)
     return documents
 
@@ -761,21 +778,33 @@ def register_dir(
     as_json: JsonOption = False,
 ) -> None:
     """Register a folder's articles (with its manifest's metadata): one batch, one anchor
-    per --batch-size documents."""
+    per --batch-size documents. Files without text (empty, only white space) are skipped,
+    each named on stderr."""
     articles = folder_articles(folder, manifest)
     limit = settings.max_document_bytes
     # Every file is checked before anything is registered, so that bad input writes nothing.
     for article in articles:
-        size = _file_size(article.path)
-        if size > limit:
-            raise DocumentTooLarge(f"{article.path} has {size} bytes; the limit is {limit}")
+        with contextlib.suppress(EmptyDocument):  # skipped when read, named then
+            size = _file_size(article.path)
+            if size > limit:
+                raise DocumentTooLarge(f"{article.path} has {size} bytes; the limit is {limit}")
     entries = [(a.path, a.metadata, a.supersedes) for a in articles]
+    skipped: list[EmptyDocument] = []
+
+    def skip(exc: EmptyDocument) -> None:
+        skipped.append(exc)
+        typer.echo(f"skipped: {exc}", err=True)
 
     def batches() -> Iterator[list[_Document]]:
         for start in range(0, len(entries), batch_size):
             with _progress(not as_json) as progress:
-                documents = _read_documents(entries[start : start + batch_size], limit, progress)
-            yield documents  # the reading display is closed: registering shows its own
+                documents = _read_documents(
+                    entries[start : start + batch_size], limit, progress, on_empty=skip
+                )
+            if documents:
+                yield documents  # the reading display is closed: registering shows its own
+        if len(skipped) == len(entries):
+            raise EmptyDocument(f"no file in {folder} has text to register")
 
     _register_and_report(settings, batches(), label, as_json)
 

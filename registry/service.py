@@ -58,7 +58,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 
 from registry.core.batch import MAX_BATCH_SIZE, build_batch
-from registry.core.canonical import canonicalize, decode_text, split_passage
+from registry.core.canonical import canonicalize, decode_text, is_empty_text, split_passage
 from registry.core.diff import choose_candidate
 from registry.core.digests import (
     CompactDigests,
@@ -365,6 +365,8 @@ class RegistryService:
                 raise DocumentTooLarge(
                     f"{submission.name} has {size} bytes; the limit is {self.max_document_bytes}"
                 )
+            if is_empty_text(submission.content):  # whitespace only: no paragraph to anchor
+                raise EmptyDocument(f"{submission.name} has no text, only white space")
         metadata_json = [s.metadata.canonical_json() for s in submissions]
         digested = self._digest([s.content for s in submissions], metadata_json)
         return [
