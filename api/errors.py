@@ -15,6 +15,7 @@ to a status and a stable code, and gives FastAPI's and Starlette's own errors
     ChainUnavailable 503 chain_unavailable
     ChainError 502 chain_error         (a revert, no contract at the address...)
     VerificationError 502 integrity_error (the local index disagrees with the chain)
+    StorageFull 507 insufficient_storage (no space left on the data directory's disk)
     StoreError 503 store_unavailable
     ConfigurationError 500 configuration_error
 
@@ -50,6 +51,7 @@ from registry.errors import (
     InvalidReceipt,
     NotFound,
     RegistryError,
+    StorageFull,
     StoreError,
     Unauthorized,
     VerificationError,
@@ -72,6 +74,7 @@ _REGISTRY_ERRORS: Final[tuple[tuple[type[RegistryError], int, str], ...]] = (
     (ChainUnavailable, 503, "chain_unavailable"),
     (ChainError, 502, "chain_error"),
     (VerificationError, 502, "integrity_error"),
+    (StorageFull, 507, "insufficient_storage"),
     (StoreError, 503, "store_unavailable"),
     (ConfigurationError, 500, "configuration_error"),
 )
@@ -241,6 +244,7 @@ _DESCRIPTIONS: Final = {
     422: "Malformed input: an empty document, a malformed id or digest, invalid metadata.",
     502: "The chain refused the operation, or the local index disagrees with the chain.",
     503: "The chain (or the store) cannot be reached; local reads still answer.",
+    507: "No space left on the server's disk: nothing was registered; retry once space is freed.",
 }
 
 

@@ -15,7 +15,8 @@ Exit codes (the same for every command):
 - 2: a usage or input error (unreadable file, bad metadata, unknown or ambiguous id, a
   change not allowed now, unusable settings); nothing is written;
 - 3: the chain refused or could not be reached (or its data directory is in use by a
-  running ``policy-registry serve``), or the store failed.
+  running ``policy-registry serve``), or the store failed (no space left on the disk
+  included: what was registered before is intact; free space and run it again).
 
 Errors print one line, ``error: ...``, on stderr. Neither the signer key nor the node URL
 (which often carries an API key) is ever printed.
@@ -132,7 +133,7 @@ def _exit_codes() -> Iterator[None]:
         Unauthorized,
     ) as exc:
         _fail(str(exc), EXIT_INPUT)
-    except (ChainError, StoreError) as exc:
+    except (ChainError, StoreError) as exc:  # StorageFull too: its message says what to do
         _fail(str(exc), EXIT_CHAIN)
     except RegistryError as exc:  # VerificationError: a record that does not check out
         _fail(str(exc), EXIT_NOT_CURRENT)

@@ -54,7 +54,7 @@ _CONTENT_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
                 "confirmations): completed later by the server, automatically."
             ),
         },
-        **error_responses(401, 404, 409, 413, 502),
+        **error_responses(401, 404, 409, 413, 502, 507),
     },
 )
 def register_articles(
@@ -175,7 +175,7 @@ def check_article(article_id: ArticleIdParam, service: ServiceDep) -> ArticleChe
 @router.post(
     "/{article_id}/revoke",
     response_model=ArticlePublic,
-    responses=error_responses(401, 404, 409, 413, 502),
+    responses=error_responses(401, 404, 409, 413, 502, 507),
 )
 def revoke_article(
     _auth: WriteAuth, article_id: ArticleIdParam, request: RevokeRequest, service: ServiceDep
@@ -187,7 +187,7 @@ def revoke_article(
 @router.post(
     "/{article_id}/supersede",
     response_model=ArticlePublic,
-    responses=error_responses(401, 404, 409, 413, 502),
+    responses=error_responses(401, 404, 409, 413, 502, 507),
 )
 def supersede_article(
     _auth: WriteAuth, article_id: ArticleIdParam, request: SupersedeRequest, service: ServiceDep

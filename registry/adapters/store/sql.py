@@ -27,8 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
+from registry.adapters.diskfull import STORAGE_FULL_MESSAGE, is_storage_full
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
-from registry.errors import StoreError
+from registry.errors import StorageFull, StoreError
 from registry.ports import (
     BatchState,
     DocumentEntry,
@@ -167,6 +168,8 @@ class SqlStore:
             with self._engine.begin() as conn:
                 _create_schema(conn)
         except SQLAlchemyError as exc:
+            if is_storage_full(exc):
+                raise StorageFull(f"cannot open the store: {STORAGE_FULL_MESSAGE}") from exc
             raise StoreError(f"cannot open the store: {exc.__class__.__name__}") from exc
 
     @classmethod
@@ -543,18 +546,27 @@ class _Connection:
             self._cm = self._engine.begin() if self._write else self._engine.connect()
             conn: sa.Connection = self._cm.__enter__()
         except SQLAlchemyError as exc:
+            _raise_if_full(exc)
             raise StoreError(f"store unavailable: {exc.__class__.__name__}") from exc
         return conn
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        # A write the disk refused (at a statement or at the commit) is rolled back whole.
         try:
             self._cm.__exit__(exc_type, exc, tb)
         except SQLAlchemyError as err:
+            _raise_if_full(err)
             raise StoreError(f"store write failed: {err.__class__.__name__}") from err
         if isinstance(exc, sa.exc.IntegrityError):
             raise StoreError("store constraint violated (duplicate record?)") from exc
         if isinstance(exc, SQLAlchemyError):
+            _raise_if_full(exc)
             raise StoreError(f"store operation failed: {exc.__class__.__name__}") from exc
+
+
+def _raise_if_full(exc: SQLAlchemyError) -> None:
+    if is_storage_full(exc):
+        raise StorageFull(f"the store cannot write: {STORAGE_FULL_MESSAGE}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
