@@ -1,10 +1,14 @@
 """A full disk at the store's write and at the chain's write: StorageFull, nothing lost, consistent.
 
-Runs everywhere: instead of a size-limited file system (``tests/reliability/
-test_disk_full.py`` uses one when the machine allows it), SQLite's own size limit
-(``PRAGMA max_page_count`` set to the database's current size) makes the real
-database refuse a write with its real error, ``SQLITE_FULL`` "database or disk is
-full": what it answers when the disk is full. Lifting the limit is freeing space.
+Runs everywhere, without a size-limited file system (``tests/reliability/
+test_disk_full.py`` uses one when the machine allows it):
+
+- the store: SQLite's own size limit (``PRAGMA max_page_count`` set to the database's
+  current size) makes the real database refuse the write of a document larger than any
+  free space with its real error, ``SQLITE_FULL`` "database or disk is full", what it
+  answers when the disk is full; lifting the limit is freeing space;
+- the chain: a block's writes are small enough to fit in a page's free space, so the
+  chain database's connection is wrapped to answer its writes with that same error.
 """
 
 from __future__ import annotations
@@ -28,10 +32,8 @@ from registry.errors import StorageFull, StoreError
 from registry.service import RegistryService, Submission
 from tests.api.conftest import app_on, assert_error, make_settings, register
 
-NO_LIMIT = 1_073_741_823  # SQLite's default max_page_count
 
-
-def _document(number: int, size: int = 20_000) -> Submission:
+def _document(number: int, size: int = 100_000) -> Submission:
     """A text document of about ``size`` bytes: more than the free space of any page."""
     lines = "".join(f"Document {number}, paragraph {i}.\n" for i in range(size // 30))
     return Submission(lines.encode("utf-8"), ArticleMetadata(), name=f"doc-{number}.txt")
@@ -59,16 +61,37 @@ class FullStore:
         self.engine.dispose()
 
 
-def fill_chain(chain: EmbeddedChain) -> None:
-    """The embedded chain's database packed (VACUUM), then capped at its size."""
-    connection: sqlite3.Connection = chain._store._connection
-    connection.execute("VACUUM")
-    pages = connection.execute("PRAGMA page_count").fetchone()[0]
-    connection.execute(f"PRAGMA max_page_count = {pages}")
+class FullChainConnection:
+    """The chain database's connection, whose writes fail as on a full disk while ``full``."""
+
+    def __init__(self, connection: sqlite3.Connection, refused: frozenset[str]) -> None:
+        self.connection = connection
+        self.refused_statements = refused
+        self.full = False
+        self.refused = 0
+
+    def execute(self, sql: str, *parameters: Any) -> sqlite3.Cursor:
+        if self.full and sql.split(None, 1)[0].upper() in self.refused_statements:
+            self.refused += 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.connection.execute(sql, *parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.connection, name)
 
 
-def free_chain(chain: EmbeddedChain) -> None:
-    chain._store._connection.execute(f"PRAGMA max_page_count = {NO_LIMIT}")
+@pytest.fixture(
+    params=[frozenset({"INSERT", "UPDATE", "DELETE", "COMMIT"}), frozenset({"COMMIT"})],
+    ids=["at-a-write", "at-the-commit"],
+)
+def chain_disk(
+    service: RegistryService, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> FullChainConnection:
+    assert isinstance(service.chain, EmbeddedChain)
+    kvstore = service.chain._store
+    wrapped = FullChainConnection(kvstore._connection, request.param)
+    monkeypatch.setattr(kvstore, "_connection", wrapped)
+    return wrapped
 
 
 @pytest.fixture
@@ -107,22 +130,22 @@ def test_a_full_store_refuses_the_registration_whole_and_works_once_freed(
 
 
 def test_a_full_chain_database_refuses_the_anchor_and_keeps_the_batch_pending(
-    service: RegistryService,
+    service: RegistryService, chain_disk: FullChainConnection
 ) -> None:
-    assert isinstance(service.chain, EmbeddedChain)
     assert service.register([_document(1)]).anchored
     head = service.chain.latest_block()
 
-    fill_chain(service.chain)
+    chain_disk.full = True
     with pytest.raises(StorageFull, match="chain database"):
         service.register([_document(2)])
+    assert chain_disk.refused > 0
 
     # The chain is back at its last committed block; the batch is recorded, pending.
     assert service.chain.latest_block() == head
     assert len(service.store.pending_batches()) == 1
     assert service.verify_content(_document(1).content).kind == "authentic"
 
-    free_chain(service.chain)
+    chain_disk.full = False
     report = service.reconcile()
     assert len(report.anchored) == 1
     assert service.register([_document(3)]).anchored
