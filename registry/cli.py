@@ -32,6 +32,7 @@ import json
 import os
 import re
 import secrets
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -1214,15 +1215,43 @@ def serve(
     contract_address: ContractOption = None,
     key_env: KeyEnvOption = None,
     keystore: KeystoreOption = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="If the server cannot start, show the traceback too.")
+    ] = False,
 ) -> None:
-    """Run the HTTP API and web page over this registry."""
+    """Run the HTTP API and web page over this registry.
+
+    A start that cannot work (port or data directory in use, unreadable token file, a node
+    that does not answer or has no registry at the address) exits with one line saying why.
+    """
     settings = _settings(
         data_dir, rpc_url, contract_address, key_env, keystore, host=host, port=port
     )
     # Imported here: the web stack loads only for this command.
     from api.server import serve as run_server
 
-    run_server(settings)
+    try:
+        run_server(settings)
+    except RegistryError:
+        if debug:
+            traceback.print_exc()
+        raise  # one line and the documented exit code
+    except OSError as exc:
+        if debug:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        _fail(
+            f"cannot start the server: {exc.strerror or exc}{where} (check the data directory "
+            "and its permissions; --debug shows the traceback)",
+            EXIT_CHAIN,
+        )
+    except Exception as exc:
+        if debug:
+            raise
+        _fail(
+            f"the server failed: {type(exc).__name__}: {exc} (--debug shows the traceback)",
+            EXIT_CHAIN,
+        )
 
 
 def main() -> None:
