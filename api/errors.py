@@ -86,6 +86,7 @@ _HTTP_CODES: Final = {
     405: "method_not_allowed",
     413: "request_too_large",
     415: "unsupported_media_type",
+    416: "range_not_satisfiable",
     422: "validation_error",
 }
 
@@ -121,6 +122,18 @@ def error_response(
 ) -> JSONResponse:
     body = ErrorBody(error=ErrorDetail(code=code, message=message))
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def http_error_response(status: int, scope: Mapping[str, Any]) -> JSONResponse:
+    """The error body for a bare HTTP status (one answered without our handlers)."""
+    code = _HTTP_CODES.get(status, f"http_{status}")
+    if status == 416:
+        message = "the requested range is not satisfiable for this file"
+    elif status == 404:
+        message = f"nothing at {scope.get('path', '')}"
+    else:
+        message = _phrase(status)
+    return error_response(status, code, message)
 
 
 def classify(exc: RegistryError) -> tuple[int, str]:
