@@ -15,6 +15,9 @@ def main() -> int:
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"error: cannot start the server: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -12,6 +12,7 @@ logged, printed or returned; only the file's path is shown.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hmac
 import os
 import secrets
@@ -20,7 +21,7 @@ from typing import Final
 
 from pydantic import SecretStr
 
-from registry.errors import ConfigurationError
+from registry.errors import ConfigurationError, StorageFull
 from registry.settings import Settings
 
 TOKEN_FILE: Final = "api-token"  # noqa: S105 (a file name)
@@ -47,6 +48,18 @@ def token_matches(presented: str, expected: SecretStr) -> bool:
 
 
 def _create(path: Path) -> None:
+    try:
+        _write_new(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull(f"cannot create the API token file {path}: no space left") from exc
+        raise ConfigurationError(
+            f"cannot create the API token file {path}: {exc.strerror or exc}: check that "
+            f"{path.parent} is a folder this user can write, or set POLICY_REGISTRY_WRITE_TOKEN"
+        ) from None
+
+
+def _write_new(path: Path) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.{secrets.token_hex(8)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -67,7 +80,11 @@ def _read(path: Path) -> SecretStr:
     try:
         token = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"cannot read the API token file {path}: {exc}") from None
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not ASCII text"
+        raise ConfigurationError(
+            f"cannot read the API token file {path}: {reason or exc}: fix it, or delete it "
+            "to get a new one"
+        ) from None
     if not token:
         raise ConfigurationError(f"the API token file {path} is empty: delete it to get a new one")
     return SecretStr(token)

@@ -15,6 +15,7 @@ to a status and a stable code, and gives FastAPI's and Starlette's own errors
     ChainUnavailable 503 chain_unavailable
     ChainError 502 chain_error         (a revert, no contract at the address...)
     VerificationError 502 integrity_error (the local index disagrees with the chain)
+    StorageFull 507 insufficient_storage (no space left on the data directory's disk)
     StoreError 503 store_unavailable
     ConfigurationError 500 configuration_error
 
@@ -32,7 +33,6 @@ from http import HTTPStatus
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -53,6 +53,7 @@ from registry.errors import (
     NotAnchoredYet,
     NotFound,
     RegistryError,
+    StorageFull,
     StoreError,
     Unauthorized,
     VerificationError,
@@ -76,6 +77,7 @@ _REGISTRY_ERRORS: Final[tuple[tuple[type[RegistryError], int, str], ...]] = (
     (ChainUnavailable, 503, "chain_unavailable"),
     (ChainError, 502, "chain_error"),
     (VerificationError, 502, "integrity_error"),
+    (StorageFull, 507, "insufficient_storage"),
     (StoreError, 503, "store_unavailable"),
     (ConfigurationError, 500, "configuration_error"),
 )
@@ -87,10 +89,15 @@ _HTTP_CODES: Final = {
     405: "method_not_allowed",
     413: "request_too_large",
     415: "unsupported_media_type",
+    416: "range_not_satisfiable",
     422: "validation_error",
 }
 
 BEARER_CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
+NOT_UTF8_JSON: Final = "the body is not UTF-8 JSON"
+MAX_PROBLEMS: Final = 10
+"""Validation problems named in one message; the rest are left out."""
+MAX_PROBLEM_CHARS: Final = 300
 
 
 class RequestTooLarge(StarletteHTTPException):
@@ -120,6 +127,18 @@ def error_response(
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
+def http_error_response(status: int, scope: Mapping[str, Any]) -> JSONResponse:
+    """The error body for a bare HTTP status (one answered without our handlers)."""
+    code = _HTTP_CODES.get(status, f"http_{status}")
+    if status == 416:
+        message = "the requested range is not satisfiable for this file"
+    elif status == 404:
+        message = f"nothing at {scope.get('path', '')}"
+    else:
+        message = _phrase(status)
+    return error_response(status, code, message)
+
+
 def classify(exc: RegistryError) -> tuple[int, str]:
     """The HTTP status and error code of a registry error."""
     for kind, status, code in _REGISTRY_ERRORS:
@@ -145,6 +164,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code = _HTTP_CODES.get(status, f"http_{status}")
     phrase = _phrase(status)
     message = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else ""
+    if status == 400 and isinstance(exc.__cause__, UnicodeError):
+        # FastAPI's "There was an error parsing the body": JSON whose bytes are not UTF-8.
+        message = NOT_UTF8_JSON
     if not message:
         if status == 404:
             message = f"nothing at {request.url.path}"
@@ -157,16 +179,65 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, "validation_error", describe_errors(exc.errors()))
+    try:
+        message = describe_errors(exc.errors())
+    except Exception:  # a bug of ours, logged; the client still gets its 422
+        logger.exception("could not describe a validation error of %s", request.scope.get("path"))
+        message = "invalid request"
+    return error_response(422, "validation_error", message)
 
 
 def describe_errors(errors: Iterable[Any]) -> str:
-    """FastAPI's validation errors as one line: ``where: what; where: what``."""
-    problems = []
-    for error in jsonable_encoder(list(errors)):
-        where = ".".join(str(part) for part in error.get("loc", ())) or "request"
-        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    """FastAPI's validation errors as one line: ``where: what; where: what``.
+
+    Never raises, and never echoes the input: an error's ``input`` may be the raw body,
+    bytes in any encoding. A body that is not UTF-8 is said so in plain words.
+    """
+    problems: list[str] = []
+    for error in errors:
+        problem = _describe_error(error)
+        if problem not in problems:
+            problems.append(problem)
+        if len(problems) == MAX_PROBLEMS:
+            break
     return "; ".join(problems) or "invalid request"
+
+
+def _describe_error(error: Any) -> str:
+    if not isinstance(error, Mapping):
+        return "request: invalid"
+    location = error.get("loc", ())
+    if not isinstance(location, (list, tuple)):
+        location = (location,)
+    # A JSON decode error's location ends with the character position: not a field.
+    parts = [_text(part) for part in location if isinstance(part, str)]
+    where = ".".join(parts) or ("body" if error.get("type") == "json_invalid" else "request")
+    given = error.get("input")
+    if isinstance(given, (bytes, bytearray, memoryview)):
+        try:
+            bytes(given).decode("utf-8")
+        except UnicodeDecodeError:
+            return NOT_UTF8_JSON if where == "body" else f"{where}: not UTF-8"
+        if error.get("type") != "json_invalid":
+            return "the body is not JSON: send it with Content-Type: application/json"
+    if error.get("type") == "json_invalid":
+        # Bytes that decode in another encoding (a UTF-16 BOM...) come here too, as text.
+        context = error.get("ctx")
+        detail = context.get("error") if isinstance(context, Mapping) else None
+        return f"{NOT_UTF8_JSON} ({_text(detail)})" if detail else NOT_UTF8_JSON
+    return f"{where}: {_text(error.get('msg', 'invalid'))}"
+
+
+def _text(value: object) -> str:
+    """A short printable rendering of ``value`` (bytes are never echoed)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "<bytes>"
+    try:
+        text = value if isinstance(value, str) else str(value)
+    except Exception:
+        return "<?>"
+    text = text.encode("utf-8", "replace").decode("utf-8")  # no lone surrogates
+    return text if len(text) <= MAX_PROBLEM_CHARS else text[: MAX_PROBLEM_CHARS - 1] + "…"
 
 
 def _phrase(status: int) -> str:
@@ -192,6 +263,7 @@ _DESCRIPTIONS: Final = {
     422: "Malformed input: an empty document, a malformed id or digest, invalid metadata.",
     502: "The chain refused the operation, or the local index disagrees with the chain.",
     503: "The chain (or the store) cannot be reached; local reads still answer.",
+    507: "No space left on the server's disk: nothing was registered; retry once space is freed.",
 }
 
 

@@ -18,10 +18,11 @@ from typing import Final
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import RequestTooLarge, error_response
+from api.errors import RequestTooLarge, error_response, http_error_response
 
 logger = logging.getLogger("api")
 
@@ -41,6 +42,10 @@ MULTIPART_ALLOWANCE: Final = 64 * 1024
 _LIMITED_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 
+class _Undeliverable(Exception):
+    """The server could not send a response message: the connection is closed or refused."""
+
+
 class SecurityHeadersMiddleware:
     """Adds :data:`SECURITY_HEADERS` to every response (a route's own CSP is kept)."""
 
@@ -52,19 +57,44 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         started = False
+        replacement: Response | None = None
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
+            nonlocal started, replacement
             if message["type"] == "http.response.start":
                 started = True
+                status = message["status"]
+                if status >= 400 and _content_type(message) != "application/json":
+                    # An error answered in plain text by Starlette itself (a file's 416 for
+                    # an unsatisfiable Range): the API's one error body instead.
+                    replacement = http_error_response(status, scope)
+                    message = _start_of(replacement, message)
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     if name not in headers:
                         headers[name] = value
-            await send(message)
+            elif replacement is not None and message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": replacement.body}
+            try:
+                await send(message)
+            except Exception as exc:
+                raise _Undeliverable from exc
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except (ClientDisconnect, _Undeliverable) as exc:
+            # The client went away mid-body, or the server already refused its connection (a
+            # malformed chunk answered 400 by uvicorn while the app was answering): nobody is
+            # left to answer, and that is no error of ours.
+            logger.info(
+                "%s %s: connection closed before the answer: %s",
+                scope.get("method"),
+                scope.get("path"),
+                type(exc.__cause__ or exc).__name__,
+            )
+            return
         except Exception:
             if started:
                 raise
@@ -72,6 +102,25 @@ class SecurityHeadersMiddleware:
             response = error_response(500, "internal_error", "internal error")
             await response(scope, receive, send_with_headers)
             raise
+
+
+def _content_type(message: Message) -> str:
+    value = Headers(raw=message.get("headers", [])).get("content-type", "")
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _start_of(response: Response, original: Message) -> Message:
+    """The start message of ``response``, keeping the original's Content-Range and Allow."""
+    kept = [
+        (name, value)
+        for name, value in original.get("headers", [])
+        if name.lower() in (b"content-range", b"allow", b"connection")
+    ]
+    return {
+        "type": "http.response.start",
+        "status": response.status_code,
+        "headers": [*response.raw_headers, *kept],
+    }
 
 
 class BodySizeLimitMiddleware:

@@ -15,7 +15,8 @@ Exit codes (the same for every command):
 - 2: a usage or input error (unreadable file, bad metadata, unknown or ambiguous id, a
   change not allowed now, unusable settings); nothing is written;
 - 3: the chain refused or could not be reached (or its data directory is in use by a
-  running ``policy-registry serve``), or the store failed.
+  running ``policy-registry serve``), or the store failed (no space left on the disk
+  included: what was registered before is intact; free space and run it again).
 
 Errors print one line, ``error: ...``, on stderr. Neither the signer key nor the node URL
 (which often carries an API key) is ever printed.
@@ -23,6 +24,7 @@ Errors print one line, ``error: ...``, on stderr. Neither the signer key nor the
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import inspect
@@ -31,6 +33,7 @@ import os
 import re
 import secrets
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,7 +50,7 @@ from registry.adapters.chain.embedded import CHAIN_DIR, DATABASE_FILE, EmbeddedC
 from registry.adapters.chain.rpc import RpcChain, SignerKey, load_signer_key
 from registry.audit import verify_receipt
 from registry.core.batch import MAX_BATCH_SIZE
-from registry.core.canonical import decode_text
+from registry.core.canonical import decode_text, is_empty_text
 from registry.core.diff import ParagraphChange
 from registry.core.digests import ContentHasher, content_digest
 from registry.core.metadata import ArticleMetadata
@@ -133,7 +136,7 @@ def _exit_codes() -> Iterator[None]:
         Unauthorized,
     ) as exc:
         _fail(str(exc), EXIT_INPUT)
-    except (ChainError, StoreError) as exc:
+    except (ChainError, StoreError) as exc:  # StorageFull too: its message says what to do
         _fail(str(exc), EXIT_CHAIN)
     except RegistryError as exc:  # VerificationError: a record that does not check out
         _fail(str(exc), EXIT_NOT_CURRENT)
@@ -376,19 +379,35 @@ def _progress(enabled: bool) -> Progress:
     )
 
 
+def _read_document(path: Path, limit: int) -> bytes:
+    """A file to register: refused (EmptyDocument) if it has no text, as an empty one is."""
+    data = _read_file(path, limit)
+    if is_empty_text(data):
+        raise EmptyDocument(f"{path} has no text, only white space")
+    return data
+
+
 def _read_documents(
-    entries: Sequence[tuple[Path, ArticleMetadata, str | None]], limit: int, progress: Progress
+    entries: Sequence[tuple[Path, ArticleMetadata, str | None]],
+    limit: int,
+    progress: Progress,
+    on_empty: Callable[[EmptyDocument], None] | None = None,
 ) -> list[_Document]:
+    """The files' documents; one without text raises, or with ``on_empty`` is passed to it."""
     task = progress.add_task("reading files", total=len(entries))
     documents = []
     for path, metadata, supersedes in entries:
-        submission = Submission(
-            content=_read_file(path, limit),
-            metadata=metadata,
-            name=path.name,
-            supersedes=supersedes,
-        )
-        documents.append(_Document(path, submission))
+        try:
+            content = _read_document(path, limit)
+        except EmptyDocument as exc:
+            if on_empty is None:
+                raise
+            on_empty(exc)
+        else:
+            submission = Submission(
+                content=content, metadata=metadata, name=path.name, supersedes=supersedes
+            )
+            documents.append(_Document(path, submission))
         progress.advance(task)
     return documents
 
@@ -800,21 +819,33 @@ def register_dir(
     as_json: JsonOption = False,
 ) -> None:
     """Register a folder's articles (with its manifest's metadata), read and queued
-    --batch-size documents at a time; wait until they are anchored."""
+    --batch-size documents at a time; wait until they are anchored. Files without text
+    (empty, only white space) are skipped, each named on stderr."""
     articles = folder_articles(folder, manifest)
     limit = settings.max_document_bytes
     # Every file is checked before anything is registered, so that bad input writes nothing.
     for article in articles:
-        size = _file_size(article.path)
-        if size > limit:
-            raise DocumentTooLarge(f"{article.path} has {size} bytes; the limit is {limit}")
+        with contextlib.suppress(EmptyDocument):  # skipped when read, named then
+            size = _file_size(article.path)
+            if size > limit:
+                raise DocumentTooLarge(f"{article.path} has {size} bytes; the limit is {limit}")
     entries = [(a.path, a.metadata, a.supersedes) for a in articles]
+    skipped: list[EmptyDocument] = []
+
+    def skip(exc: EmptyDocument) -> None:
+        skipped.append(exc)
+        typer.echo(f"skipped: {exc}", err=True)
 
     def batches() -> Iterator[list[_Document]]:
         for start in range(0, len(entries), batch_size):
             with _progress(not as_json) as progress:
-                documents = _read_documents(entries[start : start + batch_size], limit, progress)
-            yield documents  # the reading display is closed: registering shows its own
+                documents = _read_documents(
+                    entries[start : start + batch_size], limit, progress, on_empty=skip
+                )
+            if documents:
+                yield documents  # the reading display is closed: registering shows its own
+        if len(skipped) == len(entries):
+            raise EmptyDocument(f"no file in {folder} has text to register")
 
     _register_and_report(settings, batches(), label, as_json, 0.0 if no_wait else wait)
 
@@ -1247,15 +1278,43 @@ def serve(
     contract_address: ContractOption = None,
     key_env: KeyEnvOption = None,
     keystore: KeystoreOption = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="If the server cannot start, show the traceback too.")
+    ] = False,
 ) -> None:
-    """Run the HTTP API and web page over this registry."""
+    """Run the HTTP API and web page over this registry.
+
+    A start that cannot work (port or data directory in use, unreadable token file, a node
+    that does not answer or has no registry at the address) exits with one line saying why.
+    """
     settings = _settings(
         data_dir, rpc_url, contract_address, key_env, keystore, host=host, port=port
     )
     # Imported here: the web stack loads only for this command.
     from api.server import serve as run_server
 
-    run_server(settings)
+    try:
+        run_server(settings)
+    except RegistryError:
+        if debug:
+            traceback.print_exc()
+        raise  # one line and the documented exit code
+    except OSError as exc:
+        if debug:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        _fail(
+            f"cannot start the server: {exc.strerror or exc}{where} (check the data directory "
+            "and its permissions; --debug shows the traceback)",
+            EXIT_CHAIN,
+        )
+    except Exception as exc:
+        if debug:
+            raise
+        _fail(
+            f"the server failed: {type(exc).__name__}: {exc} (--debug shows the traceback)",
+            EXIT_CHAIN,
+        )
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ exceptions never cross into the core, the service or the API::
     │   ├── TransactionReverted     the contract reverted (carries the custom error name)
     │   └── ContractNotDeployed
     ├── StoreError                  the store failed (corrupt, unreachable)
+    │   └── StorageFull             no space left on the data directory's disk (HTTP 507)
     └── ConfigurationError          settings that cannot work (no contract address, wrong data dir)
 """
 
@@ -111,6 +112,14 @@ class ContractNotDeployed(ChainError):
 
 class StoreError(RegistryError):
     """The store failed."""
+
+
+class StorageFull(StoreError):
+    """No space left: the disk (or the database) refused a write. Retry once space is freed.
+
+    Raised by the store and by the embedded chain's database; nothing acknowledged
+    before is lost, and the failed write left nothing half done.
+    """
 
 
 class ConfigurationError(RegistryError):

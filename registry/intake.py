@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
 from registry.core.batch import MAX_BATCH_SIZE
+from registry.core.canonical import is_empty_text
 from registry.core.digests import CompactDigests, compact_digests
 from registry.core.metadata import ArticleMetadata
 from registry.errors import DocumentTooLarge, EmptyDocument, InputError, InvalidMetadata
@@ -135,14 +136,10 @@ class Intake:
             raise InputError(f"a batch label has at most {MAX_LABEL_BYTES} bytes")
         for submission in submissions:
             self.check_size(submission.content, submission.name)
+            if is_empty_text(submission.content):
+                raise EmptyDocument(f"{submission.name} has no text, only white space")
         metadata_json = [s.metadata.canonical_json() for s in submissions]
         digested = self._digest([s.content for s in submissions], metadata_json)
-        for submission, digests in zip(submissions, digested, strict=True):
-            if digests.is_text and not digests.paragraph_digests:
-                raise EmptyDocument(
-                    f"{submission.name} has no text: only whitespace or formatting, nothing "
-                    "a registration could prove"
-                )
         return [
             NewDocument(
                 digests=d.digests,

@@ -88,7 +88,7 @@ _CONTENT_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
                 "`Retry-After` when to look again."
             ),
         },
-        **error_responses(401, 404, 409, 413, 502),
+        **error_responses(401, 404, 409, 413, 502, 507),
     },
 )
 def register_articles(
@@ -223,7 +223,7 @@ _STATUS_CHANGE_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
         "description": "Queued for the anchorer (the article is not anchored yet, or the wait "
         "ended first); the record shows the new status once it is on chain.",
     },
-    **error_responses(401, 404, 409, 413, 502),
+    **error_responses(401, 404, 409, 413, 502, 507),
 }
 STATUS_WAIT: Final = 30.0
 

@@ -84,6 +84,18 @@ def canonicalize(data: bytes) -> CanonicalText | None:
     return CanonicalText(paragraphs=_paragraphs(lines), text="\n".join(lines))
 
 
+def is_empty_text(data: bytes) -> bool:
+    """Whether ``data`` is text with no paragraph: empty, a lone BOM, only white space.
+
+    Such a document has nothing for its paragraph root to commit to; the registry
+    refuses it as it refuses an empty file. Binary data is not empty text. Exactly
+    ``canonicalize(data)`` having no paragraphs, without building them: NFC maps no
+    character outside :data:`WHITE_SPACE` into it, so only white space leaves no line.
+    """
+    text = decode_text(data)
+    return text is not None and not text.strip(WHITE_SPACE)
+
+
 def split_passage(text: str) -> tuple[str, ...]:
     """The paragraphs of a passage given as ``str``, by the same rules as :func:`canonicalize`.
 

@@ -37,14 +37,14 @@ ERROR_KEYS: Final = {"error"}
 
 # Every operation of the API and the statuses its OpenAPI document lists.
 ENDPOINTS: Final = {
-    ("post", "/v1/articles"): {200, 201, 202, 401, 404, 409, 413, 422, 502, 503},
+    ("post", "/v1/articles"): {200, 201, 202, 401, 404, 409, 413, 422, 502, 503, 507},
     ("get", "/v1/articles"): {200, 422, 503},
     ("get", "/v1/articles/{article_id}"): {200, 404, 409, 422, 503},
     ("get", "/v1/articles/{article_id}/content"): {200, 404, 409, 422, 503},
     ("get", "/v1/articles/{article_id}/receipt"): {200, 404, 409, 422, 502, 503},
     ("get", "/v1/articles/{article_id}/verify"): {200, 404, 409, 422, 502, 503},
-    ("post", "/v1/articles/{article_id}/revoke"): {200, 401, 404, 409, 413, 422, 502, 503},
-    ("post", "/v1/articles/{article_id}/supersede"): {200, 401, 404, 409, 413, 422, 502, 503},
+    ("post", "/v1/articles/{article_id}/revoke"): {200, 401, 404, 409, 413, 422, 502, 503, 507},
+    ("post", "/v1/articles/{article_id}/supersede"): {200, 401, 404, 409, 413, 422, 502, 503, 507},
     ("post", "/v1/verify"): {200, 413, 415, 422, 502, 503},
     ("get", "/v1/verify/{sha256}"): {200, 422, 502, 503},
     ("post", "/v1/quotes/verify"): {200, 404, 409, 413, 422, 502, 503},

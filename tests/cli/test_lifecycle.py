@@ -239,9 +239,16 @@ def test_register_dir_checks_every_file_before_the_first_batch(tmp_path: Path) -
     folder.mkdir()
     for i in range(4):
         _write(folder, f"{i}.txt", f"Article {i}.\n")
-    _write(folder, "9-last.txt", "")  # in the last batch
+    _write(folder, "9-last.txt", "An article over the limit.\n" * 10)  # in the last batch
 
-    result = run_cli("register-dir", folder, "--batch-size", "2", data_dir=data_dir)
+    result = run_cli(
+        "register-dir",
+        folder,
+        "--batch-size",
+        "2",
+        data_dir=data_dir,
+        env={"POLICY_REGISTRY_MAX_DOCUMENT_BYTES": "100"},
+    )
 
-    result.assert_error(2, "9-last.txt is empty")
+    result.assert_error(2, "9-last.txt has 270 bytes; the limit is 100")
     assert stored_count(data_dir) == 0

@@ -457,10 +457,10 @@ def test_a_label_with_a_lone_surrogate_is_refused(
 
 
 def _mixed_submissions() -> list[Submission]:
-    """The corpus, a binary document, a blank one and a name that decides the media type."""
+    """The corpus, a binary document, one mostly blank and a name that decides the media type."""
     submissions = [Submission(a.data, a.metadata, name=a.name) for a in corpus_articles()]
     submissions.append(Submission(b"\x89PNG\r\n\x1a\n\x00", META, name="figure.png"))
-    submissions.append(Submission(b" \n\n", META, name="blank.txt"))
+    submissions.append(Submission(b" \n\n.\n", META, name="blank.txt"))
     submissions.append(_submission("<p>Page.</p>\n", name="page.html"))
     return submissions
 

@@ -36,7 +36,8 @@ from registry.adapters.chain.tester import (
     create_genesis,
     tester_chain_class,
 )
-from registry.errors import ChainError, ChainUnavailable
+from registry.adapters.diskfull import STORAGE_FULL_MESSAGE, is_storage_full
+from registry.errors import ChainError, ChainUnavailable, StorageFull
 
 FORMAT_NAME: Final = "policy-registry/embedded-chain"
 FORMAT_VERSION: Final = 1
@@ -170,8 +171,16 @@ class _DirectoryLock:
         except OSError as exc:
             os.close(descriptor)
             raise ChainError(f"cannot lock {path} (a file system without flock?): {exc}") from exc
-        os.ftruncate(descriptor, 0)
-        os.write(descriptor, str(os.getpid()).encode("ascii"))
+        try:
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, str(os.getpid()).encode("ascii"))
+        except OSError as exc:
+            os.close(descriptor)
+            if is_storage_full(exc):
+                raise StorageFull(
+                    f"cannot write the lock file {path}: {STORAGE_FULL_MESSAGE}"
+                ) from exc
+            raise ChainError(f"cannot write the lock file {path}: {exc}") from exc
         self._descriptor: int | None = descriptor
 
     @property

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from eth.db.backends.base import BaseDB
 
-from registry.errors import ChainError
+from registry.adapters.diskfull import STORAGE_FULL_MESSAGE, is_storage_full
+from registry.errors import ChainError, StorageFull
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
@@ -41,6 +42,7 @@ class SqliteKeyValueStore(BaseDB):
             for statement in _SCHEMA:
                 self._connection.execute(statement)
         except sqlite3.Error as exc:
+            _raise_if_full(exc, "cannot open the chain database")
             raise ChainError(f"cannot open the chain database {path}: {exc}") from exc
         self._path = path
         self._in_transaction = False
@@ -137,14 +139,25 @@ class SqliteKeyValueStore(BaseDB):
                 self._in_transaction = True
             return self._connection.execute(sql, parameters).rowcount
         except sqlite3.Error as exc:
+            _raise_if_full(exc, "the chain database cannot write")
             raise ChainError(f"chain database write failed: {exc}") from exc
 
     def _end(self, statement: str) -> None:
         if not self._in_transaction:
             return
+        if statement == "ROLLBACK" and not self._connection.in_transaction:
+            # SQLite rolled back itself (it does on a full disk): nothing left to undo.
+            self._in_transaction = False
+            return
         try:
             self._connection.execute(statement)
         except sqlite3.Error as exc:
+            _raise_if_full(exc, f"the chain database cannot {statement.lower()}")
             raise ChainError(f"chain database {statement.lower()} failed: {exc}") from exc
         finally:
             self._in_transaction = self._connection.in_transaction
+
+
+def _raise_if_full(exc: sqlite3.Error, what: str) -> None:
+    if is_storage_full(exc):
+        raise StorageFull(f"{what}: {STORAGE_FULL_MESSAGE}") from exc

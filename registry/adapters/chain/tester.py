@@ -135,7 +135,12 @@ class RegistryTesterBackend(PyEVMBackend):  # type: ignore[misc]  # eth-tester i
             self._recover()
             raise
         if self._on_mined is not None:
-            self._on_mined()
+            try:
+                self._on_mined()
+            except Exception:
+                # Not durable (a full disk refused the commit): back to the last committed block.
+                self._recover()
+                raise
         return hashes
 
     def get_transaction_by_hash(self, transaction_hash: bytes) -> Any:

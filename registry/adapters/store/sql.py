@@ -27,8 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
+from registry.adapters.diskfull import STORAGE_FULL_MESSAGE, is_storage_full
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
-from registry.errors import Conflict, StoreError
+from registry.errors import Conflict, StorageFull, StoreError
 from registry.ports import (
     AnchorChange,
     BatchLeaf,
@@ -212,6 +213,8 @@ class SqlStore:
             with self._engine.begin() as conn:
                 _create_schema(conn)
         except SQLAlchemyError as exc:
+            if is_storage_full(exc):
+                raise StorageFull(f"cannot open the store: {STORAGE_FULL_MESSAGE}") from exc
             raise StoreError(f"cannot open the store: {exc.__class__.__name__}") from exc
 
     @classmethod
@@ -796,11 +799,13 @@ class _Connection:
         except SQLAlchemyError as exc:
             if self._conn is not None:
                 self._conn.close()
+            _raise_if_full(exc)
             raise StoreError(f"store unavailable: {exc.__class__.__name__}") from exc
         return self._conn
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         assert self._conn is not None
+        # A write the disk refused (at a statement or at the commit) is rolled back whole.
         try:
             if self._tx is not None:
                 if exc is None:
@@ -808,13 +813,20 @@ class _Connection:
                 else:
                     self._tx.rollback()
         except SQLAlchemyError as err:
+            _raise_if_full(err)
             raise StoreError(f"store write failed: {err.__class__.__name__}") from err
         finally:
             self._conn.close()
         if isinstance(exc, sa.exc.IntegrityError):
             raise StoreError("store constraint violated (duplicate record?)") from exc
         if isinstance(exc, SQLAlchemyError):
+            _raise_if_full(exc)
             raise StoreError(f"store operation failed: {exc.__class__.__name__}") from exc
+
+
+def _raise_if_full(exc: SQLAlchemyError) -> None:
+    if is_storage_full(exc):
+        raise StorageFull(f"the store cannot write: {STORAGE_FULL_MESSAGE}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
