@@ -95,10 +95,7 @@ class Follower:
     def _step(self) -> tuple[bool, IndexCursor | None]:
         """One attempt: (True, cursor) once the index is at the head read now."""
         cursor = self.store.index_cursor()
-        head_number = self.chain.latest_block()
-        head_hash = self.chain.block_hash(head_number)
-        if head_hash is None:
-            return False, cursor
+        head_number, head_hash = self.chain.head()
         head = IndexCursor(head_number, head_hash)
         if cursor == head:
             return True, cursor
@@ -116,7 +113,7 @@ class Follower:
             start = cursor.block_number + 1
         events = self.chain.events(start, head_number) if start <= head_number else []
         if self.chain.block_hash(head_number) != head_hash:
-            return False, cursor  # the head changed while we read: read again
+            return False, cursor  # a reorganisation while we read: read again
         anchors = self._anchor_changes(events, start, head_number)
         if reorganised:
             statuses = self._replayed_statuses(head_number)

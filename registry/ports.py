@@ -91,6 +91,10 @@ class ChainPort(Protocol):
 
     def latest_block(self) -> int: ...
 
+    def head(self) -> tuple[int, bytes]:
+        """The head block's number and hash, read together (one request on a node)."""
+        ...
+
     @property
     def confirmations(self) -> int:
         """Blocks, the anchor's own included, before an anchor counts (1: once mined)."""

@@ -91,6 +91,7 @@ def open_service(settings: Settings) -> RegistryService:
         max_document_bytes=settings.max_document_bytes,
         batch_interval=settings.batch_interval,
         max_batch_size=settings.max_batch_size,
+        lease_ttl=settings.lease_ttl,
         from_block=settings.index_from_block,
     )
     try:

@@ -111,15 +111,19 @@ class RegistryService:
         self.auditor = Auditor(store, chain, self.views)
         self.status_changes = StatusChanges(store)
         self.from_block = from_block
+        self._bound: tuple[int, str] | None = None
 
     def _identity(self) -> tuple[int, str]:
         """The chain id and contract address: the store's binding (no chain read), else the
         chain's own (a store not bound yet: a library user that did not open it bound)."""
-        chain_id = self.store.get_meta("chain_id")
-        contract = self.store.get_meta("contract_address")
-        if chain_id is not None and contract is not None:
-            return int(chain_id), contract
-        return self.chain.chain_id, self.chain.contract_address
+        if self._bound is None:
+            chain_id = self.store.get_meta("chain_id")
+            contract = self.store.get_meta("contract_address")
+            if chain_id is None or contract is None:
+                return self.chain.chain_id, self.chain.contract_address
+            # Written once, when the store is first bound: kept for the process's life.
+            self._bound = (int(chain_id), contract)
+        return self._bound
 
     # -- the background anchorer -------------------------------------------------------
 

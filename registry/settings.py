@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from registry.anchorer import DEFAULT_BATCH_INTERVAL, DEFAULT_MAX_BATCH_SIZE
+from registry.anchorer import DEFAULT_BATCH_INTERVAL, DEFAULT_LEASE_TTL, DEFAULT_MAX_BATCH_SIZE
 from registry.intake import DEFAULT_MAX_DOCUMENT_BYTES
 
 DEFAULT_DATA_DIR = Path(".policy-registry")
@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     transaction. 1 s suits the embedded chain; on a public chain a minute or more is usual."""
     max_batch_size: int = Field(default=DEFAULT_MAX_BATCH_SIZE, ge=1, le=100_000)
     """Most documents in one batch; a full batch is anchored without waiting for the interval."""
+    lease_ttl: float = Field(default=DEFAULT_LEASE_TTL, gt=0, le=3600)
+    """Seconds the anchorer's lease lasts unless renewed (every round): how soon another
+    process takes over as the only chain writer once the holder died. Keep it above
+    ``batch_interval``."""
     register_wait: float = Field(default=0.0, ge=0, le=600)
     """Seconds a registration request waits for its anchor when it does not say (0: none)."""
     index_from_block: int = Field(default=0, ge=0)

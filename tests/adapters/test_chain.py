@@ -221,6 +221,15 @@ class ChainPortContract:
             chain.supersede_document(newer, newer)
         assert caught.value.error_name == "SelfSupersession"
 
+    def test_the_head_is_the_latest_block_and_its_hash(
+        self, chain: Web3Chain, four: VectorTree
+    ) -> None:
+        chain.anchor_batch(four.root, four.size, "first")
+        number, block_hash = chain.head()
+        assert number == chain.latest_block()
+        assert block_hash == chain.block_hash(number)
+        assert chain.block_hash(number + 1) is None
+
     def test_events_replay_the_history_in_chain_order(
         self, chain: Web3Chain, four: VectorTree, five: VectorTree
     ) -> None:

@@ -19,8 +19,7 @@ from typing import Any
 
 from registry.adapters.chain import RpcChain, SignerKey
 from registry.core.metadata import ArticleMetadata
-from registry.core.records import ChainEventKind
-from registry.ports import ChainPort
+from registry.ports import BatchAnchored, ChainPort
 from registry.service import Submission
 from tests.anvil import ANVIL_BINARY, ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, STARTUP_TIMEOUT, AnvilNode
 
@@ -93,10 +92,8 @@ def anchored_roots(chain: ChainPort) -> Counter[bytes]:
     """How many times the contract's events say each root was anchored."""
     counts: Counter[bytes] = Counter()
     for event in chain.events():
-        if event.kind is ChainEventKind.BATCH_ANCHORED:
-            root = event.args["root"]
-            assert isinstance(root, bytes)
-            counts[root] += 1
+        if isinstance(event, BatchAnchored):
+            counts[event.root] += 1
     return counts
 
 

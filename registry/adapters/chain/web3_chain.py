@@ -187,6 +187,11 @@ class Web3Chain:
         with self._translated("read the latest block"):
             return self._w3.eth.block_number
 
+    def head(self) -> tuple[int, bytes]:
+        with self._translated("read the latest block"):
+            block = self._w3.eth.get_block("latest")
+        return int(block["number"]), bytes(block["hash"])
+
     # -- writes -----------------------------------------------------------------------
 
     def deploy_registry(self, initial_registrar: str | None = None) -> str:
