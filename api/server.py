@@ -12,7 +12,11 @@ which shut the app down cleanly (then the service is closed, the chain released)
 
 from __future__ import annotations
 
+import io
 import logging
+import multiprocessing
+import os
+import signal
 import socket
 import sys
 from typing import TextIO
@@ -35,11 +39,59 @@ from registry.settings import Settings
 logger = logging.getLogger("api")
 
 
-def serve(settings: Settings, *, out: TextIO | None = None) -> None:
-    """Serve the API on ``settings.host``:``settings.port`` until stopped."""
+def serve(settings: Settings, *, out: TextIO | None = None, workers: int = 1) -> None:
+    """Serve the API on ``settings.host``:``settings.port`` until stopped.
+
+    With ``workers`` above 1, that many server processes share the listening socket (forked
+    after it is bound, as pre-fork servers do); each opens the registry itself and runs an
+    anchorer, of which the database's lease lets exactly one act. That needs a server
+    database and a node: the embedded chain belongs to one process.
+    """
     out = out if out is not None else sys.stdout
+    if workers > 1 and (settings.database_url is None or settings.rpc_url is None):
+        raise ConfigurationError(
+            "several workers need a server database (POLICY_REGISTRY_DATABASE_URL) and a node "
+            "(--rpc-url): the embedded chain and SQLite file belong to one process"
+        )
     load_write_token(settings)  # create the token file now, so the path printed exists
     listener = _listen(settings.host, settings.port)
+    if workers > 1:
+        try:
+            _announce(settings, listener, out)
+            _prefork(settings, listener, workers)
+        finally:
+            listener.close()
+        return
+    _serve_on(settings, listener, out)
+
+
+def _prefork(settings: Settings, listener: socket.socket, workers: int) -> None:
+    """Run ``workers`` server processes on ``listener`` until SIGINT or SIGTERM stops them."""
+    context = multiprocessing.get_context("fork")
+    processes = [
+        context.Process(target=_worker, args=(settings, listener), name=f"worker-{n}")
+        for n in range(workers)
+    ]
+    for process in processes:
+        process.start()
+
+    def stop(_signum: int, _frame: object) -> None:
+        for process in processes:
+            if process.pid is not None and process.is_alive():
+                os.kill(process.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for process in processes:
+        process.join()
+
+
+def _worker(settings: Settings, listener: socket.socket) -> None:
+    _serve_on(settings, listener, io.StringIO())
+
+
+def _serve_on(settings: Settings, listener: socket.socket, out: TextIO) -> None:
+    """Open the registry and run uvicorn on ``listener`` in this process."""
     try:
         service = open_service(settings)
     except InvalidIdentifier as exc:  # a malformed contract address
@@ -57,7 +109,7 @@ def serve(settings: Settings, *, out: TextIO | None = None) -> None:
             if seeded is not None:
                 logger.info("registered the founding corpus: %d articles", len(seeded.articles))
         _announce(settings, listener, out)
-        # The app only runs the reconcile task on this service; it is closed below.
+        # The app runs this service's anchorer while it serves; the service is closed below.
         config = uvicorn.Config(
             create_app(settings, service=service), log_level="info", timeout_graceful_shutdown=30
         )

@@ -1281,6 +1281,16 @@ def serve(
     debug: Annotated[
         bool, typer.Option("--debug", help="If the server cannot start, show the traceback too.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes sharing the port (needs a server database and --rpc-url); "
+            "one of them anchors at a time.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the HTTP API and web page over this registry.
 
@@ -1294,7 +1304,7 @@ def serve(
     from api.server import serve as run_server
 
     try:
-        run_server(settings)
+        run_server(settings, workers=workers)
     except RegistryError:
         if debug:
             traceback.print_exc()

@@ -29,6 +29,7 @@ lease, and otherwise wait for that process.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 
@@ -41,7 +42,7 @@ from registry.anchorer import (
 from registry.audit import Auditor
 from registry.core.receipt import Receipt
 from registry.core.verdict import Verdict
-from registry.errors import ChainError, Conflict
+from registry.errors import ChainError, Conflict, StoreError
 from registry.follower import DEFAULT_REORG_WINDOW, Follower
 from registry.ids import resolve
 from registry.intake import DEFAULT_MAX_DOCUMENT_BYTES, Intake, Submission
@@ -267,10 +268,9 @@ class RegistryService:
             if self.anchorer.running:
                 self.follower.sync()
             else:
-                try:
+                # Unreachable or refused: waiting is all there is to do.
+                with contextlib.suppress(ChainError, StoreError):
                     self.anchorer.run_once()
-                except ChainError:
-                    pass  # unreachable or refused: waiting is all there is to do
             if done():
                 return True
             remaining = deadline - time.monotonic()

@@ -429,8 +429,10 @@ class SqlStore:
 
     # -- documents ---------------------------------------------------------
     def _documents_query(self) -> sa.Select[Any]:
+        # The index's batch (the leaf's), not the document's own record of it: the two
+        # columns share a name, and a row holds only one of them.
         return sa.select(
-            documents,
+            *(column for column in documents.c if column.name != "batch_root"),
             leaves.c.batch_root,
             leaves.c.leaf_index,
             leaves.c.proof,
@@ -621,9 +623,8 @@ class SqlStore:
             ).scalar_one()
             # Raised inside the transaction: the old index stays as it was.
             if stored != len(leaf_rows):
-                raise StoreError(
-                    f"an index must name stored documents only: {len(leaf_rows) - stored} not stored"
-                )
+                missing = len(leaf_rows) - stored
+                raise StoreError(f"an index must name stored documents only: {missing} not stored")
             # A document the index leaves out goes back to the queue, to be batched again.
             conn.execute(sa.update(documents).values(batch_root=None))
             conn.execute(
