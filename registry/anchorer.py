@@ -202,7 +202,7 @@ class Anchorer:
             # transactions and their nonces with them) or never got through.
             self.chain.resync_nonce()
         for batch in pending:
-            self._anchor(batch.root, batch.document_count, batch.label, report)
+            self._anchor(batch.root, batch.document_count, batch.label, report, look_first=True)
 
     def _batch_queue(self, report: AnchorReport) -> None:
         queued = self.store.queued_documents(self.max_batch_size)
@@ -219,12 +219,20 @@ class Anchorer:
             ]
             # Intent first: if the process dies after this, the next round finishes it.
             self.store.add_pending_batch(tree.root, label, leaves)
-            self._anchor(tree.root, len(members), label, report)
+            self._anchor(tree.root, len(members), label, report, look_first=False)
 
-    def _anchor(self, root: bytes, count: int, label: str, report: AnchorReport) -> None:
+    def _anchor(
+        self, root: bytes, count: int, label: str, report: AnchorReport, *, look_first: bool
+    ) -> None:
+        """Send ``root``'s anchor; with ``look_first``, adopt one the chain already has.
+
+        A batch left pending by an earlier round may have been sent before a crash: the
+        chain is asked first. A new batch is sent at once (``AlreadyAnchored`` still
+        catches a root that another registry on the contract anchored first).
+        """
         name = to_hex(root)
         try:
-            existing = self.chain.find_anchor(root)
+            existing = self.chain.find_anchor(root) if look_first else None
             if existing is not None:
                 report.found_on_chain.append(name)
                 self.store.mark_batch_sent(root, existing)
