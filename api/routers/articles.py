@@ -244,10 +244,7 @@ def revoke_article(
     record = service.revoke(
         article_id, request.reason, wait=_wait_seconds(wait, prefer, STATUS_WAIT)
     )
-    if record.status is DocumentStatus.ACTIVE:
-        response.status_code = 202
-        response.headers["Retry-After"] = _retry_after(service)
-    return record
+    return _status_answer(record, response, service)
 
 
 @router.post(
@@ -266,6 +263,13 @@ def supersede_article(
     record = service.supersede(
         article_id, request.newer_id, wait=_wait_seconds(wait, prefer, STATUS_WAIT)
     )
+    return _status_answer(record, response, service)
+
+
+def _status_answer(
+    record: ArticlePublic, response: Response, service: RegistryService
+) -> ArticlePublic:
+    """200 once the change is on chain (the record says so); 202 while it is queued."""
     if record.status is DocumentStatus.ACTIVE:
         response.status_code = 202
         response.headers["Retry-After"] = _retry_after(service)

@@ -849,22 +849,26 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _tx(row: RowMapping) -> TxInfo | None:
+    """The transaction in a row's ``tx_hash``, ``block_number``... columns, if any."""
+    if row["tx_hash"] is None:
+        return None
+    return TxInfo(
+        tx_hash=_bytes(row["tx_hash"]),
+        block_number=int(row["block_number"]),
+        block_timestamp=int(row["block_timestamp"]),
+        sender=str(row["registrar"]),
+    )
+
+
 def _batch(row: RowMapping) -> StoredBatch:
-    tx = None
-    if row["tx_hash"] is not None:
-        tx = TxInfo(
-            tx_hash=_bytes(row["tx_hash"]),
-            block_number=int(row["block_number"]),
-            block_timestamp=int(row["block_timestamp"]),
-            sender=str(row["registrar"]),
-        )
     return StoredBatch(
         root=_bytes(row["root"]),
         label=row["label"],
         document_count=int(row["document_count"]),
         state=BatchState(row["state"]),
         created_at=float(row["created_at"]),
-        tx=tx,
+        tx=_tx(row),
     )
 
 
@@ -1081,14 +1085,6 @@ def _write_status(conn: sa.Connection, digest: str, status: OnChainStatus) -> No
 
 
 def _status_request(row: RowMapping) -> StatusRequest:
-    tx = None
-    if row["tx_hash"] is not None:
-        tx = TxInfo(
-            tx_hash=_bytes(row["tx_hash"]),
-            block_number=int(row["block_number"]),
-            block_timestamp=int(row["block_timestamp"]),
-            sender=str(row["registrar"]),
-        )
     return StatusRequest(
         id=int(row["id"]),
         kind=StatusChangeKind(row["kind"]),
@@ -1098,7 +1094,7 @@ def _status_request(row: RowMapping) -> StatusRequest:
         state=StatusRequestState(row["state"]),
         created_at=float(row["created_at"]),
         error=row["error"],
-        tx=tx,
+        tx=_tx(row),
     )
 
 
