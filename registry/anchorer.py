@@ -21,6 +21,7 @@ node (``resync_nonce``), so no nonce is ever shared. An idle registry sends noth
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -32,7 +33,7 @@ from typing import Final
 from registry.core.batch import build_batch
 from registry.core.hexstr import to_hex
 from registry.core.records import DocumentStatus, InclusionProof, TxInfo
-from registry.errors import ChainError, ChainUnavailable, TransactionReverted
+from registry.errors import ChainError, ChainUnavailable, StoreError, TransactionReverted
 from registry.follower import Follower
 from registry.ports import (
     BatchLeaf,
@@ -70,6 +71,8 @@ class AnchorReport:
     """Why the chain refused an anchor or a status change, one line each."""
     status_changes: int = 0
     queued_left: int = 0
+    unreachable: bool = False
+    """The chain did not answer this round: the queue waits, rather than form more batches."""
 
     @property
     def sent(self) -> bool:
@@ -112,6 +115,7 @@ class Anchorer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._round_done = threading.Condition()
+        self._started = 0  # rounds of the background loop begun, and finished
         self._rounds = 0
 
     # -- the loop ------------------------------------------------------------------------
@@ -129,15 +133,20 @@ class Anchorer:
         return self._thread is not None
 
     def stop(self) -> None:
+        """Stop the background loop, and hand the lease back (also after rounds run by
+        :meth:`run_once` alone, as a CLI command does), so the next process need not wait
+        ``lease_ttl`` for it."""
         thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        self._stop.set()
-        self._wake.set()
-        thread.join()
-        if self._leader:
-            self.store.release_lease(LEASE_NAME, self.holder)
-            self._leader = False
+        if thread is not None:
+            self._stop.set()
+            self._wake.set()
+            thread.join()
+        with self._round_lock:
+            if self._leader:
+                self._leader = False
+                # A store that cannot be written now: the lease expires by itself.
+                with contextlib.suppress(StoreError):
+                    self.store.release_lease(LEASE_NAME, self.holder)
 
     def wake(self) -> None:
         """Run the next round now (a full batch is waiting, or a caller wants its anchor)."""
@@ -146,12 +155,15 @@ class Anchorer:
     def wait_round(self, timeout: float) -> None:
         """Wait until the background loop finishes a round that started after this call."""
         with self._round_done:
-            target = self._rounds + 2
+            # The round under way, if one is, started before this call: the one after it.
+            target = self._started + 1
             self._round_done.wait_for(lambda: self._rounds >= target, timeout)
 
     def _loop(self) -> None:
         refused: list[str] = []
         while not self._stop.is_set():
+            with self._round_done:
+                self._started += 1
             try:
                 report = self.run_once()
             except Exception:
@@ -187,7 +199,10 @@ class Anchorer:
             try:
                 self.follower.sync()
                 self._finish_pending(report)
-                self._batch_queue(report)
+                if not report.unreachable:
+                    # With the node away, a new batch could not be sent either: the queue
+                    # keeps growing, and the first round after the outage takes all of it.
+                    self._batch_queue(report)
                 self._send_status_changes(report)
             finally:
                 if report.sent:
@@ -220,6 +235,8 @@ class Anchorer:
             # Intent first: if the process dies after this, the next round finishes it.
             self.store.add_pending_batch(tree.root, label, leaves)
             self._anchor(tree.root, len(members), label, report, look_first=False)
+            if report.unreachable:
+                return  # the other labels' documents stay queued
 
     def _anchor(
         self, root: bytes, count: int, label: str, report: AnchorReport, *, look_first: bool
@@ -250,6 +267,7 @@ class Anchorer:
             report.anchored.append(name)
         except ChainUnavailable:
             report.still_pending.append(name)
+            report.unreachable = True
         except ChainError as exc:
             # Refused, not unreachable (the signer lost its role, ran out of funds): the
             # batch stays pending, the report says why, and the other batches go on.

@@ -277,7 +277,10 @@ class Auditor:
                         status=status,
                     )
                 )
-            created = min(m.registered_at for m in members)
+            # When the index still knows the batch, its own creation time; else the earliest
+            # acceptance of its documents (the chain does not say when a batch was made).
+            known = self.store.get_batch(tree.root)
+            created = known.created_at if known else min(m.registered_at for m in members)
             batch = StoredBatch(tree.root, label, len(members), state, created, tx)
             indexed.append(IndexedBatch(batch=batch, leaves=tuple(leaves)))
         cursor = IndexCursor(head, head_hash) if head_hash is not None else None

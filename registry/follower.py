@@ -98,7 +98,13 @@ class Follower:
         head_number, head_hash = self.chain.head()
         head = IndexCursor(head_number, head_hash)
         if cursor == head:
-            return True, cursor
+            # No new block, but an anchor the anchorer adopted from a block followed before
+            # its batch was recorded (another registry's, a crash's) is settled here.
+            settled = self._anchor_changes([], head_number + 1, head_number)
+            if not settled:
+                return True, cursor
+            applied = self.store.advance_index(cursor, head, settled, [])
+            return applied, head if applied else self.store.index_cursor()
         reorganised = cursor is not None and (
             cursor.block_number > head_number
             or self.chain.block_hash(cursor.block_number) != cursor.block_hash

@@ -203,8 +203,11 @@ class RegistryService:
             for s, doc in zip(submissions, prepared, strict=True)
             if s.supersedes is not None
         ]
-        for older, _ in dict.fromkeys(supersessions):
-            self.status_changes.check_supersedable(older, None)
+        for older, newer in dict.fromkeys(supersessions):
+            # The newer document may be registered already (a request sent again): then it is
+            # checked too, and a supersession the index records already is no conflict.
+            known = newer if self.store.get_document(newer) is not None else None
+            self.status_changes.check_supersedable(older, known)
         created = self.intake.accept(prepared)
         if not self.anchorer.running and created:
             self.anchorer.wake()
@@ -319,6 +322,7 @@ class RegistryService:
         The revocation is queued for the anchorer, which sends it once the article is
         anchored; ``Conflict`` if the chain refused it within the wait.
         """
+        self.sync()  # checked against the chain's head: a revocation made elsewhere is known
         request = self.status_changes.request_revocation(article_id, reason)
         self._finish(request, wait)
         return self.views.record_by_digest(request.content_digest)
@@ -327,6 +331,7 @@ class RegistryService:
         """Record on chain that ``newer`` supersedes ``older``; returns the older's record."""
         older = self.resolve(older_id)
         newer = self.resolve(newer_id)
+        self.sync()
         self.status_changes.check_supersedable(older, newer)
         request = self.status_changes.request_supersession(older, newer)
         if request is not None:

@@ -1,19 +1,24 @@
-"""Tampering with the index: verification refuses it, check_article and audit name it.
+"""Tampering with the index: check_article and audit name it, against the chain.
 
 The store is an index that says where to look; these tests rewrite it (through the store
-port, or with SQL straight into the SQLite file, as someone with disk access could) and
-check that nothing the chain contradicts is reported as a fact.
+port, or with SQL straight into the SQLite file, as someone with disk access could).
+Verification answers from the index alone (it checks each stored proof up to its batch
+root, and the stored bytes against their digest); what only the chain can contradict
+(an anchor's block or transaction) is what audit, check_article and a receipt checked
+against the chain catch.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
 
+from registry.audit import verify_receipt
 from registry.core.batch import build_batch
 from registry.core.canonical import UTF8_BOM
 from registry.core.hexstr import to_hex
@@ -23,7 +28,7 @@ from registry.errors import VerificationError
 from registry.models import ArticleCheck
 from registry.ports import StoredDocument
 from registry.service import RegistryService, Submission
-from tests.service.conftest import Seeded, root_of
+from tests.service.conftest import Seeded
 from tests.service.corpus import article
 
 
@@ -55,11 +60,20 @@ def test_a_clean_registry_audits_clean(seeded: Seeded) -> None:
     )
 
 
-def test_pending_articles_are_counted_not_failed(
+def test_queued_and_pending_articles_are_counted_not_failed(
     offline_service: RegistryService, service: RegistryService
 ) -> None:
     offline_service.register([Submission(b"Pending one.\n", ArticleMetadata())])
 
+    report = service.audit()
+
+    assert report.ok
+    assert (report.articles_checked, report.batches_checked, report.pending) == (1, 0, 1)
+    check = service.check_article(_id(b"Pending one.\n"))
+    assert (check.ok, check.state, check.anchor, check.status) == (True, "queued", None, None)
+
+    # The node is down: the round records the batch, which stays pending.
+    assert len(offline_service.anchor_round().still_pending) == 1
     report = service.audit()
 
     assert report.ok
@@ -72,22 +86,30 @@ def _id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def test_a_wrong_stored_proof(seeded: Seeded) -> None:
-    victim, other = _stored(seeded, "001"), _stored(seeded, "003")
-    seeded.service.store.set_leaf(
-        victim.content_digest, victim.batch_root, victim.leaf_index, other.proof
+def _set_leaf(engine: sa.Engine, digest: bytes, **values: object) -> None:
+    """Rewrite a document's leaf row (its batch root, leaf index or proof) in the SQLite file."""
+    columns = ", ".join(f"{name} = :{name}" for name in values)
+    _update(
+        engine,
+        f"UPDATE leaves SET {columns} WHERE content_digest = :digest",
+        digest=digest.hex(),
+        **values,
     )
-    service = _fresh(seeded)
 
-    with pytest.raises(
-        VerificationError,
-        match=(
-            f"^the chain does not confirm article {article('001').id} in batch "
-            f"{to_hex(seeded.root)}; run `policy-registry audit`$"
-        ),
-    ):
+
+def test_a_wrong_stored_proof(sql_seeded: Seeded, sql_engine: sa.Engine) -> None:
+    victim, other = _stored(sql_seeded, "001"), _stored(sql_seeded, "003")
+    assert victim.proof != other.proof
+    _set_leaf(sql_engine, victim.content_digest, proof=json.dumps([p.hex() for p in other.proof]))
+    service = _fresh(sql_seeded)
+
+    message = (
+        f"the stored proof of article {article('001').id} does not lead to its batch root "
+        f"{to_hex(sql_seeded.root)}; run `policy-registry audit`"
+    )
+    with pytest.raises(VerificationError, match=f"^{re.escape(message)}$"):
         service.verify_content(article("001").data)
-    with pytest.raises(VerificationError):
+    with pytest.raises(VerificationError, match=f"^{re.escape(message)}$"):
         service.verify_digest(article("001").id)
 
     check = service.check_article(article("001").id)
@@ -115,16 +137,20 @@ def test_an_anchor_in_another_block(seeded: Seeded) -> None:
     message = (
         f"batch {to_hex(batch.root)}: the local index says block {real + 7}, the chain says {real}"
     )
-    with pytest.raises(VerificationError, match=f"^{re.escape(message)}$"):
-        service.verify_content(article("002").data)
-    with pytest.raises(VerificationError, match=f"^{re.escape(message)}$"):
-        service.receipt(article("002").id)
-
     check = service.check_article(article("002").id)
     assert check.problems == (message,)
     report = service.audit()
     assert len(report.failures) == 5
     assert all(f.problems == (message,) for f in report.failures)
+    # A receipt made from the tampered index does not hold up against the chain.
+    receipt = service.receipt(article("002").id)
+    assert receipt.anchor is not None
+    assert receipt.anchor.block_number == real + 7
+    with pytest.raises(
+        VerificationError,
+        match=f"^block number mismatch: chain {real}, receipt {real + 7}$",
+    ):
+        verify_receipt(receipt, article("002").data, seeded.chain)
 
 
 def test_a_fake_anchor_transaction(seeded: Seeded) -> None:
@@ -137,19 +163,20 @@ def test_a_fake_anchor_transaction(seeded: Seeded) -> None:
 
     message = f"batch {to_hex(batch.root)}: the recorded anchor transaction is not the chain's"
     # the block is right, the transaction is not: the chain's event log says which one it was
-    with pytest.raises(VerificationError, match=f"^{re.escape(message)}$"):
-        service.verify_content(article("002").data)
-
     assert service.check_article(article("002").id).problems == (message,)
-    assert not service.audit().ok
+    report = service.audit()
+    assert not report.ok
+    assert {f.problems for f in report.failures} == {(message,)}
 
 
 def test_a_pending_batch_marked_anchored_with_a_made_up_transaction(
     offline_service: RegistryService, service: RegistryService
 ) -> None:
     data = b"Never anchored.\n"
-    registration = offline_service.register([Submission(data, ArticleMetadata())])
-    root = root_of(registration)
+    offline_service.register([Submission(data, ArticleMetadata())])
+    (pending,) = offline_service.anchor_round().still_pending
+    root = bytes.fromhex(pending[2:])
+    service.sync()  # the index follows the chain up to its head, then is tampered with
     service.store.mark_batch_anchored(
         root, TxInfo(b"\x22" * 32, 1, 1_700_000_000, service.chain.registrar)
     )
@@ -158,35 +185,36 @@ def test_a_pending_batch_marked_anchored_with_a_made_up_transaction(
         f"batch {to_hex(root)} is anchored in the local index but not on the chain; "
         "run `policy-registry audit`"
     )
-    with pytest.raises(VerificationError, match=f"^{re.escape(message)}$"):
-        service.verify_content(data)
-
     check = service.check_article(_id(data))
     assert check.state == "anchored"
     assert check.problems == (
         message,
         "the contract's verifyDocument rejects the stored leaf and proof",
     )
+    assert [f.id for f in service.audit().failures] == [_id(data)]
+    # A receipt made from the tampered index does not hold up against the chain.
+    with pytest.raises(VerificationError, match=f"^root {to_hex(root)} is not anchored"):
+        verify_receipt(service.receipt(_id(data)), data, service.chain)
 
 
-def test_a_tampered_leaf_index(seeded: Seeded) -> None:
-    victim = _stored(seeded, "000")
-    seeded.service.store.set_leaf(victim.content_digest, victim.batch_root, 9, victim.proof)
+def test_a_tampered_leaf_index(sql_seeded: Seeded, sql_engine: sa.Engine) -> None:
+    victim = _stored(sql_seeded, "000")
+    _set_leaf(sql_engine, victim.content_digest, leaf_index=9)
 
-    report = _fresh(seeded).audit()
+    report = _fresh(sql_seeded).audit()
 
     assert not report.ok
     assert report.failures == ()
     (problem,) = report.batch_problems
-    assert problem.startswith(f"batch {to_hex(seeded.root)}: leaf indexes ")
+    assert problem.startswith(f"batch {to_hex(sql_seeded.root)}: leaf indexes ")
     assert "are not 0 to 4" in problem
 
 
-def test_a_document_moved_to_another_batch_root(seeded: Seeded) -> None:
-    victim = _stored(seeded, "004")
+def test_a_document_moved_to_another_batch_root(sql_seeded: Seeded, sql_engine: sa.Engine) -> None:
+    victim = _stored(sql_seeded, "004")
     elsewhere = b"\x33" * 32
-    seeded.service.store.set_leaf(victim.content_digest, elsewhere, victim.leaf_index, victim.proof)
-    service = _fresh(seeded)
+    _set_leaf(sql_engine, victim.content_digest, batch_root=elsewhere.hex())
+    service = _fresh(sql_seeded)
 
     check = service.check_article(article("004").id)
     assert check.problems == (
@@ -195,13 +223,14 @@ def test_a_document_moved_to_another_batch_root(seeded: Seeded) -> None:
     )
     report = service.audit()
     assert report.batch_problems == (
-        f"batch {to_hex(seeded.root)}: 5 documents recorded, 4 indexed",
+        f"batch {to_hex(sql_seeded.root)}: 5 documents recorded, 4 indexed",
     )
     assert [f.id for f in report.failures] == [article("004").id]
 
 
 def test_a_revocation_on_chain_is_reported_and_followed(seeded: Seeded) -> None:
     document = _stored(seeded, "003")
+    assert document.batch_root is not None
     seeded.chain.revoke_document(
         InclusionProof(document.batch_root, document.proof, document.digests), "retracted"
     )
@@ -321,7 +350,7 @@ def test_a_tampered_paragraph_root(sql_seeded: Seeded, sql_engine: sa.Engine) ->
 
 def _tree_root(seeded: Seeded) -> bytes:
     """The root the stored documents' (tampered) leaves give."""
-    documents = sorted(seeded.service.store.iter_documents(), key=lambda d: d.leaf_index)
+    documents = sorted(seeded.service.store.iter_documents(), key=lambda d: d.leaf_index or 0)
     return build_batch([d.digests for d in documents]).root
 
 

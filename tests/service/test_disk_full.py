@@ -106,7 +106,7 @@ def test_a_full_store_refuses_the_registration_whole_and_works_once_freed(
     service: RegistryService,
 ) -> None:
     assert isinstance(service.store, SqlStore)
-    first = service.register([_document(1)])
+    first = service.register([_document(1)], wait=30)
     assert first.anchored
     head = service.chain.latest_block()
     disk = FullStore(service.store)
@@ -117,13 +117,14 @@ def test_a_full_store_refuses_the_registration_whole_and_works_once_freed(
 
     # Nothing half written: no document, no batch, no transaction.
     assert service.store.count_documents() == 1
+    assert service.store.count_queued() == 0
     assert service.store.pending_batches() == []
     assert service.chain.latest_block() == head
     # What was acknowledged still reads and verifies (reads need no space).
     assert service.verify_content(_document(1).content).kind == "authentic"
 
     disk.free()
-    again = service.register([_document(2)])
+    again = service.register([_document(2)], wait=30)
     assert again.anchored
     assert again.articles[0].created
     assert service.audit().ok
@@ -132,23 +133,28 @@ def test_a_full_store_refuses_the_registration_whole_and_works_once_freed(
 def test_a_full_chain_database_refuses_the_anchor_and_keeps_the_batch_pending(
     service: RegistryService, chain_disk: FullChainConnection
 ) -> None:
-    assert service.register([_document(1)]).anchored
+    assert service.register([_document(1)], wait=30).anchored
     head = service.chain.latest_block()
 
     chain_disk.full = True
+    # Accepted: the store has room; the anchor is what the chain's disk refuses.
+    queued = service.register([_document(2)])
+    assert queued.articles[0].created
+    assert queued.articles[0].article.state == "queued"
     with pytest.raises(StorageFull, match="chain database"):
-        service.register([_document(2)])
+        service.anchor_round()
     assert chain_disk.refused > 0
 
     # The chain is back at its last committed block; the batch is recorded, pending.
     assert service.chain.latest_block() == head
     assert len(service.store.pending_batches()) == 1
+    assert service.article(queued.articles[0].article.id).state == "pending"
     assert service.verify_content(_document(1).content).kind == "authentic"
 
     chain_disk.full = False
-    report = service.reconcile()
+    report = service.anchor_round()
     assert len(report.anchored) == 1
-    assert service.register([_document(3)]).anchored
+    assert service.register([_document(3)], wait=30).anchored
     audit = service.audit()
     assert audit.ok, audit
     assert audit.pending == 0

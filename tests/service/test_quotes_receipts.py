@@ -7,14 +7,14 @@ import json
 import pytest
 
 from registry.adapters.chain import InMemoryChain
+from registry.audit import verify_receipt
 from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
 from registry.core.quotes import QuoteLocation, QuoteProof, verify_quote_proof
 from registry.core.receipt import Receipt
 from registry.core.records import DocumentStatus, InclusionProof
-from registry.errors import InputError, NotFound, VerificationError
+from registry.errors import InputError, NotAnchoredYet, NotFound, VerificationError
 from registry.models import QuoteCheck
-from registry.audit import verify_receipt
 from registry.service import RegistryService, Submission
 from tests.service.conftest import Seeded
 from tests.service.corpus import article, corpus_articles, unique_paragraph
@@ -172,16 +172,24 @@ def test_a_tampered_quote_proof_does_not_verify(corpus_registry: Seeded) -> None
     assert verify_quote_proof(QuoteProof.from_json(proof.to_json()))
 
 
-def test_a_quote_of_a_pending_article(offline_service: RegistryService) -> None:
+def test_a_quote_of_a_queued_then_pending_article(offline_service: RegistryService) -> None:
     offline_service.register([Submission(b"Waiting.\n\nFor the chain.\n", ArticleMetadata())])
 
     check = offline_service.verify_quote("For the chain.")
 
+    # Queued: found, but in no batch yet, so there is nothing to prove it up to.
     assert check.found
     assert check.whole_paragraphs
-    assert check.state == "pending"
-    assert check.anchor is None
+    assert (check.state, check.anchor, check.proof) == ("queued", None, None)
+
+    (root,) = offline_service.anchor_round().still_pending  # the node is down
+    check = offline_service.verify_quote("For the chain.")
+
+    # Pending: the proof leads up to the batch's root, which is not anchored yet.
+    assert check.found
+    assert (check.state, check.anchor) == ("pending", None)
     assert check.proof is not None
+    assert check.proof.batch_root == root
     assert verify_quote_proof(check.proof)
 
 
@@ -283,19 +291,32 @@ def test_a_receipt_for_the_same_root_anchored_elsewhere_fails(corpus_registry: S
         verify_receipt(receipt, article("001").data, other)
 
 
-def test_a_pending_receipt_has_no_anchor(offline_service: RegistryService) -> None:
+def test_no_receipt_before_the_anchor(offline_service: RegistryService) -> None:
     data = b"Not anchored yet.\n"
     record = offline_service.register([Submission(data, ArticleMetadata())]).articles[0].article
+    assert record.state == "queued"
 
-    receipt = offline_service.receipt(record.id)
+    with pytest.raises(NotAnchoredYet, match=r"registered \(queued\) but not anchored yet"):
+        offline_service.receipt(record.id)
+    (root,) = offline_service.anchor_round().still_pending  # the node is down
+    with pytest.raises(
+        NotAnchoredYet, match=r"registered \(pending\) but not anchored yet"
+    ) as raised:
+        offline_service.receipt(record.id)
+    assert raised.value.retry_after == offline_service.anchorer.batch_interval
 
-    assert receipt.anchor is None
-    assert receipt.root == record.batch_root
+    # A receipt without an anchor (as one made from the pending batch would be) is refused.
+    document = offline_service.store.get_document(bytes.fromhex(record.id))
+    assert document is not None
+    assert document.batch_root == bytes.fromhex(root[2:])
+    unanchored = Receipt.issue(
+        document.digests, document.metadata, document.proof, document.batch_root, None
+    )
     with pytest.raises(
         VerificationError,
         match=r"^the receipt has no anchor: its batch was pending when issued$",
     ):
-        verify_receipt(receipt, data, offline_service.chain)
+        verify_receipt(unanchored, data, offline_service.chain)
 
 
 def test_a_receipt_reports_the_current_status(seeded: Seeded) -> None:
@@ -303,6 +324,7 @@ def test_a_receipt_reports_the_current_status(seeded: Seeded) -> None:
     receipt = seeded.service.receipt(registered.id)
     stored = seeded.service.store.get_document(registered.digest)
     assert stored is not None
+    assert stored.batch_root is not None
     seeded.chain.revoke_document(
         InclusionProof(stored.batch_root, stored.proof, stored.digests), "retracted"
     )

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from registry import service as service_module
+from registry import intake as intake_module
 from registry.adapters.chain import InMemoryChain
 from registry.adapters.store import InMemoryStore, SqlStore
+from registry.audit import verify_receipt
 from registry.core.canonical import UTF8_BOM, decode_text
 from registry.core.digests import EMPTY_PARAGRAPH_ROOT, digest_document, document_leaf
 from registry.core.hexstr import to_hex
@@ -29,10 +30,9 @@ from registry.errors import (
     NotFound,
     StoreError,
 )
-from registry.models import Registration
-from registry.ports import BatchState, StorePort
-from registry.audit import verify_receipt
 from registry.intake import media_type
+from registry.models import Registration
+from registry.ports import BatchAnchored, BatchState, StorePort
 from registry.service import RegistryService, Submission
 from tests.service.conftest import Seeded, root_of
 from tests.service.corpus import corpus_articles
@@ -117,7 +117,8 @@ def test_many_documents_are_one_batch_and_one_transaction(
     assert [r.id for r in records] == [hashlib.sha256(s.content).hexdigest() for s in submissions]
     assert all(r.created for r in registration.articles)
     assert {r.batch_root for r in records} == {registration.batch_root}
-    assert sorted(r.leaf_index for r in records) == list(range(len(submissions)))
+    assert sorted(r.leaf_index or 0 for r in records) == list(range(len(submissions)))
+    assert None not in {r.leaf_index for r in records}
     anchors = {r.anchor for r in records}
     assert len(anchors) == 1
     (anchor,) = anchors
@@ -126,9 +127,9 @@ def test_many_documents_are_one_batch_and_one_transaction(
     found = chain.find_anchor(root)
     assert found is not None
     assert anchor.transaction_hash == to_hex(found.tx_hash)
-    events = chain.events(block + 1)
-    assert [e.kind.value for e in events] == ["BatchAnchored"]
-    assert events[0].tx.tx_hash == found.tx_hash
+    (event,) = chain.events(block + 1)
+    assert isinstance(event, BatchAnchored)
+    assert event.tx.tx_hash == found.tx_hash
     on_chain = chain.get_batch(root)
     assert on_chain is not None
     assert (on_chain.document_count, on_chain.label) == (len(submissions), "corpus and a note")
@@ -146,12 +147,15 @@ def test_registering_the_same_bytes_again_creates_nothing(
     block = chain.latest_block()
     batches = service.store.list_batches()
 
-    again = service.register([_submission("Twice.\n"), _submission("Once.\n")], label="again", wait=30)
+    again = service.register(
+        [_submission("Twice.\n"), _submission("Once.\n")], label="again", wait=30
+    )
 
     assert chain.latest_block() == block
     assert service.store.list_batches() == batches
     assert service.count() == 2
-    assert again.batch_root is None
+    # Both were in the first request's batch: the registration names it.
+    assert again.batch_root == first.batch_root is not None
     assert again.anchored
     assert [r.created for r in again.articles] == [False, False]
     assert [r.article for r in again.articles] == [r.article for r in reversed(first.articles)]
@@ -162,8 +166,9 @@ def test_duplicate_bytes_within_one_request_are_registered_once(
 ) -> None:
     block = chain.latest_block()
     registration = service.register(
-        [_submission("Same.\n"), _submission("Other.\n"), _submission("Same.\n", name="copy.txt")]
-    , wait=30)
+        [_submission("Same.\n"), _submission("Other.\n"), _submission("Same.\n", name="copy.txt")],
+        wait=30,
+    )
 
     assert chain.latest_block() == block + 1
     assert [r.article.id for r in registration.articles] == [
@@ -189,8 +194,11 @@ def test_new_and_existing_documents_mixed(service: RegistryService, chain: InMem
     kept, new = registration.articles
     assert (kept.created, new.created) == (False, True)
     assert kept.article == old
-    # The new batch holds only the new document.
-    assert new.article.batch_root == registration.batch_root != old.batch_root
+    # The new batch holds only the new document; the registration spans two batches.
+    assert registration.batch_root is None
+    assert new.article.batch_root is not None
+    assert old.batch_root is not None
+    assert new.article.batch_root != old.batch_root
     assert new.article.leaf_index == 0
     assert registration.anchored
     assert service.store.get_batch(bytes.fromhex(old.batch_root[2:])) is not None
@@ -219,7 +227,9 @@ def test_a_document_over_the_limit_is_refused(store: StorePort, chain: InMemoryC
     block = chain.latest_block()
 
     with pytest.raises(DocumentTooLarge, match=r"^big\.bin has 101 bytes; the limit is 100$"):
-        service.register([_submission("ok\n"), Submission(b"x" * 101, META, name="big.bin")], wait=30)
+        service.register(
+            [_submission("ok\n"), Submission(b"x" * 101, META, name="big.bin")], wait=30
+        )
     _assert_nothing_written(service, chain, block)
 
     registration = service.register([Submission(b"x" * 100, META, name="edge.bin")], wait=30)
@@ -241,31 +251,43 @@ def test_a_label_is_at_most_256_bytes(service: RegistryService, chain: InMemoryC
     assert on_chain.label == label
 
 
+def _refuse_inserts(engine: sa.Engine, table: str) -> None:
+    """A trigger that makes the store refuse any row for ``table``, as a failing disk would."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        )
+
+
+def _accept_inserts(engine: sa.Engine, table: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP TRIGGER refuse_{table}"))
+
+
+def _row_counts(engine: sa.Engine) -> dict[str, int]:
+    tables = ("batches", "blobs", "documents", "leaves", "paragraphs")
+    with engine.connect() as conn:
+        return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+
+
 def test_a_store_failure_leaves_nothing_half_written(
     sql_store: SqlStore, chain: InMemoryChain
 ) -> None:
-    """The store refuses the batch's third table: the batch, blobs and documents go too."""
+    """The store refuses the queue's third table: the blobs and documents go too."""
     service = RegistryService(sql_store, chain)
     block = chain.latest_block()
     engine = sa.create_engine(sql_store.url)
     try:
-        with engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "CREATE TRIGGER refuse_leaves BEFORE INSERT ON leaves "
-                    "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-                )
-            )
+        _refuse_inserts(engine, "paragraphs")
         with pytest.raises(StoreError, match=r"^store constraint violated \(duplicate record\?\)$"):
             service.register([_submission("One.\n"), _submission("Two.\n")], wait=30)
 
         _assert_nothing_written(service, chain, block)
-        with engine.connect() as conn:
-            for table in ("batches", "blobs", "documents", "leaves", "paragraphs"):
-                count = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
-                assert count == 0, table
-            conn.execute(sa.text("DROP TRIGGER refuse_leaves"))
-            conn.commit()
+        assert set(_row_counts(engine).values()) == {0}
+        _accept_inserts(engine, "paragraphs")
     finally:
         engine.dispose()
 
@@ -275,14 +297,56 @@ def test_a_store_failure_leaves_nothing_half_written(
     assert all(r.created for r in registration.articles)
 
 
+def test_a_store_failure_recording_a_batch_leaves_the_documents_queued(
+    sql_store: SqlStore, chain: InMemoryChain
+) -> None:
+    """The store refuses the batch's leaves: no batch, nothing sent, the queue is intact."""
+    service = RegistryService(sql_store, chain)
+    block = chain.latest_block()
+    engine = sa.create_engine(sql_store.url)
+    try:
+        registration = service.register([_submission("One.\n"), _submission("Two.\n")])
+        assert {r.article.state for r in registration.articles} == {"queued"}
+        _refuse_inserts(engine, "leaves")
+
+        with pytest.raises(StoreError, match=r"^store constraint violated \(duplicate record\?\)$"):
+            service.anchor_round()
+
+        assert chain.latest_block() == block
+        assert service.store.count_queued() == 2
+        assert _row_counts(engine) == {
+            "batches": 0,
+            "blobs": 2,
+            "documents": 2,
+            "leaves": 0,
+            "paragraphs": 2,
+        }
+        with engine.connect() as conn:
+            assert (
+                conn.execute(
+                    sa.text("SELECT count(*) FROM documents WHERE batch_root IS NOT NULL")
+                ).scalar_one()
+                == 0
+            )
+        _accept_inserts(engine, "leaves")
+    finally:
+        engine.dispose()
+
+    report = service.anchor_round()
+    assert len(report.anchored) == 1
+    assert chain.latest_block() == block + 1
+    again = service.wait_anchored([r.article.id for r in registration.articles], timeout=30)
+    assert again.anchored
+
+
 def test_a_submission_can_supersede_a_registered_article(
     service: RegistryService, chain: InMemoryChain
 ) -> None:
     old = service.register([_submission("Version one.\n")], wait=30).articles[0].article
 
     registration = service.register(
-        [Submission(b"Version two.\n", META, name="v2.txt", supersedes=old.id[:8].upper())]
-    , wait=30)
+        [Submission(b"Version two.\n", META, name="v2.txt", supersedes=old.id[:8].upper())], wait=30
+    )
 
     new = registration.articles[0].article
     assert new.supersedes == old.id
@@ -336,7 +400,9 @@ def test_metadata_digests_are_those_of_the_metadata(seeded: Seeded) -> None:
 
 
 def test_no_metadata_is_the_digest_of_an_empty_object(service: RegistryService) -> None:
-    record = service.register([Submission(b"Bare.\n", ArticleMetadata())], wait=30).articles[0].article
+    record = (
+        service.register([Submission(b"Bare.\n", ArticleMetadata())], wait=30).articles[0].article
+    )
     assert record.metadata == ArticleMetadata()
     assert record.metadata_digest == to_hex(hashlib.sha256(b"{}").digest())
 
@@ -377,8 +443,9 @@ def test_the_media_type_is_stored_with_the_article(service: RegistryService) -> 
             Submission(BINARY, META, name="report.pdf"),
             Submission(b"# Notes\n", META, name="notes", media_type="Text/Markdown"),
             Submission(b"\xff\x00", META, name="document"),
-        ]
-    , wait=30)
+        ],
+        wait=30,
+    )
     assert [r.article.media_type for r in registration.articles] == [
         "text/html; charset=utf-8",
         "application/pdf",
@@ -397,7 +464,9 @@ def test_a_malformed_media_type_is_refused(service: RegistryService) -> None:
 
 
 def test_a_binary_document_has_no_paragraphs(service: RegistryService) -> None:
-    record = service.register([Submission(BINARY, META, name="blob.bin")], wait=30).articles[0].article
+    record = (
+        service.register([Submission(BINARY, META, name="blob.bin")], wait=30).articles[0].article
+    )
 
     assert record.paragraph_root == to_hex(EMPTY_PARAGRAPH_ROOT)
     assert record.paragraph_count == 0
@@ -442,7 +511,8 @@ def test_registration_order_follows_the_request(service: RegistryService) -> Non
         hashlib.sha256(t.encode()).hexdigest() for t in texts
     ]
     # the leaves are indexed in some fixed order of the batch's own
-    assert sorted(r.article.leaf_index for r in registration.articles) == list(range(7))
+    assert sorted(r.article.leaf_index or 0 for r in registration.articles) == list(range(7))
+    assert None not in {r.article.leaf_index for r in registration.articles}
 
 
 def test_a_label_with_a_lone_surrogate_is_refused(
@@ -468,19 +538,21 @@ def _mixed_submissions() -> list[Submission]:
 def test_worker_processes_digest_as_this_process_does(
     monkeypatch: pytest.MonkeyPatch, chain: InMemoryChain
 ) -> None:
-    monkeypatch.setattr(service_module, "PARALLEL_DIGEST_FROM", 2)
+    monkeypatch.setattr(intake_module, "PARALLEL_DIGEST_FROM", 2)
     submissions = _mixed_submissions()
     here = RegistryService(InMemoryStore(), chain)
     workers = RegistryService(InMemoryStore(), InMemoryChain(), digest_workers=2)
     try:
-        assert workers._prepare(submissions) == here._prepare(submissions)
+        assert workers.intake.prepare(submissions) == here.intake.prepare(submissions)
+        assert workers.intake._pool is not None
         first = workers.register(submissions, wait=30)
+        assert first.anchored
         assert first.batch_root == here.register(submissions, wait=30).batch_root
         # The workers stay up for the next large registration.
-        assert workers._pool is not None
+        assert workers.intake._pool is not None
     finally:
         workers.close()
-    assert workers._pool is None
+    assert workers.intake._pool is None
 
 
 def test_a_dead_worker_leaves_the_digesting_to_this_process(
@@ -495,10 +567,10 @@ def test_a_dead_worker_leaves_the_digesting_to_this_process(
         def shutdown(self, **kwargs: object) -> None:
             self.stopped = True
 
-    monkeypatch.setattr(service_module, "PARALLEL_DIGEST_FROM", 2)
+    monkeypatch.setattr(intake_module, "PARALLEL_DIGEST_FROM", 2)
     dead = DeadPool()
-    service.digest_workers = 2
-    monkeypatch.setattr(service, "_pool", dead)
+    service.intake.digest_workers = 2
+    monkeypatch.setattr(service.intake, "_pool", dead)
     submissions = _mixed_submissions()
 
     registration = service.register(submissions, wait=30)
@@ -506,4 +578,4 @@ def test_a_dead_worker_leaves_the_digesting_to_this_process(
     assert [a.created for a in registration.articles] == [True] * len(submissions)
     assert registration.anchored
     assert dead.stopped
-    assert service._pool is None
+    assert service.intake._pool is None

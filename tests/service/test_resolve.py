@@ -9,7 +9,7 @@ import pytest
 from registry.core.hexstr import to_hex
 from registry.core.records import DocumentDigests
 from registry.errors import AmbiguousIdentifier, InvalidIdentifier, NotFound
-from registry.ports import NewDocument
+from registry.ports import BatchLeaf, NewDocument
 from tests.service.conftest import Seeded
 from tests.service.corpus import article
 
@@ -64,18 +64,19 @@ def _document(digest: bytes, title: str) -> NewDocument:
         content=title.encode(),
         media_type="text/plain; charset=utf-8",
         paragraph_digests=(),
-        leaf_index=0,
-        proof=(),
     )
 
 
 def test_an_ambiguous_prefix(seeded: Seeded) -> None:
-    # Two documents whose digests share their first 8 hex digits, written straight to the index.
+    # Two documents whose digests share their first 8 hex digits, written straight to the store.
     first = bytes.fromhex("abcdef01" + "11" * 28)
     second = bytes.fromhex("abcdef01" + "22" * 28)
-    seeded.service.store.add_pending_batch(
-        b"\x0f" * 32, "", [_document(first, "one"), _document(second, "two")]
-    )
+    store = seeded.service.store
+    assert store.add_queued([_document(first, "one"), _document(second, "two")]) == [first, second]
+    # queued, then in a batch: resolving does not depend on the state
+    with pytest.raises(AmbiguousIdentifier):
+        seeded.service.resolve("abcdef01")
+    store.add_pending_batch(b"\x0f" * 32, "", [BatchLeaf(first, 0, ()), BatchLeaf(second, 1, ())])
 
     with pytest.raises(
         AmbiguousIdentifier, match=r"^several articles start with abcdef01: give more digits$"

@@ -17,6 +17,8 @@ from pydantic import ValidationError
 from registry.adapters.chain import EmbeddedChain
 from registry.adapters.chain.tester import TESTER_CHAIN_ID
 from registry.adapters.store import SqlStore
+from registry.audit import verify_receipt
+from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
 from registry.core.records import DocumentStatus
 from registry.errors import ChainUnavailable, ConfigurationError, DocumentTooLarge
@@ -27,7 +29,6 @@ from registry.runtime import (
     register_manifest,
     seed_corpus,
 )
-from registry.audit import verify_receipt
 from registry.service import RegistryService, Submission
 from registry.settings import Settings
 from tests.service.conftest import root_of, unreachable_chain
@@ -142,23 +143,37 @@ def test_one_process_at_a_time(settings: Settings) -> None:
         assert service.count() == 0
 
 
-def test_opening_finishes_pending_batches(settings: Settings, closed_port: int) -> None:
+def test_opening_sends_nothing_and_the_next_round_finishes_pending_batches(
+    settings: Settings, closed_port: int
+) -> None:
     with opened_service(settings) as service:
         address = service.chain.contract_address
-    # a registration made while the node was unreachable, left pending in the store
+    # a registration made while the node was unreachable: its batch recorded, left pending
     store = SqlStore.in_data_dir(settings.data_dir)
     offline = RegistryService(store, unreachable_chain(closed_port, address))
     data = b"Pending across a restart.\n"
     registration = offline.register([Submission(data, ArticleMetadata())])
     assert not registration.anchored
+    (root,) = offline.anchor_round().still_pending
+    offline.stop()  # the process ends: it hands the anchorer's lease back
     store.close()
 
     with opened_service(settings) as service:
+        block = service.chain.latest_block()
+        # Opening (what a read-only command does) sends nothing.
+        assert [to_hex(b.root) for b in service.store.pending_batches()] == [root]
+        verdict = service.verify_content(data)
+        assert (verdict.kind, verdict.state, verdict.anchor) == ("authentic", "pending", None)
+        assert service.chain.latest_block() == block
+
+        assert service.anchor_round().anchored == (root,)
+
         assert service.store.pending_batches() == []
         verdict = service.verify_content(data)
         assert verdict.is_current
         assert verdict.anchor is not None
-        assert verdict.anchor.batch_root == registration.batch_root
+        assert verdict.anchor.batch_root == root
+        assert service.chain.latest_block() == block + 1
 
 
 def test_settings_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

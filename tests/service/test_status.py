@@ -7,7 +7,7 @@ import pytest
 from registry.adapters.chain import InMemoryChain
 from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
-from registry.core.records import DocumentStatus, OnChainStatus
+from registry.core.records import DocumentStatus, InclusionProof, OnChainStatus
 from registry.errors import Conflict, InputError, InvalidIdentifier, NotFound
 from registry.service import RegistryService, Submission
 from tests.service.conftest import Seeded
@@ -58,20 +58,37 @@ def test_revoking_a_superseded_article_is_a_conflict(seeded: Seeded) -> None:
         seeded.service.revoke(older.id, "too late")
 
 
-def test_a_revocation_made_elsewhere_is_a_conflict_and_the_index_follows(
-    seeded: Seeded,
-) -> None:
-    """Revoked through another service on the same chain: this index learns it on refusal."""
-    registered = article("003")
-    other = RegistryService(seeded.service.store, seeded.chain)
-    other.revoke(registered.id, "revoked by a colleague")
-    # this index has not heard of it
-    seeded.service.store.set_status(registered.digest, OnChainStatus())
-    assert seeded.service.article(registered.id).status is DocumentStatus.ACTIVE
+def _proof(service: RegistryService, digest: bytes) -> InclusionProof:
+    document = service.store.get_document(digest)
+    assert document is not None
+    assert document.batch_root is not None
+    return InclusionProof(document.batch_root, document.proof, document.digests)
 
-    with pytest.raises(Conflict, match=r"is already revoked$"):
+
+def test_a_revocation_made_elsewhere_shows_and_is_a_conflict(seeded: Seeded) -> None:
+    """Revoked on chain by another writer between two reads: the second read shows it."""
+    registered = article("003")
+    assert seeded.service.verify_content(registered.data).is_current
+    seeded.chain.revoke_document(
+        _proof(seeded.service, registered.digest), "revoked by a colleague"
+    )
+    # the index has not followed the new block yet; the next read does
+    stale = seeded.service.store.get_document(registered.digest)
+    assert stale is not None
+    assert stale.status == OnChainStatus()
+    verdict = seeded.service.verify_content(registered.data)
+    assert (verdict.status, verdict.revocation_reason) == (
+        DocumentStatus.REVOKED,
+        "revoked by a colleague",
+    )
+    assert verdict.as_of_block == seeded.chain.latest_block()
+    block = seeded.chain.latest_block()
+
+    with pytest.raises(Conflict, match=f"^article {registered.id} is already revoked$"):
         seeded.service.revoke(registered.id, "again")
 
+    assert seeded.chain.latest_block() == block
+    assert seeded.service.store.open_status_requests() == []
     record = seeded.service.article(registered.id)
     assert (record.status, record.revocation_reason) == (
         DocumentStatus.REVOKED,
@@ -79,20 +96,61 @@ def test_a_revocation_made_elsewhere_is_a_conflict_and_the_index_follows(
     )
 
 
-def test_revoking_a_pending_article_is_a_conflict(
+def test_revoking_again_over_a_stale_index_is_refused_by_the_chain(seeded: Seeded) -> None:
+    """An index that says active when the chain says revoked: the chain refuses, nothing
+    changes on chain, and the refusal is the caller's answer."""
+    registered = article("003")
+    seeded.service.revoke(registered.id, "first")
+    seeded.service.store.set_status(registered.digest, OnChainStatus())  # a stale index
+    block = seeded.chain.latest_block()
+
+    with pytest.raises(Conflict, match=r"^the chain refused the change: .*AlreadyRevoked"):
+        seeded.service.revoke(registered.id, "again")
+
+    assert seeded.chain.latest_block() == block
+    assert seeded.chain.document_status(registered.digest).reason == "first"
+    assert seeded.service.store.open_status_requests() == []
+    # the refusal is no reason to stop: the next request goes through
+    seeded.service.revoke(article("004").id, "withdrawn")
+    assert seeded.chain.document_status(article("004").digest).status is DocumentStatus.REVOKED
+
+
+def test_revoking_a_queued_article_waits_for_its_anchor(
     offline_service: RegistryService, service: RegistryService, chain: InMemoryChain
 ) -> None:
+    """Queued, then pending while the node is down: the revocation is queued and sent once
+    the article's batch is anchored, in the same round."""
     record = (
         offline_service.register([Submission(b"Pending.\n", ArticleMetadata())]).articles[0].article
     )
-    assert record.state == "pending"
+    assert record.state == "queued"
+    block = chain.latest_block()
 
-    with pytest.raises(
-        Conflict,
-        match=(f"^article {record.id} is not anchored yet; try again once its batch is anchored$"),
-    ):
-        service.revoke(record.id, "not yet")
-    assert chain.document_status(bytes.fromhex(record.id)).status is DocumentStatus.ACTIVE
+    revoked = offline_service.revoke(record.id, "not yet anchored", wait=0)
+
+    assert (revoked.state, revoked.status) == ("queued", DocumentStatus.ACTIVE)
+    report = offline_service.anchor_round()
+    assert report.status_changes == 0
+    assert len(report.still_pending) == 1
+    assert offline_service.article(record.id).state == "pending"
+    (request,) = service.store.open_status_requests()
+    assert request.content_digest == bytes.fromhex(record.id)
+    assert chain.latest_block() == block
+    offline_service.stop()  # hands the anchorer's lease over
+
+    report = service.anchor_round()
+
+    assert (len(report.anchored), report.status_changes) == (1, 1)
+    assert chain.latest_block() == block + 2  # the anchor, then the revocation
+    on_chain = chain.document_status(bytes.fromhex(record.id))
+    assert (on_chain.status, on_chain.reason) == (DocumentStatus.REVOKED, "not yet anchored")
+    after = service.article(record.id)
+    assert (after.state, after.status, after.revocation_reason) == (
+        "anchored",
+        DocumentStatus.REVOKED,
+        "not yet anchored",
+    )
+    assert service.store.open_status_requests() == []
 
 
 @pytest.mark.parametrize(
@@ -153,10 +211,9 @@ def test_superseding_twice_is_a_conflict(seeded: Seeded) -> None:
 
     with pytest.raises(Conflict, match=f"^article {older.id} is already superseded$"):
         seeded.service.supersede(older.id, article("002").id)
-    with pytest.raises(
-        Conflict, match=f"^article {older.id} is already superseded by {article('001').id}$"
-    ):
-        seeded.service.supersede(older.id, article("001").id)
+    # the same supersession again is no conflict: it is recorded already, nothing is sent
+    record = seeded.service.supersede(older.id, article("001").id)
+    assert (record.status, record.superseded_by) == (DocumentStatus.SUPERSEDED, article("001").id)
 
     assert seeded.chain.latest_block() == block
 
@@ -193,19 +250,25 @@ def test_superseding_itself_is_refused(corpus_registry: Seeded) -> None:
         corpus_registry.service.supersede(registered.id, registered.id[:8])
 
 
-def test_superseding_with_a_pending_article_is_a_conflict(
+def test_superseding_with_a_queued_article_waits_for_its_anchor(
     offline_service: RegistryService, chain: InMemoryChain
 ) -> None:
     online = RegistryService(offline_service.store, chain)
-    anchored = online.register([Submission(b"Old.\n", ArticleMetadata())], wait=30).articles[0].article
-    pending = (
-        offline_service.register([Submission(b"New.\n", ArticleMetadata())]).articles[0].article
-    )
+    old = online.register([Submission(b"Old.\n", ArticleMetadata())], wait=30).articles[0].article
+    new = offline_service.register([Submission(b"New.\n", ArticleMetadata())]).articles[0].article
+    assert new.state == "queued"
+    block = chain.latest_block()
 
-    with pytest.raises(Conflict, match=f"^article {pending.id} is not anchored yet"):
-        online.supersede(anchored.id, pending.id)
-    with pytest.raises(Conflict, match=f"^article {pending.id} is not anchored yet"):
-        online.supersede(pending.id, anchored.id)
+    record = online.supersede(old.id, new.id, wait=0)
+
+    assert record.status is DocumentStatus.ACTIVE
+    assert chain.latest_block() == block
+    report = online.anchor_round()
+    assert (len(report.anchored), report.status_changes) == (1, 1)
+    older, newer = online.article(old.id), online.article(new.id)
+    assert (older.status, older.superseded_by) == (DocumentStatus.SUPERSEDED, new.id)
+    assert (newer.state, newer.supersedes) == ("anchored", old.id)
+    assert chain.document_status(bytes.fromhex(old.id)).superseded_by == bytes.fromhex(new.id)
 
 
 def test_superseding_an_unknown_article(corpus_registry: Seeded) -> None:
@@ -220,26 +283,37 @@ def test_a_submission_superseding_a_revoked_article_writes_nothing(seeded: Seede
 
     with pytest.raises(Conflict, match=f"^article {revoked.id} is already revoked$"):
         seeded.service.register(
-            [Submission(b"A replacement.\n", ArticleMetadata(), supersedes=revoked.id)]
-        , wait=30)
+            [Submission(b"A replacement.\n", ArticleMetadata(), supersedes=revoked.id)], wait=30
+        )
 
     assert (seeded.service.count(), seeded.chain.latest_block()) == (count, block)
 
 
-def test_a_submission_superseding_a_pending_article_writes_nothing(
+def test_a_submission_superseding_a_queued_article(
     offline_service: RegistryService, chain: InMemoryChain
 ) -> None:
-    pending = (
+    """Both queued: one batch anchors them, then the supersession is sent."""
+    queued = (
         offline_service.register([Submission(b"Pending.\n", ArticleMetadata())]).articles[0].article
     )
     online = RegistryService(offline_service.store, chain)
     block = chain.latest_block()
 
-    with pytest.raises(Conflict, match=f"^article {pending.id} is not anchored yet"):
-        online.register([Submission(b"Replacement.\n", ArticleMetadata(), supersedes=pending.id)], wait=30)
+    registration = online.register(
+        [Submission(b"Replacement.\n", ArticleMetadata(), supersedes=queued.id)], wait=30
+    )
 
-    assert online.count() == 1
-    assert chain.latest_block() == block
+    assert registration.anchored
+    new = registration.articles[0].article
+    assert new.supersedes == queued.id
+    older = online.article(queued.id)
+    assert (older.state, older.status, older.superseded_by) == (
+        "anchored",
+        DocumentStatus.SUPERSEDED,
+        new.id,
+    )
+    assert older.batch_root == new.batch_root  # one batch for both
+    assert chain.latest_block() == block + 2
 
 
 def test_a_reason_with_a_lone_surrogate_is_refused(corpus_registry: Seeded) -> None:

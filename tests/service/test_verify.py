@@ -250,7 +250,9 @@ def test_unrelated_text_is_unknown(corpus_registry: Seeded) -> None:
     verdict = corpus_registry.service.verify_content(UNRELATED)
 
     assert verdict == Verdict(
-        kind="unknown", presented_digest=to_hex(hashlib.sha256(UNRELATED).digest())
+        kind="unknown",
+        presented_digest=to_hex(hashlib.sha256(UNRELATED).digest()),
+        as_of_block=corpus_registry.chain.latest_block(),
     )
     assert not verdict.is_current
 
@@ -304,7 +306,11 @@ def test_verify_digest_of_a_registered_article(corpus_registry: Seeded, prefix: 
 def test_verify_digest_of_an_unknown_digest(corpus_registry: Seeded) -> None:
     digest = hashlib.sha256(b"never registered").hexdigest()
     verdict = corpus_registry.service.verify_digest(digest)
-    assert verdict == Verdict(kind="unknown", presented_digest="0x" + digest)
+    assert verdict == Verdict(
+        kind="unknown",
+        presented_digest="0x" + digest,
+        as_of_block=corpus_registry.chain.latest_block(),
+    )
 
 
 @pytest.mark.parametrize(
@@ -334,6 +340,7 @@ def test_status_is_read_fresh_from_the_chain(seeded: Seeded) -> None:
     registered = article("001")
     stored = seeded.service.store.get_document(registered.digest)
     assert stored is not None
+    assert stored.batch_root is not None
     # Revoked on chain behind the service's back.
     seeded.chain.revoke_document(
         InclusionProof(root=stored.batch_root, proof=stored.proof, digests=stored.digests),
@@ -366,6 +373,8 @@ def test_a_supersession_on_chain_shows_in_the_verdict(seeded: Seeded) -> None:
     older, newer = (seeded.service.store.get_document(article(p).digest) for p in ("000", "003"))
     assert older is not None
     assert newer is not None
+    assert older.batch_root is not None
+    assert newer.batch_root is not None
     seeded.chain.supersede_document(
         InclusionProof(root=older.batch_root, proof=older.proof, digests=older.digests),
         InclusionProof(root=newer.batch_root, proof=newer.proof, digests=newer.digests),
