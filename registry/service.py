@@ -332,7 +332,9 @@ class RegistryService:
         older = self.resolve(older_id)
         newer = self.resolve(newer_id)
         self.sync()
-        self.status_changes.check_supersedable(older, newer)
+        if self.status_changes.check_supersedable(older, newer):
+            # Done already, as a revocation is: a conflict, as revoking twice is.
+            raise Conflict(f"article {older.hex()} is already superseded by {newer.hex()}")
         request = self.status_changes.request_supersession(older, newer)
         if request is not None:
             self._finish(request, wait)

@@ -7,15 +7,21 @@ web3 and py-evm takes seconds; forking a warm process lets the test kill and res
 a worker twenty-odd times within its time budget; each worker is a new process that
 opens the registry from disk with :func:`registry.runtime.open_service`).
 
-A worker first says what the last one left behind (``startup pending=R,.. on_chain=R,..``:
-the roots of pending batches, and those of them the chain had anchored before the kill), opens
-the service (which reconciles), registers again the documents of the last intent (a
-client retrying the call that got no answer: already stored documents come back as
-they are), then loops: it appends an intent (the documents it is about to submit) to
-INTENTS and fsyncs it, calls ``register``, and prints ``registered <ids>`` when the
-call returns. Around each store and chain write it prints ``phase <where>``, so the
-test can tell where each kill landed. Every line is one ``write`` to the pipe, so a
-kill never leaves half a line. ``final N`` does the start-up and the retry, then exits.
+A worker first says what the last one left behind (``startup pending=R,.. on_chain=R,..
+queued=N``: the roots of pending batches, those of them the chain had anchored before
+the kill, and how many accepted documents no batch holds yet), opens the service,
+registers again the documents of the last intent (a client retrying the call that got
+no answer: already stored documents come back as they are), then loops: it appends an
+intent (the documents it is about to submit) to INTENTS and fsyncs it, calls
+``register`` with a wait, and prints ``registered <ids>`` when the call returns with
+them anchored. Registering only queues the documents (one group commit); the wait runs
+the anchorer's rounds in this process (no other holds its lease, which lasts
+``LEASE_TTL`` s, so a restarted worker takes over soon after a kill), and those rounds
+are where the interesting kill points are: the queue written, the batch's intent
+recorded, the anchor sent, its transaction recorded, the index advanced by the
+follower. Around each of those writes the worker prints ``phase <where>``, so the test
+can tell where each kill landed. Every line is one ``write`` to the pipe, so a kill
+never leaves half a line. ``final N`` does the start-up and the retry, then exits.
 """
 
 from __future__ import annotations
@@ -36,9 +42,12 @@ from registry.service import RegistryService
 from registry.settings import Settings
 from tests.reliability.support import articles
 
-TRACED_STORE: Final = frozenset({"add_pending_batch", "mark_batch_anchored"})
+TRACED_STORE: Final = frozenset(
+    {"add_queued", "add_pending_batch", "mark_batch_sent", "advance_index"}
+)
 TRACED_CHAIN: Final = frozenset({"anchor_batch"})
 MAX_BATCH: Final = 4
+LEASE_TTL: Final = 0.5
 
 
 def say(line: str) -> None:
@@ -99,6 +108,13 @@ def inspect_leftovers(data_dir: Path) -> None:
             pending = [batch.root for batch in store.pending_batches()]
         finally:
             store.close()
+    queued = 0
+    if (data_dir / "registry.sqlite").exists():
+        store = SqlStore.in_data_dir(data_dir)
+        try:
+            queued = store.count_queued()
+        finally:
+            store.close()
     on_chain: list[bytes] = []
     if pending:
         chain = EmbeddedChain(data_dir)
@@ -107,7 +123,7 @@ def inspect_leftovers(data_dir: Path) -> None:
         finally:
             chain.close()
     listed = (",".join(root.hex() for root in roots) for roots in (pending, on_chain))
-    say("startup pending={} on_chain={}".format(*listed))
+    say("startup pending={} on_chain={} queued={}".format(*listed, queued))
 
 
 def work(data_dir: Path, intents_path: Path, run: int, final: bool) -> None:
@@ -115,9 +131,14 @@ def work(data_dir: Path, intents_path: Path, run: int, final: bool) -> None:
     say("phase startup:inspect")
     inspect_leftovers(data_dir)
     say("phase startup:open")
-    service = open_service(Settings(data_dir=data_dir, seed_corpus=False))
-    service.store = cast(StorePort, Traced(service.store, "store", TRACED_STORE, context))
-    service.chain = cast(ChainPort, Traced(service.chain, "chain", TRACED_CHAIN, context))
+    service = open_service(Settings(data_dir=data_dir, seed_corpus=False, lease_ttl=LEASE_TTL))
+    # The writers: the intake (the queue), the anchorer (batches, anchors), the follower
+    # (the read index). Each holds its own reference to the store and the chain.
+    store = cast(StorePort, Traced(service.store, "store", TRACED_STORE, context))
+    service.intake.store = store
+    service.anchorer.store = store
+    service.follower.store = store
+    service.anchorer.chain = cast(ChainPort, Traced(service.chain, "chain", TRACED_CHAIN, context))
     context[0] = "retry"
     say("phase retry:begin")
     intents = read_intents(intents_path)
@@ -138,6 +159,8 @@ def work(data_dir: Path, intents_path: Path, run: int, final: bool) -> None:
 
 def register(service: RegistryService, tag: str, count: int) -> None:
     registration = service.register(articles(tag, count), label=tag, wait=30)
+    if not registration.anchored:
+        raise RuntimeError(f"{tag} was not anchored within the wait")
     say("registered " + " ".join(a.article.id for a in registration.articles))
 
 

@@ -5,26 +5,34 @@ Kept free of pytest fixtures so that the crash test's worker process can import 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 from registry.adapters.chain import RpcChain, SignerKey
 from registry.core.metadata import ArticleMetadata
 from registry.ports import BatchAnchored, ChainPort
 from registry.service import Submission
 from tests.anvil import ANVIL_BINARY, ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, STARTUP_TIMEOUT, AnvilNode
+from tests.server import STARTUP_SECONDS, ServerProcess
 
 SIGNER = SignerKey(ANVIL_DEV_KEYS[0])
 SHARED_PARAGRAPH = "Every registered note ends with this shared paragraph."
+_PAGE_LINE = re.compile(r"page http://127\.0\.0\.1:(\d+)/")
 
 
 def article(tag: str, index: int) -> Submission:
@@ -135,3 +143,76 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def start_server_group(
+    data_dir: Path, log_path: Path, *, env: Mapping[str, str] | None = None
+) -> ServerProcess:
+    """``python -m api`` as :func:`tests.server.start_server` starts it, in its own process
+    group (a new session), so that :func:`kill_group` reaches every process it started.
+
+    ``log_path`` must be new: the port is read from the first page line in it.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_REGISTRY_")}
+    environment.update(
+        POLICY_REGISTRY_DATA_DIR=str(data_dir),
+        POLICY_REGISTRY_HOST="127.0.0.1",
+        POLICY_REGISTRY_PORT="0",
+        PYTHONUNBUFFERED="1",
+        **(env or {}),
+    )
+    with log_path.open("ab") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api"],
+            cwd=data_dir.parent,  # no stray .env
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = ServerProcess(process, data_dir, log_path)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"the server exited with {process.returncode}:\n{server.output()}"
+                )
+            found = _PAGE_LINE.findall(server.output())
+            if found:
+                server.port = int(found[-1])
+                try:
+                    if httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200:
+                        return server
+                except httpx.TransportError:
+                    pass
+            time.sleep(0.05)
+        raise RuntimeError(f"the server did not come up in {STARTUP_SECONDS:.0f} s")
+    except BaseException:
+        kill_group(server)
+        raise
+
+
+def kill_group(server: ServerProcess) -> None:
+    """SIGKILL the server's whole process group, and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait(timeout=30)
+
+
+def sender_nonces(url: str, sender: str) -> list[int]:
+    """The nonces of every transaction of ``sender`` in the node's blocks, in block order.
+
+    Asserts that each of them succeeded (a reverted anchor would be one sent twice).
+    """
+    nonces = []
+    for number in range(int(rpc(url, "eth_blockNumber"), 16) + 1):
+        block = rpc(url, "eth_getBlockByNumber", hex(number), True)
+        for tx in block["transactions"]:
+            if tx["from"].lower() == sender.lower():
+                receipt = rpc(url, "eth_getTransactionReceipt", tx["hash"])
+                assert int(receipt["status"], 16) == 1, f"transaction {tx['hash']} reverted"
+                nonces.append(int(tx["nonce"], 16))
+    return nonces

@@ -1,10 +1,12 @@
 """Concurrent registrations on one service, on the embedded chain and on anvil.
 
-Eight threads register batches at once (each round, all of them also submit the
-same shared document) while a ninth reconciles in a loop. Afterwards every document
-is stored once, in exactly one batch, every batch is anchored exactly once, and the
-anchor transactions used distinct, consecutive nonces: nothing was lost, nothing
-was sent twice.
+Eight threads register documents at once, waiting for their anchor (each round, all
+of them also submit the same shared document), while a ninth runs anchorer rounds in a
+loop. Registration only queues: whichever thread runs the next round anchors every
+thread's queued documents in one batch, so the threads share batches (fewer batches
+than registrations). Afterwards every document is stored once, in exactly one batch,
+every batch is anchored exactly once, and the anchor transactions used distinct,
+consecutive nonces: nothing was lost, nothing was sent twice.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def test_concurrent_registrations_lose_nothing_and_share_no_nonce(
     done = threading.Event()
     results: list[Registration] = []
     errors: list[BaseException] = []
-    reconciles = 0
+    rounds = 0
 
     def register(worker: int) -> None:
         try:
@@ -76,23 +78,24 @@ def test_concurrent_registrations_lose_nothing_and_share_no_nonce(
                     *articles(f"thread{worker}-round{round_}", PER_BATCH),
                     article("shared", round_),
                 ]
-                results.append(service.register(submissions, label=f"t{worker}r{round_}", wait=30))
+                results.append(service.register(submissions, label="concurrent", wait=30))
         except BaseException as exc:  # reported below, with the thread's traceback
             errors.append(exc)
 
-    def reconcile() -> None:
-        nonlocal reconciles
+    def anchor() -> None:
+        nonlocal rounds
         try:
             start.wait()
             while not done.is_set():
-                report = service.reconcile()
-                assert report.still_pending == ()
-                reconciles += 1
+                report = service.anchor_round()
+                assert report.leader
+                assert report.still_pending == report.refused == ()
+                rounds += 1
         except BaseException as exc:
             errors.append(exc)
 
     workers = [threading.Thread(target=register, args=(i,)) for i in range(THREADS)]
-    reconciler = threading.Thread(target=reconcile)
+    reconciler = threading.Thread(target=anchor)
     for thread in [*workers, reconciler]:
         thread.start()
     for thread in workers:
@@ -100,11 +103,11 @@ def test_concurrent_registrations_lose_nothing_and_share_no_nonce(
     done.set()
     reconciler.join()
     assert errors == []
-    assert reconciles >= 1
+    assert rounds >= 1
     assert len(results) == THREADS * ROUNDS
-    # A registration's own batch is anchored when it returns; a shared document another
-    # thread created may still have been on its way to the chain at that moment.
-    assert all(a.article.state == "anchored" for r in results for a in r.articles if a.created)
+    # A registration waits for every one of its documents, its shared one included.
+    assert all(r.anchored for r in results)
+    assert all(a.article.state == "anchored" for r in results for a in r.articles)
 
     # Each document created by exactly one registration; the shared ones by one thread each.
     created = Counter(a.article.id for r in results for a in r.articles if a.created)
@@ -120,8 +123,10 @@ def test_concurrent_registrations_lose_nothing_and_share_no_nonce(
     )
     assert sorted(shared_seen.values()) == [THREADS] * ROUNDS
 
-    # Every batch anchored once, every document in exactly one batch.
+    # Every batch anchored once, every document in exactly one batch; batches shared.
     batches = service.store.list_batches()
+    assert len(batches) < len(results)
+    assert max(b.document_count for b in batches) > PER_BATCH + 1
     assert all(b.state is BatchState.ANCHORED for b in batches)
     roots = {b.root for b in batches}
     assert anchored_roots(chain) == dict.fromkeys(roots, 1)
@@ -140,3 +145,8 @@ def test_concurrent_registrations_lose_nothing_and_share_no_nonce(
     audit = service.audit()
     assert audit.ok
     assert audit.articles_checked == expected
+    print(
+        f"\n{len(results)} registrations of {expected} documents by {THREADS} threads: "
+        f"{len(batches)} batches (largest {max(b.document_count for b in batches)}), "
+        f"nonces {nonce_before} to {nonce_before + len(batches) - 1}, {rounds} extra rounds"
+    )

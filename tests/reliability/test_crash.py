@@ -1,13 +1,18 @@
 """Crash consistency: a registering process killed with SIGKILL at random moments loses nothing.
 
 A worker (:mod:`tests.reliability.crash_worker`) registers batches of generated
-documents in a loop on a data directory with the durable embedded chain; the test
-kills it with SIGKILL after a random delay (seeded), restarts it, and repeats. Each
-restart opens the registry with ``open_service``, which reconciles what the killed
-worker left pending, and submits the last intent again, as a client without an answer
-would. In the end every document the worker ever meant to submit is stored once, in
-exactly one batch, anchored exactly once on chain and verifiable from its receipt
-alone, and the audit is clean. The phase each kill landed in is counted and printed.
+documents in a loop on a data directory with the durable embedded chain, waiting for
+each to be anchored (it runs the anchorer's rounds itself); the test kills it with
+SIGKILL after a random delay (seeded), restarts it, and repeats. A kill lands in the
+queue's group commit, between a batch's recorded intent and its anchor, between the
+anchor and its record, in the follower's update of the index, or between them. Each
+restart opens the registry with ``open_service``, takes the anchorer's lease once the
+dead worker's has expired, and submits the last intent again, as a client without an
+answer would; its rounds finish what the killed worker left (a pending batch already on
+chain is adopted, not sent again; one that is not is sent) and batch what it left
+queued. In the end every document the worker ever meant to submit is stored once, in
+exactly one batch, anchored exactly once on chain and verifiable from its receipt alone,
+and the audit is clean. The phase each kill landed in is counted and printed.
 """
 
 from __future__ import annotations
@@ -27,10 +32,10 @@ from typing import IO, Final
 
 import pytest
 
+from registry.audit import verify_receipt
 from registry.core.digests import content_digest
 from registry.ports import BatchState
 from registry.runtime import opened_service
-from registry.audit import verify_receipt
 from registry.settings import Settings
 from tests.reliability.crash_worker import read_intents
 from tests.reliability.support import anchored_roots, articles
@@ -109,6 +114,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     phases: Counter[str] = Counter()
     left_pending: set[str] = set()
     left_on_chain: set[str] = set()
+    left_queued = 0
     acknowledged: set[str] = set()
     with (tmp_path / "worker.stderr").open("wb") as stderr:
         worker = Worker(data_dir, intents, stderr)
@@ -139,6 +145,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
                         left = dict(part.split("=") for part in line.split()[1:])
                         left_pending.update(filter(None, left["pending"].split(",")))
                         left_on_chain.update(filter(None, left["on_chain"].split(",")))
+                        left_queued += int(left["queued"]) > 0
             worker.command(f"final {KILLS}")
             exit_line, lines = worker.until("exit ")
             assert (exit_line, lines[-1]) == ("exit 0", "final"), lines
@@ -164,7 +171,9 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
         for article_id, content in meant.items():
             check = verify_receipt(service.receipt(article_id), content, service.chain)
             assert check.valid
-            assert check.root == "0x" + documents[article_id].batch_root.hex()
+            root = documents[article_id].batch_root
+            assert root is not None
+            assert check.root == "0x" + root.hex()
         audit = service.audit()
         assert audit.ok, audit
         assert (audit.articles_checked, audit.pending) == (len(meant), 0)
@@ -173,7 +182,8 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     print(
         f"\n{KILLS} kills; landed in {summary}; {len(left_pending)} batches left pending by a "
         f"kill ({len(left_on_chain)} already anchored on chain, "
-        f"{len(left_pending - left_on_chain)} not), all anchored after a restart; "
+        f"{len(left_pending - left_on_chain)} not), {left_queued} restarts found documents "
+        "queued; all anchored after a restart; "
         f"{len(meant)} documents meant, {len(acknowledged)} acknowledged, {len(batches)} "
         "batches, 0 lost"
     )

@@ -3,8 +3,10 @@
 The index tables of a real SQLite file (batches, leaves, statuses, paragraphs) are
 deleted behind the service's back; :meth:`RegistryService.rebuild` puts back the same
 batches, roots, leaf indexes, proofs and statuses from the contract's events and the
-stored documents, the paragraph index from the stored bytes, and turns documents that
-match no anchored root into a pending batch that reconcile anchors: nothing is lost.
+stored documents (grouped by the batch the anchorer recorded in each of them), the
+paragraph index from the stored bytes, turns a group that matches no anchored root (an
+intent a crash left unsent) into a pending batch that the next anchorer round anchors,
+and leaves queued documents queued: nothing is lost.
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ from registry.adapters.chain import EmbeddedChain, InMemoryChain
 from registry.adapters.store import InMemoryStore
 from registry.adapters.store.sql import SqlStore
 from registry.core.batch import build_batch
-from registry.core.digests import digest_document
 from registry.core.hexstr import to_hex
-from registry.errors import ChainUnavailable, InputError, NotFound
+from registry.errors import ChainUnavailable, InputError
 from registry.models import RebuildReport, Registration
-from registry.ports import BatchState, NewDocument, StoredDocument
+from registry.ports import BatchLeaf, BatchState, StoredBatch, StoredDocument
 from registry.service import RegistryService, Submission
 from tests.anvil import AnvilNode, requires_anvil, running_anvil
 from tests.reliability.support import (
@@ -59,36 +60,31 @@ def _drop_index(data_dir: Path) -> None:
 
 
 def _store_intent(service: RegistryService, submissions: Sequence[Submission]) -> str:
-    """Store a batch as register() does before its anchor is sent: what a crash leaves."""
-    prepared = []
-    for submission in submissions:
-        digested = digest_document(submission.content, submission.metadata.as_json_object())
-        prepared.append((digested, submission))
-    prepared.sort(key=lambda item: item[0].digests.content_digest)
-    tree = build_batch([digested.digests for digested, _ in prepared])
+    """Queue documents and record their batch as the anchorer does before sending its
+    anchor (intent first): what a crash between the two leaves."""
+    prepared = service.intake.prepare(submissions, "an intent")
+    service.store.add_queued(prepared)
+    members = sorted(prepared, key=lambda document: document.digests.content_digest)
+    tree = build_batch([document.digests for document in members])
     service.store.add_pending_batch(
         tree.root,
         "an intent",
         [
-            NewDocument(
-                digests=digested.digests,
-                metadata_json=submission.metadata.canonical_json().decode(),
-                content=submission.content,
-                media_type="text/plain; charset=utf-8",
-                paragraph_digests=digested.paragraph_digests,
-                leaf_index=index,
-                proof=proof,
-            )
-            for index, ((digested, submission), proof) in enumerate(
-                zip(prepared, tree.proofs(), strict=True)
-            )
+            BatchLeaf(document.digests.content_digest, index, tuple(proof))
+            for index, (document, proof) in enumerate(zip(members, tree.proofs(), strict=True))
         ],
     )
     return to_hex(tree.root)
 
 
+def _without_times(batches: Sequence[StoredBatch]) -> list[StoredBatch]:
+    """Batches as the chain and the documents give them: the local creation time aside."""
+    return [replace(batch, created_at=0.0) for batch in batches]
+
+
 def _roots(*registrations: Registration) -> tuple[str, ...]:
-    roots = tuple(r.batch_root for r in registrations if r.batch_root is not None)
+    """Their batches' roots in the order a rebuild lists them (by root)."""
+    roots = tuple(sorted(r.batch_root for r in registrations if r.batch_root is not None))
     assert len(roots) == len(registrations)
     return roots
 
@@ -105,9 +101,15 @@ def test_rebuild_restores_the_index_from_the_chain(
     revoked = first.articles[1].article.id
     service.revoke(revoked, "withdrawn by its publisher")
     older = second.articles[0].article.id
-    update = service.register([replace(article("update", 0), supersedes=older)], label="update", wait=30)
+    update = service.register(
+        [replace(article("update", 0), supersedes=older)], label="update", wait=30
+    )
     newer = update.articles[0].article.id
     intent = _store_intent(service, articles("intent", 2))
+    # Accepted, not batched yet: no anchorer round ran since (wait=0).
+    waiting = service.register(articles("queued", 1), label="queued")
+    queued_id = waiting.articles[0].article.id
+    assert service.article(queued_id).state == "queued"
     # A root anchored on the same contract that no stored documents give.
     stray = hashlib.sha256(b"another registry's batch").digest()
     service.chain.anchor_batch(stray, 7, "not ours")
@@ -118,24 +120,24 @@ def test_rebuild_restores_the_index_from_the_chain(
 
     _drop_index(tmp_path)
     assert service.store.list_batches() == []
-    assert _index(service) == {}
-    with pytest.raises(NotFound):
-        service.article(revoked)
+    # The documents' own records are kept; without the index none is anchored or revoked.
+    dropped = service.article(revoked)
+    assert (dropped.state, dropped.status, dropped.batch_root) == ("queued", "active", None)
     assert not service.verify_quote(passage).found
 
     report = service.rebuild()
     assert report == RebuildReport(
-        documents=8,
+        documents=9,
         matched_batches=_roots(first, second, update),
         pending_batches=(intent,),
         restored_statuses=3,
         unmatched_roots=(to_hex(stray),),
     )
     # The same documents, roots, leaf indexes, proofs and statuses; the same batches, with
-    # their transactions; only the pending batch's label was never on chain.
+    # their labels and transactions; the queued document still queued.
     assert _index(service) == documents
-    expected = [b if to_hex(b.root) != intent else replace(b, label="") for b in batches]
-    assert service.store.list_batches() == expected
+    assert _without_times(service.store.list_batches()) == _without_times(batches)
+    assert service.article(queued_id).state == "queued"
     assert service.article(revoked).revocation_reason == "withdrawn by its publisher"
     assert (service.article(older).superseded_by, service.article(newer).supersedes) == (
         newer,
@@ -148,12 +150,18 @@ def test_rebuild_restores_the_index_from_the_chain(
     verdict = service.verify_content(copy)
     assert (verdict.kind, verdict.registered_digest) == ("modified", "0x" + modified)
 
-    report_after = service.reconcile()
-    assert report_after.anchored == (intent,)
-    assert anchored_roots(service.chain)[bytes.fromhex(intent[2:])] == 1
+    # One round: the intent's batch is finished first, then the queue gets its own batch.
+    report_after = service.anchor_round()
+    assert report_after.leader
+    assert len(report_after.anchored) == 2
+    assert report_after.anchored[0] == intent
+    assert report_after.still_pending == report_after.found_on_chain == ()
+    assert service.article(queued_id).batch_root == report_after.anchored[1]
+    counts = anchored_roots(service.chain)
+    assert [counts[bytes.fromhex(root[2:])] for root in report_after.anchored] == [1, 1]
     audit = service.audit()
     assert audit.ok, audit
-    assert (audit.articles_checked, audit.batches_checked, audit.pending) == (8, 4, 0)
+    assert (audit.articles_checked, audit.batches_checked, audit.pending) == (9, 5, 0)
     for article_id in {a.article.id for r in (first, second, update) for a in r.articles}:
         verdict = service.verify_digest(article_id)
         assert verdict.state == "anchored"
@@ -204,17 +212,23 @@ def test_rebuild_refuses_a_negative_start_block(service: RegistryService) -> Non
         service.rebuild(from_block=-1)
 
 
+def _states(service: RegistryService) -> dict[str, BatchState]:
+    return {to_hex(batch.root): batch.state for batch in service.store.list_batches()}
+
+
 @requires_anvil
 def test_rebuild_on_a_node_keeps_confirmations_and_needs_the_node(tmp_path: Path) -> None:
     node: AnvilNode
     with running_anvil() as node:
         chain = rpc_chain(node, deploy(node), confirmations=3, request_timeout=0.5, retries=1)
         service = RegistryService(SqlStore.in_data_dir(tmp_path), chain)
-        deep = service.register(articles("deep", 2), wait=30)
-        mine(node, 2)
-        assert service.reconcile().confirmed == (deep.batch_root,)
-        fresh = service.register(articles("fresh", 2), wait=30)
-        assert not fresh.anchored
+        service.register(articles("deep", 2))
+        (deep,) = service.anchor_round().anchored
+        mine(node, 2)  # three confirmations
+        service.sync()
+        service.register(articles("fresh", 2))
+        (fresh,) = service.anchor_round().anchored  # one confirmation of three
+        assert _states(service) == {deep: BatchState.ANCHORED, fresh: BatchState.MINED}
         documents, batches = _index(service), service.store.list_batches()
         _drop_index(tmp_path)
 
@@ -223,11 +237,18 @@ def test_rebuild_on_a_node_keeps_confirmations_and_needs_the_node(tmp_path: Path
         assert service.store.list_batches() == []  # nothing half-written
 
         report = service.rebuild()
-        assert report.matched_batches == (deep.batch_root, fresh.batch_root)
-        assert (_index(service), service.store.list_batches()) == (documents, batches)
-        states = {to_hex(b.root): b.state for b in service.store.list_batches()}
-        assert states == {deep.batch_root: BatchState.ANCHORED, fresh.batch_root: BatchState.MINED}
+        assert report.matched_batches == tuple(sorted((deep, fresh)))
+        assert report.pending_batches == ()
+        assert _index(service) == documents
+        assert _without_times(service.store.list_batches()) == _without_times(batches)
+        assert _states(service) == {deep: BatchState.ANCHORED, fresh: BatchState.MINED}
         mine(node, 2)
-        assert service.reconcile().confirmed == (fresh.batch_root,)
+        # Confirmed by following the chain: nothing is sent again.
+        assert service.anchor_round().anchored == ()
+        assert _states(service) == {deep: BatchState.ANCHORED, fresh: BatchState.ANCHORED}
+        assert anchored_roots(service.chain) == {
+            bytes.fromhex(deep[2:]): 1,
+            bytes.fromhex(fresh[2:]): 1,
+        }
         assert service.audit().ok
         service.close()
