@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import json
 import time
 from collections import Counter
@@ -495,34 +496,19 @@ class SqlStore:
         wanted = set(paragraph_digests)
         # How many of the wanted digests each key stands for (more than one only by chance).
         weights = Counter(paragraph_key(digest) for digest in wanted)
-        # Per (content digest, id): its key matches, weighted. That bounds from above how many
-        # wanted paragraphs the document holds, and equals it unless two paragraphs share a key.
-        bounds: Counter[tuple[bytes, int]] = Counter()
         with self._read() as conn:
-            for chunk in _chunks(sorted(weights)):
-                query = (
-                    sa.select(
-                        documents.c.content_digest, documents.c.id, paragraphs.c.paragraph_key
-                    )
-                    .select_from(
-                        paragraphs.join(documents, documents.c.id == paragraphs.c.document_id)
-                    )
-                    .where(paragraphs.c.paragraph_key.in_(chunk))
-                )
-                for digest, document_id, key in conn.execute(query):
-                    bounds[(_bytes(digest), int(document_id))] += weights[key]
-            # Confirmed in the answer's order (most shared, then content digest) by bound.
-            candidates = sorted(bounds, key=lambda candidate: (-bounds[candidate], candidate[0]))
+            # Candidates in the answer's order (most shared, then content digest) by bound.
+            candidates = _candidates_by_bound(conn, weights)
             # (-shared, content digest) of the confirmed documents, best first.
             ranked: list[tuple[int, bytes]] = []
             chunk_size = _IN_CHUNK if limit is None else limit + 1
-            for digest, document_id, listed in _with_lists(conn, candidates, chunk_size):
+            for digest, bound, listed in _with_lists(conn, candidates, chunk_size):
                 shared = len(wanted.intersection(listed))
                 if limit is None:
                     if shared:
                         ranked.append((-shared, digest))
                     continue
-                if len(ranked) == limit and (-bounds[(digest, document_id)], digest) > ranked[-1]:
+                if len(ranked) == limit and (-bound, digest) > ranked[-1]:
                     break  # neither this candidate nor any after it can rank above the last kept
                 if shared:
                     bisect.insort(ranked, (-shared, digest))
@@ -991,20 +977,66 @@ def _index_paragraphs(conn: sa.Connection, paragraph_digests: dict[bytes, Sequen
     _insert_many(conn, paragraphs, ("paragraph_key", "document_id"), index_rows)
 
 
+def _candidates_by_bound(
+    conn: sa.Connection, weights: Counter[int]
+) -> Iterator[tuple[bytes, int, int]]:
+    """(content digest, id, bound) of every document holding a wanted key, best bound first.
+
+    A document's bound is its matching keys, each weighted by how many wanted digests it
+    stands for: it bounds from above how many wanted paragraphs the document holds, and
+    equals it unless two paragraphs share a key. The database counts the matches per
+    document (a paragraph shared by thousands of documents costs a row per document, not
+    per pair); in the usual case (one query's worth of keys, none standing for two digests)
+    it also sorts, and the caller reads only as far as it needs.
+    """
+
+    def counted(keys: Sequence[int]) -> sa.Select[Any]:
+        matches = (
+            sa.select(paragraphs.c.document_id, sa.func.count().label("matches"))
+            .where(paragraphs.c.paragraph_key.in_(keys))
+            .group_by(paragraphs.c.document_id)
+            .subquery()
+        )
+        return sa.select(documents.c.content_digest, documents.c.id, matches.c.matches).select_from(
+            matches.join(documents, documents.c.id == matches.c.document_id)
+        )
+
+    if len(weights) <= _IN_CHUNK and set(weights.values()) <= {1}:
+        query = counted(sorted(weights))
+        ordered = query.order_by(sa.desc("matches"), documents.c.content_digest)
+        for digest, document_id, matches in conn.execute(ordered):
+            yield _bytes(digest), int(document_id), int(matches)
+        return
+    by_weight: dict[int, list[int]] = {}
+    for key, weight in weights.items():
+        by_weight.setdefault(weight, []).append(key)
+    bounds: Counter[tuple[bytes, int]] = Counter()
+    for weight, keys in sorted(by_weight.items()):
+        for chunk in _chunks(sorted(keys)):
+            for digest, document_id, matches in conn.execute(counted(chunk)):
+                bounds[(_bytes(digest), int(document_id))] += weight * int(matches)
+    for digest, document_id in sorted(bounds, key=lambda c: (-bounds[c], c[0])):
+        yield digest, document_id, bounds[(digest, document_id)]
+
+
 def _with_lists(
-    conn: sa.Connection, candidates: Sequence[tuple[bytes, int]], chunk_size: int
+    conn: sa.Connection, candidates: Iterable[tuple[bytes, int, int]], chunk_size: int
 ) -> Iterator[tuple[bytes, int, set[bytes]]]:
-    """Each (content digest, id) candidate with its paragraph digests, read a chunk at a time."""
-    for chunk in _chunks(candidates, chunk_size):
+    """Each (content digest, id, bound) candidate's digest, bound and paragraph digests.
+
+    Read a chunk of candidates at a time, so that a caller that stops early reads no more.
+    """
+    iterator = iter(candidates)
+    while chunk := list(itertools.islice(iterator, chunk_size)):
         query = sa.select(paragraph_lists.c.document_id, paragraph_lists.c.digests).where(
-            paragraph_lists.c.document_id.in_([document_id for _, document_id in chunk])
+            paragraph_lists.c.document_id.in_([document_id for _, document_id, _ in chunk])
         )
         lists = {
             int(document_id): {digests[i : i + 32] for i in range(0, len(digests), 32)}
             for document_id, digests in conn.execute(query)
         }
-        for digest, document_id in chunk:
-            yield digest, document_id, lists.get(document_id, set())
+        for digest, document_id, bound in chunk:
+            yield digest, bound, lists.get(document_id, set())
 
 
 def _status_row(digest: str, status: OnChainStatus) -> dict[str, Any]:
