@@ -193,8 +193,8 @@ class Anchorer:
             if not self._leader:
                 # Taking over: the last holder may have sent transactions this process's
                 # nonce count does not know of.
+                self.chain.resync_nonce()  # raises if the node is away: tried again next round
                 self._leader = True
-                self.chain.resync_nonce()
             report = AnchorReport()
             try:
                 self.follower.sync()

@@ -332,9 +332,7 @@ class RegistryService:
         older = self.resolve(older_id)
         newer = self.resolve(newer_id)
         self.sync()
-        if self.status_changes.check_supersedable(older, newer):
-            # Done already, as a revocation is: a conflict, as revoking twice is.
-            raise Conflict(f"article {older.hex()} is already superseded by {newer.hex()}")
+        self.status_changes.check_supersedable(older, newer)
         request = self.status_changes.request_supersession(older, newer)
         if request is not None:
             self._finish(request, wait)

@@ -189,9 +189,10 @@
   }
 
   function stateBadge(state) {
-    return state === "anchored"
-      ? h("span", { class: "badge state-anchored" }, "Anchored")
-      : h("span", { class: "badge state-pending" }, "Pending anchor");
+    if (state === "anchored") return h("span", { class: "badge state-anchored" }, "Anchored");
+    // queued: accepted, waiting for the next batch; pending: in a batch not anchored yet
+    const label = state === "queued" ? "Queued for anchoring" : "Pending anchor";
+    return h("span", { class: "badge state-pending" }, label);
   }
 
   function definitionList(rows, extraClass) {
@@ -455,7 +456,8 @@
         ),
       );
     }
-    if (verdict.kind !== "unknown" && verdict.state === "pending") {
+    const waiting = verdict.state === "pending" || verdict.state === "queued";
+    if (verdict.kind !== "unknown" && waiting) {
       notices.push(
         h(
           "div",
@@ -769,7 +771,7 @@
         "td",
         { "data-label": "Status" },
         statusBadge(record.status),
-        record.state === "pending" ? [" ", stateBadge("pending")] : null,
+        record.state !== "anchored" ? [" ", stateBadge(record.state)] : null,
       ),
       h(
         "td",
@@ -938,8 +940,8 @@
       record.supersedes ? ["Supersedes", articleButton(record.supersedes)] : ["", null],
       ["Anchoring", stateBadge(record.state)],
       ...anchorRows(record.anchor),
-      ["Batch root", mono(record.batch_root, "hash")],
-      ["Leaf index", String(record.leaf_index)],
+      ["Batch root", record.batch_root ? mono(record.batch_root, "hash") : null],
+      ["Leaf index", record.leaf_index === null ? null : String(record.leaf_index)],
       ["Content SHA-256", mono(record.content_digest, "hash")],
       ["Paragraph root", mono(record.paragraph_root, "hash")],
       ["Metadata digest", mono(record.metadata_digest, "hash")],
@@ -953,15 +955,18 @@
     const actions = h(
       "div",
       { class: "dialog-actions" },
-      h(
-        "a",
-        {
-          class: "button primary",
-          href: `${API}/articles/${encoded}/receipt`,
-          download: `receipt-${id.slice(0, 16)}.json`,
-        },
-        "Download receipt",
-      ),
+      // A receipt proves an anchor: there is none before (the API answers 409 until then).
+      record.state === "anchored"
+        ? h(
+            "a",
+            {
+              class: "button primary",
+              href: `${API}/articles/${encoded}/receipt`,
+              download: `receipt-${id.slice(0, 16)}.json`,
+            },
+            "Download receipt",
+          )
+        : null,
       h(
         "a",
         { class: "button", href: `${API}/articles/${encoded}/content`, download: "" },

@@ -11,7 +11,7 @@ cover it.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -35,6 +35,8 @@ CORPUS: Final = Path(__file__).resolve().parents[2] / "data" / "corpus"
 
 ERROR_KEYS: Final = {"error"}
 
+# Revoke and supersede: 200 once on chain, 202 while queued for the anchorer.
+_STATUS_CHANGE: Final = {200, 202, 401, 404, 409, 413, 422, 502, 503, 507}
 # Every operation of the API and the statuses its OpenAPI document lists.
 ENDPOINTS: Final = {
     ("post", "/v1/articles"): {200, 201, 202, 401, 404, 409, 413, 422, 502, 503, 507},
@@ -43,8 +45,8 @@ ENDPOINTS: Final = {
     ("get", "/v1/articles/{article_id}/content"): {200, 404, 409, 422, 503},
     ("get", "/v1/articles/{article_id}/receipt"): {200, 404, 409, 422, 502, 503},
     ("get", "/v1/articles/{article_id}/verify"): {200, 404, 409, 422, 502, 503},
-    ("post", "/v1/articles/{article_id}/revoke"): {200, 401, 404, 409, 413, 422, 502, 503, 507},
-    ("post", "/v1/articles/{article_id}/supersede"): {200, 401, 404, 409, 413, 422, 502, 503, 507},
+    ("post", "/v1/articles/{article_id}/revoke"): _STATUS_CHANGE,
+    ("post", "/v1/articles/{article_id}/supersede"): _STATUS_CHANGE,
     ("post", "/v1/verify"): {200, 413, 415, 422, 502, 503},
     ("get", "/v1/verify/{sha256}"): {200, 422, 502, 503},
     ("post", "/v1/quotes/verify"): {200, 404, 409, 413, 422, 502, 503},
@@ -98,7 +100,7 @@ def register(
     files: Sequence[tuple[str, bytes]],
     *,
     headers: dict[str, str] | None = None,
-    params: dict[str, float] | None = None,
+    params: Mapping[str, float] | None = None,
     **fields: str,
 ) -> httpx.Response:
     """POST /v1/articles with ``files`` as ``file`` parts and ``fields`` as form fields.

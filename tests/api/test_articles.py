@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from registry.audit import verify_receipt
 from registry.core.digests import paragraph_root
 from registry.core.receipt import Receipt
 from registry.core.records import DocumentDigests, TxInfo
 from registry.ports import NewDocument
-from registry.audit import verify_receipt
 from registry.service import RegistryService
 from tests.api.conftest import (
     AUTH,
@@ -71,18 +71,25 @@ def test_register_one_document_with_form_metadata(client: TestClient) -> None:
 
 
 def test_registering_the_same_bytes_again_answers_200_and_anchors_nothing(
-    client: TestClient, registered: dict[str, Any]
+    client: TestClient, service: RegistryService, registered: dict[str, Any]
 ) -> None:
-    response = register(client, [("again.txt", corpus_bytes("000"))], title="Other title")
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["batch_root"] is None
-    assert body["anchored"] is True
-    (entry,) = body["articles"]
-    assert entry["created"] is False
-    assert entry["article"]["id"] == registered["id"]
-    assert entry["article"]["metadata"]["title"] == "First"  # the registered metadata stays
-    assert "location" not in response.headers
+    block = service.chain.latest_block()
+    for params in ({"wait": 30}, {}):
+        response = register(
+            client, [("again.txt", corpus_bytes("000"))], title="Other title", params=params
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["batch_root"] == registered["batch_root"]  # the batch it is in already
+        assert body["anchored"] is True
+        (entry,) = body["articles"]
+        assert entry["created"] is False
+        assert entry["article"] == registered  # the registered metadata stays
+        assert response.headers["location"] == f"/v1/articles/{registered['id']}"
+        assert "retry-after" not in response.headers
+    assert service.store.count_queued() == 0
+    assert service.anchor_round().anchored == ()
+    assert service.chain.latest_block() == block  # nothing sent
 
 
 def test_register_several_documents_in_one_batch_with_a_metadata_array(
@@ -97,6 +104,7 @@ def test_register_several_documents_in_one_batch_with_a_metadata_array(
         ],
         data={"metadata": json.dumps(metadata), "label": "two"},
         headers=AUTH,
+        params={"wait": 30},
     )
     assert response.status_code == 201, response.text
     body = response.json()
@@ -104,7 +112,7 @@ def test_register_several_documents_in_one_batch_with_a_metadata_array(
     assert ids == [sha256(TEXT_A), sha256(TEXT_B)]
     assert [entry["article"]["metadata"]["title"] for entry in body["articles"]] == ["A", "B"]
     assert {entry["article"]["batch_root"] for entry in body["articles"]} == {body["batch_root"]}
-    assert "location" not in response.headers  # several new articles: no single location
+    assert response.headers["location"] == "/v1/articles"  # several new articles: the list
     batch = client.get(f"/v1/batches/{body['batch_root']}").json()
     assert batch["document_count"] == 2
     assert sorted(batch["documents"]) == sorted(ids)
@@ -118,7 +126,9 @@ def test_a_batch_with_one_new_document_answers_201(
     assert response.status_code == 201, response.text
     created = [entry["created"] for entry in response.json()["articles"]]
     assert created == [False, True]
-    assert response.headers["location"] == f"/v1/articles/{sha256(TEXT_A)}"
+    assert response.json()["anchored"] is True
+    assert response.json()["batch_root"] is None  # the two are in different batches
+    assert response.headers["location"] == "/v1/articles"  # several articles: the list
 
 
 def test_register_a_newer_version_that_supersedes_an_older_one(
@@ -215,7 +225,11 @@ def _register_three(client: TestClient) -> list[dict[str, Any]]:
     ]
     files = [("file", (f"{n}.txt", corpus_bytes(f"00{n}"), "text/plain")) for n in range(3)]
     response = client.post(
-        "/v1/articles", files=files, data={"metadata": json.dumps(metadata)}, headers=AUTH
+        "/v1/articles",
+        files=files,
+        data={"metadata": json.dumps(metadata)},
+        headers=AUTH,
+        params={"wait": 30},
     )
     assert response.status_code == 201, response.text
     return [entry["article"] for entry in response.json()["articles"]]
@@ -269,7 +283,7 @@ def test_get_article_errors(client: TestClient, registered: dict[str, Any]) -> N
 
 
 def _store_twins(service: RegistryService) -> tuple[str, str]:
-    """Two documents whose ids share their first 8 hex digits, written straight to the store.
+    """Two documents whose ids share their first 8 hex digits, written straight to the queue.
 
     Finding two real documents with such ids would take ~2^16 registrations; the
     store takes any 32-byte digests, and an id's resolution only reads the store.
@@ -282,12 +296,10 @@ def _store_twins(service: RegistryService) -> tuple[str, str]:
             content=b"twin",
             media_type="text/plain; charset=utf-8",
             paragraph_digests=(),
-            leaf_index=index,
-            proof=(),
         )
-        for index, twin in enumerate(twins)
+        for twin in twins
     ]
-    service.store.add_pending_batch(b"\x07" * 32, "twins", documents)
+    service.store.add_queued(documents)
     return twins
 
 
@@ -319,7 +331,10 @@ def test_content_is_the_exact_bytes_as_a_sandboxed_attachment(
 def test_stored_html_is_served_as_a_download_that_cannot_run(client: TestClient) -> None:
     page = b"<html><body><script>alert(document.cookie)</script><p>Policy</p></body></html>"
     response = client.post(
-        "/v1/articles", files=[("file", ("page.html", page, "text/html"))], headers=AUTH
+        "/v1/articles",
+        files=[("file", ("page.html", page, "text/html"))],
+        headers=AUTH,
+        params={"wait": 30},
     )
     assert response.status_code == 201, response.text
     article = response.json()["articles"][0]["article"]
@@ -416,7 +431,9 @@ def test_revoke_an_article(client: TestClient, registered: dict[str, Any]) -> No
     )
 
 
-def test_supersede_an_article(client: TestClient, registered: dict[str, Any]) -> None:
+def test_supersede_an_article(
+    client: TestClient, service: RegistryService, registered: dict[str, Any]
+) -> None:
     newer = register(client, [("v2.txt", TEXT_A)]).json()["articles"][0]["article"]
     url = f"/v1/articles/{registered['id']}/supersede"
     assert_error(client.post(url, json={"newer_id": newer["id"]}), 401, "unauthorized")
@@ -437,8 +454,16 @@ def test_supersede_an_article(client: TestClient, registered: dict[str, Any]) ->
         newer["id"],
     )
     assert client.get(f"/v1/articles/{newer['id']}").json()["supersedes"] == registered["id"]
+    block = service.chain.latest_block()
+    # The same supersession again (a retry): recorded already, nothing is sent.
     again = client.post(url, json={"newer_id": newer["id"]}, headers=AUTH)
-    assert_error(again, 409, "conflict", "already superseded")
+    assert again.status_code == 200, again.text
+    assert again.json() == older
+    # By another article: the older one is superseded already.
+    third = register(client, [("v3.txt", TEXT_B)]).json()["articles"][0]["article"]
+    other = client.post(url, json={"newer_id": third["id"]}, headers=AUTH)
+    assert_error(other, 409, "conflict", "already superseded")
+    assert service.chain.latest_block() == block + 1  # the third's anchor only
 
 
 def test_nothing_is_written_without_the_token(

@@ -1,4 +1,8 @@
-"""The API while the chain's node is down: 503 for what needs the chain, local reads still answer.
+"""The API while the chain's node is down: reads answer from the index, writes are queued.
+
+Verdicts, records, receipts and batches come from the read index (and name the
+block it reflects); registrations and revocations are queued for the anchorer;
+only what asks the chain itself (re-checking a stored article) answers 503.
 
 The registry is first filled for real (the embedded chain and SQLite in a data
 directory, the founding corpus registered and anchored); then the same store
@@ -86,20 +90,51 @@ def test_local_reads_still_answer(down: TestClient, corpus_ids: list[str], tmp_p
     assert unknown.json()["kind"] == "unknown"
 
 
-def test_what_needs_the_chain_answers_503(down: TestClient, corpus_ids: list[str]) -> None:
+def test_verification_answers_from_the_index_and_says_which_block(
+    down: TestClient, down_service: RegistryService, corpus_ids: list[str]
+) -> None:
+    """Verdicts, receipts and batches come from the read index: no chain call per request."""
+    cursor = down_service.follower.cursor()
+    assert cursor is not None
     article_id = corpus_ids[0]
-    assert_error(down.get(f"/v1/verify/{article_id}"), 503, "chain_unavailable")
+    verdict = down.get(f"/v1/verify/{article_id}")
+    assert verdict.status_code == 200, verdict.text
+    body = verdict.json()
+    assert (body["kind"], body["state"], body["status"]) == ("authentic", "anchored", "active")
+    assert body["as_of_block"] == cursor.block_number  # the block the index reflects
     copy = down.get(f"/v1/articles/{article_id}/content").content
-    assert_error(down.post("/v1/verify", files={"file": ("c.txt", copy)}), 503, "chain_unavailable")
-    assert_error(down.get(f"/v1/articles/{article_id}/verify"), 503, "chain_unavailable")
-    assert_error(down.get(f"/v1/articles/{article_id}/receipt"), 503, "chain_unavailable")
-    batch_root = down.get(f"/v1/articles/{article_id}").json()["batch_root"]
-    assert_error(down.get(f"/v1/batches/{batch_root}"), 503, "chain_unavailable")
-    revoke = down.post(
-        f"/v1/articles/{article_id}/revoke", json={"reason": "withdrawn"}, headers=AUTH
+    posted = down.post("/v1/verify", files={"file": ("c.txt", copy)})
+    assert posted.status_code == 200, posted.text
+    assert (posted.json()["kind"], posted.json()["as_of_block"]) == (
+        "authentic",
+        cursor.block_number,
     )
-    assert_error(revoke, 503, "chain_unavailable")
+    receipt = down.get(f"/v1/articles/{article_id}/receipt")
+    assert receipt.status_code == 200, receipt.text
+    assert json.loads(receipt.text)["anchor"]["blockNumber"] == body["anchor"]["blockNumber"]
+    batch_root = down.get(f"/v1/articles/{article_id}").json()["batch_root"]
+    batch = down.get(f"/v1/batches/{batch_root}")
+    assert batch.status_code == 200, batch.text
+    assert batch.json()["state"] == "anchored"
+
+
+def test_what_needs_the_chain_answers_503_or_waits(down: TestClient, corpus_ids: list[str]) -> None:
+    article_id = corpus_ids[0]
+    # Re-checking a stored article asks the chain itself.
+    assert_error(down.get(f"/v1/articles/{article_id}/verify"), 503, "chain_unavailable")
+    # A revocation is queued for the anchorer: accepted, not on chain yet.
+    revoke = down.post(
+        f"/v1/articles/{article_id}/revoke",
+        json={"reason": "withdrawn"},
+        headers=AUTH,
+        params={"wait": 0.5},
+    )
+    assert revoke.status_code == 202, revoke.text
+    assert revoke.headers["retry-after"] == "1"
+    assert revoke.json()["status"] == "active"
     assert down.get(f"/v1/articles/{article_id}").json()["status"] == "active"
+    again = down.post(f"/v1/articles/{article_id}/revoke", json={"reason": "twice"}, headers=AUTH)
+    assert_error(again, 409, "conflict", "has a status change queued already")
 
 
 def test_health_says_the_chain_is_unreachable(down: TestClient) -> None:
@@ -119,29 +154,41 @@ def test_health_says_the_chain_is_unreachable(down: TestClient) -> None:
     assert body["error"]["message"].startswith("chain: ")
 
 
-def test_a_registration_is_accepted_pending_with_202(
+def test_a_registration_is_accepted_queued_with_202(
     down: TestClient, down_service: RegistryService
 ) -> None:
-    response = register(down, [("new.txt", NEW_TEXT)], title="While down")
+    response = register(down, [("new.txt", NEW_TEXT)], title="While down", params={})
     assert response.status_code == 202, response.text
+    assert response.headers["retry-after"] == "1"
     body = response.json()
     assert body["anchored"] is False
-    assert body["batch_root"] is not None
+    assert body["batch_root"] is None
     (entry,) = body["articles"]
     article: dict[str, Any] = entry["article"]
-    assert (entry["created"], article["state"], article["anchor"]) == (True, "pending", None)
+    assert (entry["created"], article["state"], article["anchor"]) == (True, "queued", None)
+    assert (article["batch_root"], article["leaf_index"]) == (None, None)
     assert response.headers["location"] == f"/v1/articles/{article['id']}"
-    # Recorded locally: readable, with a receipt that has no anchor yet.
-    assert down.get(f"/v1/articles/{article['id']}").json()["state"] == "pending"
+    # Recorded locally: readable; its receipt says it is not anchored yet, and when to retry.
+    assert down.get(f"/v1/articles/{article['id']}").json()["state"] == "queued"
     receipt = down.get(f"/v1/articles/{article['id']}/receipt")
-    assert receipt.status_code == 200
-    assert json.loads(receipt.text)["anchor"] is None
-    assert [b.root.hex() for b in down_service.store.pending_batches()] == [body["batch_root"][2:]]
+    assert_error(receipt, 409, "not_anchored_yet")
+    assert receipt.headers["retry-after"] == "1"
+    verdict = down.get(f"/v1/verify/{article['id']}").json()
+    assert (verdict["kind"], verdict["state"], verdict["anchor"]) == ("authentic", "queued", None)
+    assert down_service.store.count_queued() == 1
     assert down.get("/healthz").json()["chain"]["pending_batches"] == 1
-    # A pending article cannot be revoked yet.
-    revoke = down.post(f"/v1/articles/{article['id']}/revoke", json={"reason": "x"}, headers=AUTH)
-    assert_error(revoke, 409, "conflict", "not anchored yet")
-    # The same bytes again: nothing new, 200.
-    again = register(down, [("new.txt", NEW_TEXT)])
-    assert again.status_code == 200
-    assert again.json()["articles"][0]["created"] is False
+
+    # The same bytes again, waiting: nothing new (200), and the wait ends without an anchor
+    # (the anchorer's rounds may record the batch's intent, and cannot send it).
+    again = register(down, [("new.txt", NEW_TEXT)], params={"wait": 0.5})
+    assert again.status_code == 200, again.text
+    assert again.json()["anchored"] is False
+    (entry,) = again.json()["articles"]
+    assert entry["created"] is False
+    assert (entry["article"]["state"], entry["article"]["anchor"]) == (
+        down.get(f"/v1/articles/{article['id']}").json()["state"],
+        None,
+    )
+    assert entry["article"]["state"] in {"queued", "pending"}
+    assert_error(down.get(f"/v1/articles/{article['id']}/receipt"), 409, "not_anchored_yet")
+    assert down.get("/healthz").json()["chain"]["pending_batches"] == 1

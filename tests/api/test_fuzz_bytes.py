@@ -339,7 +339,8 @@ def test_arbitrary_requests_get_4xx_not_5xx(fuzzed: Fuzzed) -> None:
         f"statuses {dict(sorted(fuzzed.statuses.items()))}"
     )
     assert fuzzed.cases >= MINIMUM_CASES
-    assert {200, 201} <= set(fuzzed.statuses)  # the requests reached the deep paths too
+    # The requests reached the deep paths too (a registration without a wait is 202, queued).
+    assert {200, 202} <= set(fuzzed.statuses)
     assert fuzzed.routes_hit == set(ROUTES), set(ROUTES) - fuzzed.routes_hit
     assert_clean_log(fuzzed.server)
     assert fuzzed.http.get("/healthz").status_code == 200

@@ -178,5 +178,13 @@ def test_the_openapi_document_lists_every_endpoint_its_model_and_its_errors(
         secured = operations[key].get("security") == [{"WriteToken": []}]
         assert secured == (key in WRITES), key
     assert document["components"]["securitySchemes"]["WriteToken"]["scheme"] == "bearer"
+    # Every write may wait for the chain (`?wait=N`), and says what 202 means when it did not.
+    for key in WRITES:
+        (wait,) = [p for p in operations[key].get("parameters", []) if p["name"] == "wait"]
+        assert wait["in"] == "query"
+        assert "Prefer: wait=N" in wait["description"], key
+        bounds = next(s for s in wait["schema"]["anyOf"] if s.get("type") == "number")
+        assert (bounds["minimum"], bounds["maximum"]) == (0, 120), key
+        assert "queued" in operations[key]["responses"]["202"]["description"].lower(), key
     verify_body = operations[("post", "/v1/verify")]["requestBody"]["content"]
     assert set(verify_body) == {"multipart/form-data", "application/json"}

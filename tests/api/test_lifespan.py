@@ -1,8 +1,9 @@
 """The app's lifespan on the real embedded chain, and the write token file.
 
 The lifespan opens the service from the settings (durable embedded chain and
-SQLite in the data directory), seeds the corpus into an empty registry, runs
-the reconcile task, and closes everything on shutdown.
+SQLite in the data directory), queues the corpus into an empty registry, runs
+the service's anchorer thread (which also finishes a batch a crash left pending),
+and stops it and closes everything on shutdown.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _leave_pending(service: RegistryService, data: bytes) -> str:
     return digest.hex()
 
 
-def test_the_lifespan_opens_seeds_reconciles_and_closes(tmp_path: Path) -> None:
+def test_the_lifespan_opens_seeds_anchors_and_closes(tmp_path: Path) -> None:
     settings = make_settings(
         tmp_path / "data", write_token=None, seed_corpus=True, batch_interval=0.05
     )

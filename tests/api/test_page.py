@@ -510,6 +510,7 @@ def test_revoked_and_superseded_articles_say_so(
                     ("file", ("withdrawn.txt", withdrawn, "text/plain")),
                 ],
                 data={"metadata": json.dumps(metadata)},
+                params={"wait": 30},
             )
             assert registered.status_code == 201, registered.text
             draft_id, final_id, withdrawn_id = (
@@ -560,3 +561,63 @@ def test_revoked_and_superseded_articles_say_so(
             expect(rows.locator(".badge")).to_have_text("Revoked")
     finally:
         status_server.stop()
+
+
+def test_a_queued_article_says_it_waits_for_its_anchor_and_offers_no_receipt_yet(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    base = tmp_path_factory.mktemp("page-queued-server")
+    # The corpus is anchored by the anchorer's first round; the next is an hour away.
+    queued_server = start_server(
+        base / "data", base / "server.log", env={"POLICY_REGISTRY_BATCH_INTERVAL": "3600"}
+    )
+    try:
+        content = b"Accepted a moment ago.\n\nIts batch is not anchored yet.\n"
+        article_id = hashlib.sha256(content).hexdigest()
+        with httpx.Client(base_url=queued_server.url, timeout=60) as http:
+            accepted = http.post(
+                "/v1/articles",
+                files=[("file", ("queued.txt", content, "text/plain"))],
+                data={"title": "Waiting for its batch", "language": "en"},
+                headers=queued_server.auth(),
+            )
+            assert accepted.status_code == 202, accepted.text
+            assert http.get(f"/v1/articles/{article_id}").json()["state"] == "queued"
+
+        with browsing_on(browser, queued_server, articles=6) as state:
+            page = state.page
+            row = page.locator(f'#articles-body tr[data-article-id="{article_id}"]')
+            expect(row.locator("td").nth(4)).to_have_text("Active Queued for anchoring")
+            # The corpus's rows say nothing about anchoring: they are anchored.
+            expect(page.locator("#articles-body .badge.state-pending")).to_have_count(1)
+
+            upload(page, "queued.txt", content)
+            verdict = page.locator("#verify-result .verdict")
+            expect(verdict).to_have_attribute("data-kind", "authentic")
+            expect(verdict.locator(".verdict-headline")).to_have_text(
+                "Authentic: this is exactly the article Waiting for its batch registered here "
+                "(its batch is still waiting to be anchored on chain, so there is no block yet)."
+            )
+            expect(verdict.locator(".notice-info")).to_have_text(
+                "Not anchored yet. The registry knows this article, but the chain does not hold "
+                "its batch yet; there is no on-chain evidence to check until it is anchored."
+            )
+            evidence = verdict.locator(".evidence")
+            expect(fact(evidence, "Anchoring")).to_have_text("Queued for anchoring")
+            expect(fact(evidence, "Transaction")).to_have_count(0)
+
+            row.get_by_role("button", name="Details of Waiting for its batch").click()
+            dialog = page.locator("#article-dialog")
+            expect(dialog.locator("#dialog-title")).to_have_text("Waiting for its batch")
+            expect(fact(dialog, "Anchoring")).to_have_text("Queued for anchoring")
+            expect(fact(dialog, "Content SHA-256")).to_have_text(f"0x{article_id}")
+            # No batch yet, so no root, no leaf and no receipt (the API answers 409 for it).
+            expect(fact(dialog, "Batch root")).to_have_count(0)
+            expect(fact(dialog, "Leaf index")).to_have_count(0)
+            expect(dialog.get_by_role("link", name="Download receipt")).to_have_count(0)
+            expect(dialog.get_by_role("link", name="Download stored copy")).to_have_count(1)
+            screenshot(page, "page-article-queued.png")
+            page.keyboard.press("Escape")
+            expect(dialog).to_be_hidden()
+    finally:
+        queued_server.stop()

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -30,11 +31,31 @@ NEW_ARTICLE: Final = (
 )
 
 
-def start_server(data_dir: Path, log: Path) -> ServerProcess:
-    """The real server on a free loopback port, with a small document limit."""
-    return start_process(
-        data_dir, log, env={"POLICY_REGISTRY_MAX_DOCUMENT_BYTES": str(MAX_DOCUMENT_BYTES)}
+def start_server(data_dir: Path, log: Path, *, env: dict[str, str] | None = None) -> ServerProcess:
+    """The real server on a free loopback port, with a small document limit.
+
+    It returns once nothing waits for the anchorer (the corpus it seeds is anchored).
+    """
+    server = start_process(
+        data_dir,
+        log,
+        env={"POLICY_REGISTRY_MAX_DOCUMENT_BYTES": str(MAX_DOCUMENT_BYTES), **(env or {})},
     )
+    try:
+        wait_until_anchored(server)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def wait_until_anchored(server: ServerProcess, timeout: float = STARTUP_SECONDS) -> None:
+    """Until ``/healthz`` says no document is queued and no batch pending."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        while http.get("/healthz").json()["chain"]["pending_batches"] != 0:
+            assert time.monotonic() < deadline, "the server's anchorer did not anchor the queue"
+            time.sleep(0.1)
 
 
 @pytest.fixture
@@ -66,12 +87,13 @@ def test_register_stop_restart_and_verify(tmp_path: Path, servers: list[ServerPr
             "/v1/articles",
             files={"file": ("new.txt", NEW_ARTICLE, "text/plain")},
             data={"title": "Over HTTP", "language": "en"},
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {token}", "Prefer": "wait=30"},
         )
         assert response.status_code == 201, response.text
         article = response.json()["articles"][0]["article"]
         assert article["id"] == hashlib.sha256(NEW_ARTICLE).hexdigest()
         assert article["state"] == "anchored"
+        assert response.headers["location"] == f"/v1/articles/{article['id']}"
 
     # uvicorn shuts the app down, then re-raises the signal so the exit status reports it.
     assert server.stop() == -signal.SIGTERM

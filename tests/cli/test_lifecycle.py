@@ -1,7 +1,8 @@
 """End to end, in real processes: what survives a restart, and changes of status.
 
 Each test has its own data directory, since these commands write: register with
-metadata, revoke, supersede, reconcile a batch left pending by a crash.
+metadata (waiting for the anchor, or not), revoke, supersede, reconcile (one round of
+the anchorer) what was queued or left pending by a crash.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from registry.adapters.chain.rpc import RpcChain, SignerKey
 from registry.adapters.store.sql import SqlStore
-from registry.core.metadata import ArticleMetadata
-from registry.service import RegistryService, Submission
+from registry.core.batch import build_batch
+from registry.core.digests import digest_document
+from registry.ports import BatchLeaf, NewDocument
 from tests.cli.conftest import file_id, run_cli, stored_count
 
 
@@ -128,27 +129,47 @@ def test_supersede_and_register_a_replacement(tmp_path: Path) -> None:
     assert stored_count(data_dir) == 3
 
 
+def _leave_pending(data_dir: Path, data: bytes) -> str:
+    """Record a one-document batch as pending and send nothing, as a crash right after would.
+
+    Written straight to the data directory's store: the anchorer records a batch's intent
+    (tree, leaves, proofs) first, then sends its anchor; a crash between the two leaves this.
+    """
+    digested = digest_document(data, {})
+    tree = build_batch([digested.digests])
+    digest = digested.digests.content_digest
+    store = SqlStore.in_data_dir(data_dir)
+    try:
+        store.add_queued(
+            [
+                NewDocument(
+                    digests=digested.digests,
+                    metadata_json="{}",
+                    content=data,
+                    media_type="text/plain; charset=utf-8",
+                    paragraph_digests=digested.paragraph_digests,
+                )
+            ]
+        )
+        store.add_pending_batch(tree.root, "", [BatchLeaf(digest, 0, tuple(tree.proofs()[0]))])
+    finally:
+        store.close()
+    return "0x" + tree.root.hex()
+
+
 def test_reconcile_anchors_a_batch_a_crash_left_pending(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    memo = _write(tmp_path, "memo.txt", "Registered while the chain was away.\n")
-    # A registration whose anchor could not be sent: the node is down (nothing listens on
-    # port 9), so the batch is recorded as pending, exactly as after a crash before sending.
-    store = SqlStore.in_data_dir(data_dir)
-    somewhere = "0x" + "00" * 19 + "01"
-    chain = RpcChain("http://127.0.0.1:9", somewhere, SignerKey(b"\x01" * 32), retries=1)
-    service = RegistryService(store, chain)
-    try:
-        registration = service.register(
-            [Submission(memo.read_bytes(), ArticleMetadata(), name="memo.txt")]
-        , wait=30)
-    finally:
-        service.close()
-    assert registration.anchored is False
-    root = registration.batch_root
+    memo = _write(tmp_path, "memo.txt", "Recorded before a crash, never sent.\n")
+    assert run_cli("list", data_dir=data_dir).returncode == 0  # the registry exists
+    root = _leave_pending(data_dir, memo.read_bytes())
 
-    # reconcile is the first command after the crash (every other command reconciles
-    # silently when it opens the registry), so it reports what it did.
+    # Read-only commands never send a transaction: the batch stays pending.
+    shown = run_cli("show", file_id(memo), "--json", data_dir=data_dir)
+    assert shown.returncode == 0, shown.stderr
+    assert (shown.json()["state"], shown.json()["batch_root"]) == ("pending", root)
+    assert run_cli("verify", memo, data_dir=data_dir).returncode == 1
 
+    # reconcile is one round of the anchorer: it sends the pending batch's anchor.
     reconciled = run_cli("reconcile", data_dir=data_dir)
     assert reconciled.returncode == 0, reconciled.stderr
     assert reconciled.stdout == f"anchored          batch {root}\n"
@@ -156,6 +177,59 @@ def test_reconcile_anchors_a_batch_a_crash_left_pending(tmp_path: Path) -> None:
     verified = run_cli("verify", memo, data_dir=data_dir)
     assert verified.returncode == 0, verified.stderr
     assert f"  batch root {root}" in verified.stdout
+    again = run_cli("reconcile", data_dir=data_dir)
+    assert (again.returncode, again.stdout) == (0, "nothing to do: nothing queued or pending\n")
+
+
+def test_register_no_wait_queues_and_reconcile_anchors(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = _write(tmp_path, "first.txt", "Queued without waiting.\n")
+    second = _write(tmp_path, "second.txt", "Queued without waiting, too.\n")
+
+    for path in (first, second):
+        queued = run_cli("register", path, "--no-wait", data_dir=data_dir)
+        assert queued.returncode == 1, queued.stderr
+        lines = queued.stdout.splitlines()
+        assert lines[0] == f"registered          {file_id(path)}  {path.name}"
+        assert lines[-1].startswith("QUEUED: registered, not anchored yet")
+        assert "anchored   block" not in queued.stdout
+    shown = run_cli("show", file_id(first), "--json", data_dir=data_dir).json()
+    assert (shown["state"], shown["batch_root"], shown["anchor"]) == ("queued", None, None)
+    receipt = run_cli("receipt", file_id(first), data_dir=data_dir)
+    receipt.assert_error(2, "not anchored yet")
+
+    # One round: both queued documents, from two commands, in one batch and one transaction.
+    reconciled = run_cli("reconcile", "--json", data_dir=data_dir)
+    assert reconciled.returncode == 0, reconciled.stderr
+    report = reconciled.json()
+    assert (report["leader"], len(report["anchored"]), report["queued"]) == (True, 1, 0)
+    records = [
+        run_cli("show", file_id(path), "--json", data_dir=data_dir).json()
+        for path in (first, second)
+    ]
+    assert {(r["state"], r["batch_root"]) for r in records} == {("anchored", report["anchored"][0])}
+    assert records[0]["anchor"] == records[1]["anchor"]
+
+
+def test_register_waits_for_the_anchor_by_default_and_says_so(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    memo = _write(tmp_path, "memo.txt", "Anchored before the command returns.\n")
+
+    registered = run_cli("register", memo, data_dir=data_dir)
+
+    assert registered.returncode == 0, registered.stderr
+    lines = registered.stdout.splitlines()
+    assert lines[0] == f"registered          {file_id(memo)}  {memo.name}"
+    assert lines[1].startswith("batch 0x")
+    assert lines[1].endswith(" (1 new document of this request), anchored:")
+    assert lines[2].startswith("  anchored   block ")
+    assert "QUEUED" not in registered.stdout
+    shown = run_cli("show", file_id(memo), "--json", data_dir=data_dir).json()
+    assert shown["state"] == "anchored"
+    assert lines[1] == f"batch {shown['batch_root']} (1 new document of this request), anchored:"
+    # Another command right after: this one's anchorer lease was handed back on exit.
+    reconciled = run_cli("reconcile", data_dir=data_dir)
+    assert reconciled.returncode == 0, (reconciled.stdout, reconciled.stderr)
 
 
 def test_audit_lists_what_is_off_and_exits_1(tmp_path: Path) -> None:
@@ -227,7 +301,10 @@ def test_register_dir_in_batches_reads_one_batch_at_a_time(tmp_path: Path) -> No
     assert output["anchored"] is True
     registrations = output["registrations"]
     assert [len(r["articles"]) for r in registrations] == [2, 2, 1]
-    assert len({r["batch_root"] for r in registrations}) == 3
+    # Queued two at a time, anchored together: the anchorer batches whatever is queued.
+    roots = {r["batch_root"] for r in registrations}
+    assert len(roots) == 1
+    assert None not in roots
     registered = {e["article"]["id"] for r in registrations for e in r["articles"]}
     assert registered == {file_id(path) for path in files}
     assert run_cli("verify", files[4], data_dir=data_dir).returncode == 0

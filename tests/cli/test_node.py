@@ -47,10 +47,10 @@ def test_a_registry_on_a_node_from_deploy_to_reconcile_after_an_outage(tmp_path:
         assert checked.stdout.startswith(f"VALID: {memo} is the document of this receipt")
         outputs += [deployed, registered, issued, checked]
 
-    # The node is down: the registration is recorded and waits.
-    pending = run_cli("register", later, data_dir=data_dir, env=chain)
+    # The node is down: the registration is queued, and the wait ends without an anchor.
+    pending = run_cli("register", later, "--wait", "2", data_dir=data_dir, env=chain)
     assert pending.returncode == 1, pending.stderr
-    assert pending.stdout.splitlines()[-1].startswith("PENDING: not anchored yet")
+    assert pending.stdout.splitlines()[-1].startswith("QUEUED: registered, not anchored yet")
     unreachable = run_cli(
         "verify-receipt", memo, receipt, "--rpc-url", chain["POLICY_REGISTRY_RPC_URL"], cwd=tmp_path
     )

@@ -32,7 +32,7 @@ def test_register_dir_registers_the_manifest_articles_in_one_anchored_batch(
     for path in CORPUS_FILES:
         assert f"registered          {file_id(path)}  " in out
     assert out.count("registered  ") == len(CORPUS_FILES)
-    assert f"of {len(CORPUS_FILES)} new documents, anchored:" in out
+    assert f"({len(CORPUS_FILES)} new documents of this request), anchored:" in out
     assert "  anchored   block " in out
     assert stored_count(corpus_registry.data_dir) == len(CORPUS_FILES)
 
