@@ -205,8 +205,8 @@ class Anchorer:
                     self._batch_queue(report)
                 self._send_status_changes(report)
             finally:
-                if report.sent:
-                    self.follower.sync()
+                if report.sent or report.found_on_chain:
+                    self.follower.sync(settle=True)
             report.queued_left = self.store.count_queued()
             return report
 

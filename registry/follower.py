@@ -71,19 +71,27 @@ class Follower:
         self.reorg_window = reorg_window
         self.from_block = from_block
         self._lock = threading.Lock()
+        # The last cursor this process saw the store hold. The store's cursor only moves to
+        # a newer head (or to another branch's, whose hash differs), so while the chain's
+        # head is this block the index needs no look: a reader's sync is one head read.
+        self._seen: IndexCursor | None = None
 
-    def sync(self) -> IndexCursor | None:
+    def sync(self, *, settle: bool = False) -> IndexCursor | None:
         """Follow the chain up to its head now; the cursor the index reflects afterwards.
 
-        When the chain cannot be reached the index stays as it is and its cursor is
-        returned: readers answer from it and say which block it reflects.
+        ``settle`` also looks at mined batches when no block is new: the anchorer asks for
+        it after adopting an anchor from a block the index followed before the batch was
+        recorded (another registry's anchor of the same root, a crash's). When the chain
+        cannot be reached the index stays as it is and its cursor is returned: readers
+        answer from it and say which block it reflects.
         """
         with self._lock:
             for _ in range(_ATTEMPTS):
                 try:
-                    done, cursor = self._step()
+                    done, cursor = self._step(settle)
                 except ChainUnavailable:
                     return self.store.index_cursor()
+                self._seen = cursor
                 if done:
                     return cursor
             return self.store.index_cursor()
@@ -92,14 +100,16 @@ class Follower:
         """The block the index reflects now, without asking the chain."""
         return self.store.index_cursor()
 
-    def _step(self) -> tuple[bool, IndexCursor | None]:
+    def _step(self, settle: bool) -> tuple[bool, IndexCursor | None]:
         """One attempt: (True, cursor) once the index is at the head read now."""
-        cursor = self.store.index_cursor()
         head_number, head_hash = self.chain.head()
         head = IndexCursor(head_number, head_hash)
+        if head == self._seen and not settle:
+            return True, head
+        cursor = self.store.index_cursor()
         if cursor == head:
-            # No new block, but an anchor the anchorer adopted from a block followed before
-            # its batch was recorded (another registry's, a crash's) is settled here.
+            if not settle:
+                return True, cursor
             settled = self._anchor_changes([], head_number + 1, head_number)
             if not settled:
                 return True, cursor
