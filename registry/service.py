@@ -209,10 +209,9 @@ class RegistryService:
             known = newer if self.store.get_document(newer) is not None else None
             self.status_changes.check_supersedable(older, known)
         created = self.intake.accept(prepared)
-        if created and self.anchorer.running:
-            # A full batch is anchored at once, not at the end of the interval.
-            if self.store.count_queued() >= self.anchorer.max_batch_size:
-                self.anchorer.wake()
+        full = created and self.anchorer.running
+        if full and self.store.count_queued() >= self.anchorer.max_batch_size:
+            self.anchorer.wake()  # a full batch is anchored at once, not after the interval
         requests = [
             request
             for older, newer in dict.fromkeys(supersessions)
