@@ -174,13 +174,18 @@ class AnchorTracker:
     _next: int = 0
 
     def on_registration(self, outcome: Outcome) -> None:
-        """``drive``'s callback: note an accepted (202) registration and when."""
-        if outcome.status != 202 or outcome.error is not None:
+        """``drive``'s callback: note an accepted registration and when.
+
+        Accepted is 202 (queued or pending), or 201 when the anchorer's round happened to
+        anchor the document between its acceptance and the answer (the answer says so).
+        """
+        if outcome.status not in (201, 202) or outcome.error is not None:
             self.errors.append(f"register: {outcome.describe()}")
             return
         body = json.loads(outcome.body)
         article = body["articles"][0]["article"]
-        if not body["articles"][0]["created"] or article["state"] not in ("queued", "pending"):
+        states = ("anchored",) if outcome.status == 201 else ("queued", "pending")
+        if not body["articles"][0]["created"] or article["state"] not in states:
             self.errors.append(f"register: {article['id']} answered {article['state']}")
         self.accepted[article["id"]] = outcome.ended
         self._order.append(article["id"])
