@@ -10,6 +10,7 @@ whatever the client on the same cores cost.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -92,9 +93,17 @@ class ServerProcess:
 
 
 def start_server(
-    data_dir: Path, log_path: Path, *, env: Mapping[str, str] | None = None
+    data_dir: Path,
+    log_path: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    new_session: bool = False,
 ) -> ServerProcess:
-    """Start ``python -m api`` on a free loopback port; returns once ``/healthz`` says 200."""
+    """Start ``python -m api`` on a free loopback port; returns once ``/healthz`` says 200.
+
+    ``new_session`` starts it in its own process group (a new session), so that a test can
+    SIGKILL every process it started at once.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_REGISTRY_")}
     environment.update(
@@ -112,6 +121,7 @@ def start_server(
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,
+            start_new_session=new_session,
         )
     server = ServerProcess(process, data_dir, log_path)
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -129,6 +139,9 @@ def start_server(
             time.sleep(0.1)
         raise RuntimeError(f"the server did not come up in {STARTUP_SECONDS:.0f} s")
     except BaseException:
+        if new_session:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         server.stop()
         raise
 

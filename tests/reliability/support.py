@@ -12,7 +12,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections import Counter
@@ -21,14 +20,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from registry.adapters.chain import RpcChain, SignerKey
 from registry.core.metadata import ArticleMetadata
 from registry.ports import BatchAnchored, ChainPort
 from registry.service import Submission
 from tests.anvil import ANVIL_BINARY, ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, STARTUP_TIMEOUT, AnvilNode
-from tests.server import STARTUP_SECONDS, ServerProcess
+from tests.server import ServerProcess, start_server
 
 SIGNER = SignerKey(ANVIL_DEV_KEYS[0])
 SHARED_PARAGRAPH = "Every registered note ends with this shared paragraph."
@@ -153,46 +150,7 @@ def start_server_group(
 
     ``log_path`` must be new: the port is read from the first page line in it.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_REGISTRY_")}
-    environment.update(
-        POLICY_REGISTRY_DATA_DIR=str(data_dir),
-        POLICY_REGISTRY_HOST="127.0.0.1",
-        POLICY_REGISTRY_PORT="0",
-        PYTHONUNBUFFERED="1",
-        **(env or {}),
-    )
-    with log_path.open("ab") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api"],
-            cwd=data_dir.parent,  # no stray .env
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = ServerProcess(process, data_dir, log_path)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    try:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"the server exited with {process.returncode}:\n{server.output()}"
-                )
-            found = _PAGE_LINE.findall(server.output())
-            if found:
-                server.port = int(found[-1])
-                try:
-                    if httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200:
-                        return server
-                except httpx.TransportError:
-                    pass
-            time.sleep(0.05)
-        raise RuntimeError(f"the server did not come up in {STARTUP_SECONDS:.0f} s")
-    except BaseException:
-        kill_group(server)
-        raise
+    return start_server(data_dir, log_path, env=env, new_session=True)
 
 
 def kill_group(server: ServerProcess) -> None:
