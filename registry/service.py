@@ -167,6 +167,7 @@ class RegistryService:
     def list_articles(
         self, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
     ) -> tuple[list[ArticleRecord], int]:
+        self.sync()
         return self.views.list_articles(filters, offset, limit)
 
     def count(self) -> int:
@@ -181,6 +182,7 @@ class RegistryService:
         return self.chain.chain_id, self.chain.contract_address, self.chain.latest_block()
 
     def batch(self, root_hex: str) -> BatchView:
+        self.sync()
         return self.views.batch(root_hex)
 
     def receipt(self, article_id: str) -> Receipt:
