@@ -218,6 +218,8 @@ class Benchmark:
     name: str
     title: str
     run: Callable[[Context], Section]
+    in_smoke: bool = True
+    """Whether ``--smoke`` runs it without ``--only`` (False: too slow for the smoke run)."""
 
 
 # -- machine and versions -------------------------------------------------------------------

@@ -8,6 +8,7 @@ add it to :data:`BENCHMARKS` below.
 from __future__ import annotations
 
 from tests.benchmarks import (
+    bench_front_ends,
     bench_gas,
     bench_hashing,
     bench_http,
@@ -26,4 +27,5 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     bench_http.BENCHMARK,
     bench_load.BENCHMARK,
     bench_pipeline.BENCHMARK,
+    bench_front_ends.BENCHMARK,
 )
