@@ -109,7 +109,9 @@ class ChainHealth(BaseModel):
     contract: str | None = None
     latest_block: int | None = None
     pending_batches: int | None = Field(
-        default=None, description="Batches recorded but not anchored yet."
+        default=None,
+        description="Batches recorded but not anchored yet, plus documents queued for the "
+        "next batch: 0 once everything accepted is anchored.",
     )
 
 

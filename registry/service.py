@@ -174,7 +174,8 @@ class RegistryService:
         return self.store.count_documents()
 
     def pending_count(self) -> int:
-        """Batches recorded but not anchored yet, and documents queued for the next one."""
+        """Batches recorded but not anchored yet, plus documents queued for the next one
+        (``/healthz``'s ``pending_batches``: 0 once everything accepted is anchored)."""
         return len(self.store.pending_batches()) + self.store.count_queued()
 
     def chain_head(self) -> tuple[int, str, int]:

@@ -33,12 +33,11 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final
 
 from registry.adapters.store.sql import SqlStore
 from registry.ports import BatchState
-from tests.anvil import ANVIL_BINARY, ANVIL_DEV_KEYS, AnvilNode, running_anvil
+from tests.anvil import ANVIL_BINARY, AnvilNode, running_anvil
 from tests.benchmarks.articles import Article, synthetic_articles
 from tests.benchmarks.bench_pipeline import register_request
 from tests.benchmarks.harness import Benchmark, Context, Section, fmt, median, percentile
@@ -49,7 +48,7 @@ from tests.reliability.support import (
     deploy,
     rpc_chain,
     sender_nonces,
-    start_server_group,
+    start_front_ends,
 )
 from tests.server import ServerProcess
 
@@ -83,33 +82,6 @@ class _RunResult:
 
 
 # -- set-up -----------------------------------------------------------------------------------
-
-
-def _front_ends(
-    workdir: Path, database_url: str, node: AnvilNode, address: str, count: int, interval: float
-) -> list[ServerProcess]:
-    """``count`` servers on one database, node, contract and signer key, started one after
-    the other (the first binds the database to the chain)."""
-    env = {
-        "POLICY_REGISTRY_DATABASE_URL": database_url,
-        "POLICY_REGISTRY_RPC_URL": node.url,
-        "POLICY_REGISTRY_CONTRACT_ADDRESS": address,
-        "POLICY_REGISTRY_SIGNER_KEY": ANVIL_DEV_KEYS[0],
-        "POLICY_REGISTRY_SEED_CORPUS": "false",
-        "POLICY_REGISTRY_BATCH_INTERVAL": str(interval),
-        "POLICY_REGISTRY_LEASE_TTL": str(LEASE_TTL),
-        "POLICY_REGISTRY_WRITE_TOKEN": TOKEN,
-    }
-    servers: list[ServerProcess] = []
-    try:
-        for n in range(count):
-            folder = workdir / f"front-{n}"
-            servers.append(start_server_group(folder, workdir / f"front-{n}.log", env=env))
-    except BaseException:
-        for server in servers:
-            server.stop()
-        raise
-    return servers
 
 
 # -- one run ----------------------------------------------------------------------------------
@@ -190,7 +162,16 @@ def _setup_runs(
     workdir = ctx.workdir / name
     workdir.mkdir()
     chain = rpc_chain(node, address)
-    servers = _front_ends(workdir, database_url, node, address, front_ends, interval)
+    servers = start_front_ends(
+        workdir,
+        database_url,
+        node,
+        address,
+        count=front_ends,
+        batch_interval=interval,
+        lease_ttl=LEASE_TTL,
+        token=TOKEN,
+    )
     store = SqlStore(database_url)
     results: list[_RunResult] = []
     try:

@@ -153,6 +153,42 @@ def start_server_group(
     return start_server(data_dir, log_path, env=env, new_session=True)
 
 
+def start_front_ends(
+    workdir: Path,
+    database_url: str,
+    node: AnvilNode,
+    address: str,
+    *,
+    count: int,
+    batch_interval: float,
+    lease_ttl: float,
+    token: str,
+) -> list[ServerProcess]:
+    """``count`` servers (each in its own process group) on one database, node, contract
+    and signer key, started one after the other (the first binds the database to the
+    chain); all stopped again if one does not come up."""
+    env = {
+        "POLICY_REGISTRY_DATABASE_URL": database_url,
+        "POLICY_REGISTRY_RPC_URL": node.url,
+        "POLICY_REGISTRY_CONTRACT_ADDRESS": address,
+        "POLICY_REGISTRY_SIGNER_KEY": ANVIL_DEV_KEYS[0],
+        "POLICY_REGISTRY_SEED_CORPUS": "false",
+        "POLICY_REGISTRY_BATCH_INTERVAL": str(batch_interval),
+        "POLICY_REGISTRY_LEASE_TTL": str(lease_ttl),
+        "POLICY_REGISTRY_WRITE_TOKEN": token,
+    }
+    servers: list[ServerProcess] = []
+    try:
+        for n in range(count):
+            log = workdir / f"front-{n}.log"
+            servers.append(start_server_group(workdir / f"front-{n}", log, env=env))
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers
+
+
 def kill_group(server: ServerProcess) -> None:
     """SIGKILL the server's whole process group, and reap it."""
     with contextlib.suppress(ProcessLookupError):

@@ -31,7 +31,7 @@ from registry.adapters.store.sql import SqlStore
 from registry.audit import verify_receipt
 from registry.ports import BatchState
 from registry.service import RegistryService
-from tests.anvil import ANVIL_DEV_KEYS, AnvilNode, requires_anvil, running_anvil
+from tests.anvil import AnvilNode, requires_anvil, running_anvil
 from tests.postgres import PostgresServer, requires_postgres, running_postgres
 from tests.reliability.support import (
     anchored_roots,
@@ -40,7 +40,7 @@ from tests.reliability.support import (
     kill_group,
     rpc_chain,
     sender_nonces,
-    start_server_group,
+    start_front_ends,
 )
 from tests.server import ServerProcess
 
@@ -165,28 +165,16 @@ def _wait_anchored(http: httpx.Client, ids: list[str], timeout: float = 60.0) ->
 def _front_ends(
     tmp_path: Path, database_url: str, node: AnvilNode, address: str
 ) -> list[ServerProcess]:
-    """Two servers on one database, node, contract and signer; started one after the other
-    (the first binds the database to the chain)."""
-    env = {
-        "POLICY_REGISTRY_DATABASE_URL": database_url,
-        "POLICY_REGISTRY_RPC_URL": node.url,
-        "POLICY_REGISTRY_CONTRACT_ADDRESS": address,
-        "POLICY_REGISTRY_SIGNER_KEY": ANVIL_DEV_KEYS[0],
-        "POLICY_REGISTRY_SEED_CORPUS": "false",
-        "POLICY_REGISTRY_BATCH_INTERVAL": str(BATCH_INTERVAL),
-        "POLICY_REGISTRY_LEASE_TTL": str(LEASE_TTL),
-        "POLICY_REGISTRY_WRITE_TOKEN": TOKEN,
-    }
-    servers: list[ServerProcess] = []
-    try:
-        for n in range(2):
-            log = tmp_path / f"front-{n}.log"
-            servers.append(start_server_group(tmp_path / f"front-{n}", log, env=env))
-    except BaseException:
-        for server in servers:
-            server.stop()
-        raise
-    return servers
+    return start_front_ends(
+        tmp_path,
+        database_url,
+        node,
+        address,
+        count=2,
+        batch_interval=BATCH_INTERVAL,
+        lease_ttl=LEASE_TTL,
+        token=TOKEN,
+    )
 
 
 @pytest.mark.slow
