@@ -277,7 +277,7 @@ class Anchorer:
     def _send_status_changes(self, report: AnchorReport) -> None:
         for request in self.store.open_status_requests():
             try:
-                outcome = self._status_change(request)
+                done, tx = self._status_change(request)
             except ChainUnavailable:
                 return  # the next round tries again, in the same order
             except ChainError as exc:
@@ -286,28 +286,31 @@ class Anchorer:
                 )
                 report.refused.append(f"status request {request.id}: {exc}")
                 continue
-            if outcome is None:
+            if not done:
                 continue  # its documents are not anchored yet
-            tx = None if outcome is _ALREADY else outcome
             self.store.finish_status_request(request.id, StatusRequestState.SENT, tx)
             report.status_changes += 1
 
-    def _status_change(self, request: StatusRequest) -> TxInfo | None:
-        """Send one request's transaction; None if it must wait for an anchor."""
+    def _status_change(self, request: StatusRequest) -> tuple[bool, TxInfo | None]:
+        """Send one request's transaction: (done, its transaction).
+
+        Not done while a document waits for its anchor; done with no transaction when the
+        index shows the change already (sent before a crash, and followed since).
+        """
         document = self._anchored(request.content_digest)
         if document is None:
-            return None
+            return False, None
         if request.kind is StatusChangeKind.REVOKE:
             if document.status.status is DocumentStatus.REVOKED:
-                return _ALREADY  # sent before a crash, and followed since
-            return self.chain.revoke_document(_proof(document), request.reason)
+                return True, None
+            return True, self.chain.revoke_document(_proof(document), request.reason)
         assert request.newer_digest is not None
         newer = self._anchored(request.newer_digest)
         if newer is None:
-            return None
+            return False, None
         if document.status.superseded_by == request.newer_digest:
-            return _ALREADY
-        return self.chain.supersede_document(_proof(document), _proof(newer))
+            return True, None
+        return True, self.chain.supersede_document(_proof(document), _proof(newer))
 
     def _anchored(self, digest: bytes) -> StoredDocument | None:
         document = self.store.get_document(digest)
@@ -318,10 +321,6 @@ class Anchorer:
         if batch is None or batch.state is BatchState.PENDING:
             return None
         return document
-
-
-# The transaction of a status change found on chain already (sent before a crash).
-_ALREADY: Final = TxInfo(tx_hash=b"\x00" * 32, block_number=0, block_timestamp=0, sender="")
 
 
 def _proof(document: StoredDocument) -> InclusionProof:

@@ -47,7 +47,6 @@ from registry.ports import (
     StoredDocument,
     StorePort,
 )
-from registry.views import Views
 
 
 @dataclass
@@ -71,10 +70,9 @@ class _AuditContext:
 class Auditor:
     """Checks the index against the chain, and rebuilds it from the chain."""
 
-    def __init__(self, store: StorePort, chain: ChainPort, views: Views) -> None:
+    def __init__(self, store: StorePort, chain: ChainPort) -> None:
         self.store = store
         self.chain = chain
-        self.views = views
 
     def check_article(self, article_id: str) -> ArticleCheck:
         """Re-check a stored article from its stored bytes up to the chain."""

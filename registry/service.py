@@ -109,7 +109,7 @@ class RegistryService:
         )
         self.views = Views(store, self._identity, retry_after=batch_interval)
         self.verifier = Verifier(store, self.views, max_document_bytes=max_document_bytes)
-        self.auditor = Auditor(store, chain, self.views)
+        self.auditor = Auditor(store, chain)
         self.status_changes = StatusChanges(store)
         self.from_block = from_block
         self._bound: tuple[int, str] | None = None
