@@ -27,7 +27,7 @@ recorded where it is, and statuses are replayed from the contract's whole histor
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Final
 
@@ -169,29 +169,12 @@ class Follower:
 
     def _status_changes(self, events: Iterable[RegistryEvent]) -> list[tuple[bytes, OnChainStatus]]:
         """The statuses the status events among ``events`` leave, applied to the stored ones."""
-        current: dict[bytes, OnChainStatus] = {}
 
-        def status_of(digest: bytes) -> OnChainStatus:
-            if digest not in current:
-                document = self.store.get_document(digest)
-                current[digest] = document.status if document is not None else OnChainStatus()
-            return current[digest]
+        def stored(digest: bytes) -> OnChainStatus:
+            document = self.store.get_document(digest)
+            return document.status if document is not None else OnChainStatus()
 
-        for event in events:
-            if isinstance(event, DocumentRevoked):
-                current[event.content_digest] = replace(
-                    status_of(event.content_digest),
-                    status=DocumentStatus.REVOKED,
-                    reason=event.reason,
-                )
-            elif isinstance(event, DocumentSuperseded):
-                current[event.older] = replace(
-                    status_of(event.older),
-                    status=DocumentStatus.SUPERSEDED,
-                    superseded_by=event.newer,
-                )
-                current[event.newer] = replace(status_of(event.newer), supersedes=event.older)
-        return list(current.items())
+        return list(statuses_from(events, stored).items())
 
     def _replayed_statuses(self, head: int) -> list[tuple[bytes, OnChainStatus]]:
         """Every status the contract's whole history leaves, and active for the others."""
@@ -204,23 +187,30 @@ class Follower:
         return list(changes.items())
 
 
-def statuses_from(events: Iterable[RegistryEvent]) -> dict[bytes, OnChainStatus]:
-    """Each document's status as the contract's events, replayed in chain order, leave it."""
+def statuses_from(
+    events: Iterable[RegistryEvent],
+    before: Callable[[bytes], OnChainStatus] = lambda _digest: OnChainStatus(),
+) -> dict[bytes, OnChainStatus]:
+    """The statuses the status events, replayed in chain order, leave to the documents they
+    name; ``before`` gives a document's status before them (active by default: a replay of
+    the contract's whole history)."""
     statuses: dict[bytes, OnChainStatus] = {}
+
+    def current(digest: bytes) -> OnChainStatus:
+        if digest not in statuses:
+            statuses[digest] = before(digest)
+        return statuses[digest]
+
     for event in events:
         if isinstance(event, DocumentRevoked):
-            current = statuses.get(event.content_digest, OnChainStatus())
             statuses[event.content_digest] = replace(
-                current, status=DocumentStatus.REVOKED, reason=event.reason
+                current(event.content_digest), status=DocumentStatus.REVOKED, reason=event.reason
             )
         elif isinstance(event, DocumentSuperseded):
-            current = statuses.get(event.older, OnChainStatus())
             statuses[event.older] = replace(
-                current, status=DocumentStatus.SUPERSEDED, superseded_by=event.newer
+                current(event.older), status=DocumentStatus.SUPERSEDED, superseded_by=event.newer
             )
-            statuses[event.newer] = replace(
-                statuses.get(event.newer, OnChainStatus()), supersedes=event.older
-            )
+            statuses[event.newer] = replace(current(event.newer), supersedes=event.older)
     return statuses
 
 
