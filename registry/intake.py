@@ -135,7 +135,7 @@ class Intake:
         if len(utf8(label, "a batch label")) > MAX_LABEL_BYTES:
             raise InputError(f"a batch label has at most {MAX_LABEL_BYTES} bytes")
         for submission in submissions:
-            self.check_size(submission.content, submission.name)
+            check_size(submission.content, submission.name, self.max_document_bytes)
             if is_empty_text(submission.content):
                 raise EmptyDocument(f"{submission.name} has no text, only white space")
         metadata_json = [s.metadata.canonical_json() for s in submissions]
@@ -151,15 +151,6 @@ class Intake:
             )
             for s, m, d in zip(submissions, metadata_json, digested, strict=True)
         ]
-
-    def check_size(self, content: bytes, name: str) -> None:
-        size = len(content)
-        if not size:
-            raise EmptyDocument(f"{name} is empty")
-        if size > self.max_document_bytes:
-            raise DocumentTooLarge(
-                f"{name} has {size} bytes; the limit is {self.max_document_bytes}"
-            )
 
     def accept(self, documents: Sequence[NewDocument]) -> set[bytes]:
         """Queue prepared documents durably; the content digests that are new.
@@ -215,6 +206,15 @@ class Intake:
 
     def close(self) -> None:
         self._stop_digest_pool()
+
+
+def check_size(content: bytes, name: str, limit: int) -> None:
+    """EmptyDocument or DocumentTooLarge for a document (registered or presented) out of bounds."""
+    size = len(content)
+    if not size:
+        raise EmptyDocument(f"{name} is empty")
+    if size > limit:
+        raise DocumentTooLarge(f"{name} has {size} bytes; the limit is {limit}")
 
 
 def media_type(name: str, is_text: bool, declared: str | None) -> str:

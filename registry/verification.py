@@ -23,8 +23,9 @@ from registry.core.verdict import (
     judge_modified,
     judge_unknown,
 )
-from registry.errors import DocumentTooLarge, EmptyDocument, InputError
+from registry.errors import InputError
 from registry.ids import parse_digest, stored, utf8
+from registry.intake import check_size
 from registry.models import QuoteCheck
 from registry.ports import StoredDocument, StorePort
 from registry.views import Views
@@ -51,13 +52,7 @@ class Verifier:
 
     def verify_content(self, data: bytes) -> Verdict:
         """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown."""
-        if not data:
-            raise EmptyDocument("the presented document is empty")
-        if len(data) > self.max_document_bytes:
-            raise DocumentTooLarge(
-                f"the presented document has {len(data)} bytes; the limit is "
-                f"{self.max_document_bytes}"
-            )
+        check_size(data, "the presented document", self.max_document_bytes)
         digest = content_digest(data)
         document = self.store.get_document(digest)
         if document is not None:

@@ -92,8 +92,7 @@ class Views:
     # -- records -----------------------------------------------------------------------
 
     def record(self, document: StoredDocument) -> ArticleRecord:
-        batch = self._batch(document)
-        return self._record_with(document, self.state_of(document, batch), self.anchor_of(batch))
+        return self.records([document])[0]
 
     def records(self, documents: Iterable[StoredDocument]) -> list[ArticleRecord]:
         """The records of documents, reading each batch and making its anchor once."""
