@@ -27,6 +27,23 @@ from registry.service import Submission
 
 MAX_NAME_LENGTH: Final = 255
 METADATA_FIELDS: Final = (*ArticleMetadata.model_fields, "supersedes")
+REGISTRATION_FIELDS: Final = ("file", *METADATA_FIELDS, "metadata", "label")
+"""Every field a registration form may carry; anything else is refused."""
+
+
+async def refuse_unknown_registration_fields(request: Request) -> None:
+    """Refuse a registration form carrying a field the API does not know.
+
+    A misspelt field (``titel=...``) would otherwise be dropped and the document
+    registered, for good, without the metadata meant for it. The form is the one
+    FastAPI has already parsed (Starlette keeps it on the request), not read again.
+    """
+    form = await request.form()  # not `async with`: that would close the uploads
+    unknown = sorted({name for name in form if name not in REGISTRATION_FIELDS})
+    if unknown:
+        names = ", ".join(f"`{name}`" for name in unknown)
+        known = ", ".join(f"`{name}`" for name in REGISTRATION_FIELDS)
+        raise InvalidMetadata(f"unknown form field {names}; the known fields are {known}")
 
 
 def submissions_from_form(

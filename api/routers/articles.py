@@ -11,11 +11,11 @@ import mimetypes
 import re
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
 
 from api.deps import ServiceDep, SettingsDep, WriteAuth
 from api.errors import error_responses
-from api.forms import submissions_from_form
+from api.forms import refuse_unknown_registration_fields, submissions_from_form
 from api.schemas import (
     ArticleIdParam,
     ArticlePage,
@@ -93,6 +93,7 @@ _CONTENT_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
 )
 def register_articles(
     _auth: WriteAuth,
+    _known_fields: Annotated[None, Depends(refuse_unknown_registration_fields)],
     service: ServiceDep,
     settings: SettingsDep,
     response: Response,

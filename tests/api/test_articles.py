@@ -477,3 +477,28 @@ def test_nothing_is_written_without_the_token(
         )
         assert_error(response, 401, "unauthorized")
     assert client.get(f"/v1/articles/{registered['id']}").json()["status"] == "active"
+
+
+def test_register_refuses_an_unknown_form_field_and_names_the_known_ones(
+    client: TestClient,
+) -> None:
+    data = b"A document whose title field is misspelt.\n"
+    response = client.post(
+        "/v1/articles",
+        headers=AUTH,
+        files=[("file", ("a.txt", data, "text/plain"))],
+        data={"titel": "Misspelt", "publisher": "Someone"},
+    )
+    assert_error(response, 422, "invalid_metadata", "`titel`")
+    assert "`title`" in response.json()["error"]["message"]
+    # nothing was registered
+    assert client.get(f"/v1/articles/{sha256(data)}").status_code == 404
+
+
+def test_an_unknown_form_field_without_the_token_is_still_401(client: TestClient) -> None:
+    response = client.post(
+        "/v1/articles",
+        files=[("file", ("a.txt", b"text\n", "text/plain"))],
+        data={"titel": "Misspelt"},
+    )
+    assert response.status_code == 401
