@@ -727,6 +727,12 @@ def _report_registration(registration: Registration, names: Mapping[str, str]) -
                 f"already registered  {record.id}  {names[record.id]} "
                 f"(since {_when(record.registered_at)}; nothing new anchored)"
             )
+        if entry.metadata_ignored:
+            typer.echo(
+                "  warning: it was registered with other metadata, which is kept; the "
+                "metadata given now was not recorded (`policy-registry show ID` shows it)",
+                err=True,
+            )
     created = [e.article for e in registration.articles if e.created]
     if registration.batch_root is not None and created and created[0].anchor is not None:
         new = _count(len(created), "new document")

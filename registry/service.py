@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from registry.anchorer import (
     DEFAULT_BATCH_INTERVAL,
@@ -40,6 +40,7 @@ from registry.anchorer import (
     Anchorer,
 )
 from registry.audit import Auditor
+from registry.core.hexstr import to_hex
 from registry.core.receipt import Receipt
 from registry.core.verdict import Verdict
 from registry.errors import ChainError, Conflict, StoreError
@@ -223,7 +224,8 @@ class RegistryService:
         digests = list(dict.fromkeys(doc.digests.content_digest for doc in prepared))
         if wait > 0:
             self._wait(lambda: self._all_anchored(digests) and self._all_done(requests), wait)
-        return self._registration(digests, created)
+        given = {doc.digests.content_digest: doc.digests.metadata_digest for doc in prepared}
+        return self._registration(digests, created, given)
 
     def wait_anchored(self, article_ids: Iterable[str], timeout: float) -> Registration:
         """Wait up to ``timeout`` s for articles to be anchored; their registration now."""
@@ -231,13 +233,31 @@ class RegistryService:
         self._wait(lambda: self._all_anchored(digests), timeout)
         return self._registration(digests, set())
 
-    def _registration(self, digests: Sequence[bytes], created: set[bytes]) -> Registration:
+    def _registration(
+        self,
+        digests: Sequence[bytes],
+        created: set[bytes],
+        given_metadata: Mapping[bytes, bytes] | None = None,
+    ) -> Registration:
+        """The registration of ``digests``; ``given_metadata`` maps each to the metadata
+        digest this request gave it, so that metadata given for known bytes is not dropped
+        without a word."""
         found = self.store.get_documents(digests)
         records = self.views.records(found[d] for d in digests if d in found)
         roots = {record.batch_root for record in records}
+        given = given_metadata or {}
+
+        def ignored(record: ArticleRecord) -> bool:
+            digest = given.get(bytes.fromhex(record.id))
+            return digest is not None and to_hex(digest) != record.metadata_digest
+
         return Registration(
             articles=tuple(
-                RegisteredArticle(article=record, created=bytes.fromhex(record.id) in created)
+                RegisteredArticle(
+                    article=record,
+                    created=(new := bytes.fromhex(record.id) in created),
+                    metadata_ignored=not new and ignored(record),
+                )
                 for record in records
             ),
             batch_root=roots.pop() if len(roots) == 1 else None,

@@ -84,6 +84,7 @@ def test_registering_the_same_bytes_again_answers_200_and_anchors_nothing(
         assert body["anchored"] is True
         (entry,) = body["articles"]
         assert entry["created"] is False
+        assert entry["metadata_ignored"] is True  # said, not silently dropped
         assert entry["article"] == registered  # the registered metadata stays
         assert response.headers["location"] == f"/v1/articles/{registered['id']}"
         assert "retry-after" not in response.headers
@@ -502,3 +503,15 @@ def test_an_unknown_form_field_without_the_token_is_still_401(client: TestClient
         data={"titel": "Misspelt"},
     )
     assert response.status_code == 401
+
+
+def test_registering_the_same_bytes_with_the_same_metadata_ignores_nothing(
+    client: TestClient, registered: dict[str, Any]
+) -> None:
+    metadata = registered["metadata"]
+    given = {name: value for name, value in metadata.items() if value is not None}
+    response = register(client, [("again.txt", corpus_bytes("000"))], **given)
+    assert response.status_code == 200, response.text
+    (entry,) = response.json()["articles"]
+    assert entry["created"] is False
+    assert entry["metadata_ignored"] is False

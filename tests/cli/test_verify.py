@@ -251,4 +251,5 @@ def test_registering_the_same_bytes_again_says_it_already_existed(
     first_line = result.stdout.splitlines()[0]
     assert first_line.startswith(f"already registered  {file_id(FIRST)}  ")
     assert first_line.endswith("; nothing new anchored)")
+    assert "it was registered with other metadata, which is kept" in result.stderr
     assert stored_count(corpus_registry.data_dir) == len(CORPUS_FILES)
