@@ -1096,7 +1096,10 @@ def audit(
 @_registry_command("list")
 def list_articles(
     settings: Settings,
-    language: Annotated[str | None, _option("Only articles in this language.")] = None,
+    language: Annotated[
+        str | None,
+        _option("Only articles in this language: a BCP 47 range, `zh` finds zh-Hans and zh-Hant."),
+    ] = None,
     publisher: Annotated[str | None, _option("Only articles of this publisher.")] = None,
     policy: Annotated[str | None, _option("Only articles about this policy.")] = None,
     status: Annotated[DocumentStatus | None, _option("Only articles with this status.")] = None,

@@ -300,6 +300,13 @@ class IndexedBatch:
 
 @dataclass(frozen=True, slots=True)
 class DocumentFilter:
+    """Which documents a list shows; a field left None (or empty) does not filter.
+
+    ``language`` is a BCP 47 language range matched as RFC 4647 basic filtering does,
+    without regard to case: ``zh`` finds ``zh``, ``zh-Hans`` and ``zh-Hant-TW``, not ``zhx``.
+    The other fields match exactly.
+    """
+
     language: str | None = None
     publisher: str | None = None
     policy: str | None = None

@@ -163,7 +163,13 @@ def list_articles(
     service: ServiceDep,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    language: Annotated[str | None, Query(max_length=MAX_FILTER_LENGTH)] = None,
+    language: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_FILTER_LENGTH,
+            description="A BCP 47 language range: `zh` lists zh, zh-Hans and zh-Hant (any case).",
+        ),
+    ] = None,
     publisher: Annotated[str | None, Query(max_length=MAX_FILTER_LENGTH)] = None,
     policy: Annotated[str | None, Query(max_length=MAX_FILTER_LENGTH)] = None,
     status: DocumentStatus | None = None,

@@ -677,7 +677,13 @@ class StorePortContract:
         assert listed(DocumentFilter()) == _by_digest(a, b, c, d)
         assert listed(DocumentFilter(language="en")) == _by_digest(a, c)
         assert listed(DocumentFilter(language="zh-Hans")) == _by_digest(b)
-        assert listed(DocumentFilter(language="EN")) == []
+        # a language range, RFC 4647 basic filtering: a prefix up to a hyphen, any case
+        assert listed(DocumentFilter(language="zh")) == _by_digest(b)
+        assert listed(DocumentFilter(language="ZH-hans")) == _by_digest(b)
+        assert listed(DocumentFilter(language="EN")) == _by_digest(a, c)
+        assert listed(DocumentFilter(language="z")) == []
+        assert listed(DocumentFilter(language="zh-H")) == []
+        assert listed(DocumentFilter(language="zh_%")) == []  # no LIKE pattern
         assert listed(DocumentFilter(publisher="P1")) == _by_digest(a, b)
         assert listed(DocumentFilter(policy="X")) == _by_digest(a, c)
         assert listed(DocumentFilter(language="en", publisher="P2", policy="X")) == _by_digest(c)

@@ -465,9 +465,17 @@ def _new_document(doc: NewDocument, now: float, sequence: int) -> _Document:
     )
 
 
+def _in_language_range(language: object, wanted: str) -> bool:
+    """RFC 4647 basic filtering, as :class:`~registry.ports.DocumentFilter` says."""
+    if not isinstance(language, str):
+        return False
+    tag, prefix = language.lower(), wanted.lower()
+    return tag == prefix or tag.startswith(prefix + "-")
+
+
 def _matches(row: _Document, status: OnChainStatus | None, filters: DocumentFilter) -> bool:
     # An empty filter string means no filter, as in SqlStore.
-    if filters.language and row.language != filters.language:
+    if filters.language and not _in_language_range(row.language, filters.language):
         return False
     if filters.publisher and row.publisher != filters.publisher:
         return False

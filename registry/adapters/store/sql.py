@@ -521,7 +521,11 @@ class SqlStore:
     ) -> tuple[list[StoredDocument], int]:
         conditions: list[sa.ColumnElement[bool]] = []
         if filters.language:
-            conditions.append(documents.c.language == filters.language)
+            language = sa.func.lower(documents.c.language)
+            wanted = filters.language.lower()
+            conditions.append(
+                sa.or_(language == wanted, language.startswith(wanted + "-", autoescape=True))
+            )
         if filters.publisher:
             conditions.append(documents.c.publisher == filters.publisher)
         if filters.policy:
