@@ -36,7 +36,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, NoReturn, ParamSpec
@@ -365,6 +365,41 @@ class _Document:
         return content_digest(self.submission.content).hex()
 
 
+@dataclass(slots=True)
+class _FolderReport:
+    """What register-dir did not register: files skipped (no text, refused links) and
+    files that failed (could not be read), each with its reason, for the final summary."""
+
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+    def lines(self, registrations: Sequence[Registration]) -> list[str]:
+        new, known = _created_counts(registrations)
+        return [
+            f"summary: {_count(new, 'new document')}, {known} already registered, "
+            f"{len(self.skipped)} skipped, {len(self.failed)} failed"
+        ]
+
+    def as_json(self, registrations: Sequence[Registration]) -> dict[str, object]:
+        new, known = _created_counts(registrations)
+        return {
+            "summary": {
+                "new": new,
+                "already_registered": known,
+                "skipped": len(self.skipped),
+                "failed": len(self.failed),
+            },
+            "skipped": [{"file": _display(p), "reason": why} for p, why in self.skipped],
+            "failed": [{"file": _display(p), "reason": why} for p, why in self.failed],
+        }
+
+
+def _created_counts(registrations: Sequence[Registration]) -> tuple[int, int]:
+    entries = [entry for registration in registrations for entry in registration.articles]
+    new = sum(1 for entry in entries if entry.created)
+    return new, len(entries) - new
+
+
 def _progress(enabled: bool) -> Progress:
     """A progress display on stderr (stdout stays clean for --json); off when not a terminal."""
     console = Console(stderr=True)
@@ -391,18 +426,20 @@ def _read_documents(
     entries: Sequence[tuple[Path, ArticleMetadata, str | None]],
     limit: int,
     progress: Progress,
-    on_empty: Callable[[EmptyDocument], None] | None = None,
+    on_unusable: Callable[[Path, InputError], None] | None = None,
 ) -> list[_Document]:
-    """The files' documents; one without text raises, or with ``on_empty`` is passed to it."""
+    """The files' documents; one without text or unreadable raises, or with ``on_unusable``
+    is passed to it and left out."""
     task = progress.add_task("reading files", total=len(entries))
     documents = []
     for path, metadata, supersedes in entries:
+        progress.update(task, description=f"reading {_display(path)}")
         try:
             content = _read_document(path, limit)
-        except EmptyDocument as exc:
-            if on_empty is None:
+        except InputError as exc:
+            if on_unusable is None:
                 raise
-            on_empty(exc)
+            on_unusable(path, exc)
         else:
             submission = Submission(
                 content=content, metadata=metadata, name=path.name, supersedes=supersedes
@@ -436,9 +473,10 @@ def _count(number: int, noun: str, plural: str | None = None) -> str:
 
 
 def _display(path: Path) -> str:
-    """A path as the user would type it: relative to the working directory when inside it."""
+    """A path as the user would type it: relative to the working directory when inside it
+    (links are not resolved: a link is shown as the link, not as its target)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
     except (ValueError, OSError):
         return str(path)
 
@@ -650,8 +688,12 @@ def _register_and_report(
     label: str,
     as_json: bool,
     wait: float,
+    folder: _FolderReport | None = None,
 ) -> None:
     """Queue each group of documents, then wait (up to ``wait`` s) for their anchors.
+
+    With ``folder`` (register-dir), a summary follows: new, already registered, skipped and
+    failed files; a failed file makes the exit code 1.
 
     The groups are read lazily, so that a large folder holds one group's bytes at a time;
     each is queued as soon as it is read, and the anchorer batches them as they come.
@@ -694,13 +736,14 @@ def _register_and_report(
             _report_registration(registration, names)
     anchored = all(r.anchored for r in registrations)
     if as_json:
-        if len(registrations) == 1:
+        if len(registrations) == 1 and folder is None:
             _echo_json(registrations[0])
         else:
             _echo_json(
                 {
                     "anchored": anchored,
                     "registrations": [r.model_dump(mode="json") for r in registrations],
+                    **(folder.as_json(registrations) if folder is not None else {}),
                 }
             )
     elif not anchored:
@@ -709,7 +752,9 @@ def _register_and_report(
             "reached, or the anchor waits for confirmations); the registry anchors it: check "
             "with `policy-registry show ID`"
         )
-    _finish(anchored)
+    if folder is not None and not as_json:
+        _echo_lines(folder.lines(registrations))
+    _finish(anchored and not (folder is not None and folder.failed))
 
 
 def _common_root(records: Sequence[ArticleRecord]) -> str | None:
@@ -820,40 +865,69 @@ def register_dir(
         ),
     ] = DEFAULT_BATCH_DOCUMENTS,
     label: Annotated[str, _option("A label for the batch (at most 256 bytes).")] = "",
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Fail, registering nothing, if any file would be skipped or cannot be read.",
+        ),
+    ] = False,
     wait: WaitOption = DEFAULT_WAIT,
     no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Register a folder's articles (with its manifest's metadata), read and queued
-    --batch-size documents at a time; wait until they are anchored. Files without text
-    (empty, only white space) are skipped, each named on stderr."""
-    articles = folder_articles(folder, manifest)
+    """Register a folder's articles, its subfolders' too (or the files its manifest lists,
+    with their metadata), read and queued --batch-size documents at a time; wait until they
+    are anchored. Files without text (empty, only white space), links leaving the folder and
+    unreadable files are skipped, each named on stderr, and counted in a final summary."""
+    report = _FolderReport()
+
+    def refuse(path: Path, reason: str) -> None:
+        if strict:
+            raise InputError(f"{path}: {reason} (--strict)")
+        report.skipped.append((path, reason))
+        typer.echo(f"skipped: {path}: {reason}", err=True)
+
+    def unusable(path: Path, exc: InputError) -> None:
+        if strict:
+            raise InputError(f"{exc} (--strict)")
+        (report.skipped if isinstance(exc, EmptyDocument) else report.failed).append(
+            (path, str(exc))
+        )
+        typer.echo(f"{'skipped' if isinstance(exc, EmptyDocument) else 'failed'}: {exc}", err=True)
+
+    articles = folder_articles(folder, manifest, on_refused=refuse)
+    if not articles:
+        raise InputError(f"{folder} has no files to register")
     limit = settings.max_document_bytes
-    # Every file is checked before anything is registered, so that bad input writes nothing.
+    # Every file is checked before anything is registered, so that bad input writes nothing
+    # (with --strict, read too: a file without text or unreadable fails the whole run).
     for article in articles:
         with contextlib.suppress(EmptyDocument):  # skipped when read, named then
             size = _file_size(article.path)
             if size > limit:
                 raise DocumentTooLarge(f"{article.path} has {size} bytes; the limit is {limit}")
+        if strict:
+            try:
+                _read_document(article.path, limit)
+            except InputError as exc:
+                unusable(article.path, exc)
     entries = [(a.path, a.metadata, a.supersedes) for a in articles]
-    skipped: list[EmptyDocument] = []
-
-    def skip(exc: EmptyDocument) -> None:
-        skipped.append(exc)
-        typer.echo(f"skipped: {exc}", err=True)
 
     def batches() -> Iterator[list[_Document]]:
+        read = 0
         for start in range(0, len(entries), batch_size):
             with _progress(not as_json) as progress:
                 documents = _read_documents(
-                    entries[start : start + batch_size], limit, progress, on_empty=skip
+                    entries[start : start + batch_size], limit, progress, on_unusable=unusable
                 )
+            read += len(documents)
             if documents:
                 yield documents  # the reading display is closed: registering shows its own
-        if len(skipped) == len(entries):
+        if not read:
             raise EmptyDocument(f"no file in {folder} has text to register")
 
-    _register_and_report(settings, batches(), label, as_json, 0.0 if no_wait else wait)
+    _register_and_report(settings, batches(), label, as_json, 0.0 if no_wait else wait, report)
 
 
 @_registry_command("verify")

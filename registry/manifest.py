@@ -7,11 +7,16 @@ travels (see :mod:`registry.core.wire`)::
      "articles": [{"file": "corpus/000.txt", "metadata": {"title": "...", ...}}]}
 
 ``file`` is relative to the manifest's folder and may not leave it. Without a
-manifest, every visible regular file of a folder is an article without metadata.
+manifest, every visible regular file of a folder and of its visible subfolders is an
+article without metadata, in the order of their relative paths; a symbolic link is
+followed only to a file inside the folder (a link to ``/etc/passwd`` is refused) and
+never to a folder.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Annotated, ClassVar
@@ -92,18 +97,66 @@ def read_manifest(manifest_path: Path) -> list[FolderArticle]:
     return articles
 
 
-def folder_articles(folder: Path, manifest_path: Path | None = None) -> list[FolderArticle]:
-    """The articles of a folder: from its manifest (given, or ``manifest.json`` in it) or files."""
+def folder_articles(
+    folder: Path,
+    manifest_path: Path | None = None,
+    on_refused: Callable[[Path, str], None] | None = None,
+) -> list[FolderArticle]:
+    """The articles of a folder: from its manifest (given, or ``manifest.json`` in it) or files.
+
+    Without a manifest the folder is walked (see the module docstring). A link that
+    leaves the folder (or is broken) is passed to ``on_refused`` with the reason, or
+    without it raises :class:`InputError`.
+    """
     if not folder.is_dir():
         raise InputError(f"{folder} is not a folder")
     if manifest_path is None and (folder / MANIFEST_NAME).is_file():
         manifest_path = folder / MANIFEST_NAME
     if manifest_path is not None:
         return read_manifest(manifest_path)
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    if not files:
+    files = []
+    for path, refusal in _walk(folder):
+        if refusal is None:
+            files.append(path)
+        elif on_refused is None:
+            raise InputError(f"{path}: {refusal}")
+        else:
+            on_refused(path, refusal)
+    if not files and on_refused is None:
         raise InputError(f"{folder} has no files to register")
     return [FolderArticle(path, ArticleMetadata()) for path in files]
+
+
+def _walk(folder: Path) -> list[tuple[Path, str | None]]:
+    """Every visible file under ``folder`` by relative path, each with why it is refused."""
+    base = folder.resolve()
+    found: list[tuple[Path, str | None]] = []
+    for directory, subfolders, names in os.walk(folder):  # does not follow linked folders
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in names:
+            if name.startswith("."):
+                continue
+            path = Path(directory) / name
+            found.append((path, _refusal(path, base)))
+        for name in subfolders:
+            path = Path(directory) / name
+            if path.is_symlink():
+                found.append((path, "a link to a folder, not followed"))
+    found.sort(key=lambda item: item[0].relative_to(folder).parts)
+    return found
+
+
+def _refusal(path: Path, base: Path) -> str | None:
+    """Why a listed file is not an article, or None if it is one."""
+    if not path.is_symlink():
+        return None if path.is_file() else "not a regular file"
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "a broken link"
+    if not target.is_relative_to(base):
+        return f"a link to {target}, outside the folder"
+    return None if target.is_file() else "a link to something that is not a regular file"
 
 
 def bundled_corpus() -> Path:

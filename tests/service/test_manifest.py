@@ -203,9 +203,10 @@ def test_a_folder_without_a_manifest(folder: Path) -> None:
 
     articles = folder_articles(folder)
 
-    assert articles == [
+    assert articles == [  # subfolders too, in the order of relative paths
         FolderArticle(folder / "a.txt", ArticleMetadata()),
         FolderArticle(folder / "c.bin", ArticleMetadata()),
+        FolderArticle(folder / "sub" / "b.txt", ArticleMetadata()),
     ]
 
 
