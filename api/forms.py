@@ -101,7 +101,8 @@ def _entry(data: Mapping[str, Any]) -> ArticleCreate:
 
 
 def _submission(upload: UploadFile, entry: ArticleCreate) -> Submission:
-    name = (upload.filename or "document")[:MAX_NAME_LENGTH]
+    # the end of a long name holds the file name (a path is reduced to it when stored)
+    name = upload.filename[-MAX_NAME_LENGTH:] if upload.filename else None
     metadata = ArticleMetadata.model_validate(entry.model_dump(exclude={"supersedes"}))
     return Submission(
         content=upload.file.read(),

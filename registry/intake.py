@@ -36,6 +36,7 @@ from registry.ports import NewDocument, StorePort
 
 DEFAULT_MAX_DOCUMENT_BYTES: Final = 10 * 1024 * 1024
 MAX_LABEL_BYTES: Final = 256
+MAX_FILE_NAME: Final = 255
 TEXT_MEDIA_TYPE: Final = "text/plain; charset=utf-8"
 BINARY_MEDIA_TYPE: Final = "application/octet-stream"
 PARALLEL_DIGEST_FROM: Final = 1_000
@@ -57,7 +58,8 @@ class Submission:
 
     content: bytes
     metadata: ArticleMetadata
-    name: str = "document"
+    name: str | None = None
+    """The file name it came in (a path is reduced to its last part), kept for downloads."""
     media_type: str | None = None
     supersedes: str | None = None
     """The id (or unambiguous prefix) of the registered article this one replaces."""
@@ -135,9 +137,10 @@ class Intake:
         if len(utf8(label, "a batch label")) > MAX_LABEL_BYTES:
             raise InputError(f"a batch label has at most {MAX_LABEL_BYTES} bytes")
         for submission in submissions:
-            check_size(submission.content, submission.name, self.max_document_bytes)
+            shown = submission.name or "the document"
+            check_size(submission.content, shown, self.max_document_bytes)
             if is_empty_text(submission.content):
-                raise EmptyDocument(f"{submission.name} has no text, only white space")
+                raise EmptyDocument(f"{shown} has no text, only white space")
         metadata_json = [s.metadata.canonical_json() for s in submissions]
         digested = self._digest([s.content for s in submissions], metadata_json)
         return [
@@ -145,9 +148,10 @@ class Intake:
                 digests=d.digests,
                 metadata_json=m.decode("utf-8"),
                 content=s.content,
-                media_type=media_type(s.name, d.is_text, s.media_type),
+                media_type=media_type(s.name or "", d.is_text, s.media_type),
                 paragraph_digests=d.paragraph_digests,
                 label=label,
+                file_name=file_name(s.name),
             )
             for s, m, d in zip(submissions, metadata_json, digested, strict=True)
         ]
@@ -215,6 +219,19 @@ def check_size(content: bytes, name: str, limit: int) -> None:
         raise EmptyDocument(f"{name} is empty")
     if size > limit:
         raise DocumentTooLarge(f"{name} has {size} bytes; the limit is {limit}")
+
+
+def file_name(name: str | None) -> str | None:
+    """The name to keep for downloads: the last part of a path (``C:\\x\\a.txt`` gives
+    ``a.txt``), without control characters, at most MAX_FILE_NAME characters; None if
+    nothing is left. It is only ever shown and sent back, never used as a path."""
+    if name is None:
+        return None
+    last = re.split(r"[/\\]", name)[-1]
+    kept = "".join(c for c in last if c.isprintable()).strip()
+    if kept in ("", ".", ".."):
+        return None
+    return kept[:MAX_FILE_NAME]
 
 
 def media_type(name: str, is_text: bool, declared: str | None) -> str:

@@ -50,6 +50,9 @@ class ArticleRecord(_Frozen):
     revocation_reason: str | None = None
     superseded_by: ArticleId | None = None
     supersedes: ArticleId | None = None
+    file_name: str | None = None
+    """The name of the file it was registered from (no folder), used for downloads; this
+    registry's record, not part of any digest."""
 
 
 class RegisteredArticle(_Frozen):

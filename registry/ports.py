@@ -156,6 +156,8 @@ class NewDocument:
     paragraph_digests: tuple[bytes, ...]
     label: str = ""
     """The batch label asked for: the anchorer batches documents of one label together."""
+    file_name: str | None = None
+    """The name of the file it came in (no folder), kept for downloads; None if not given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +251,8 @@ class StoredDocument:
     leaf_index: int | None
     proof: tuple[bytes, ...]
     status: OnChainStatus
+    file_name: str | None = None
+    """The name of the file it was registered from, if one was given."""
 
     @property
     def content_digest(self) -> bytes:

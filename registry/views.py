@@ -138,6 +138,7 @@ class Views:
             revocation_reason=status.reason or None,
             superseded_by=status.superseded_by.hex() if status.superseded_by else None,
             supersedes=status.supersedes.hex() if status.supersedes else None,
+            file_name=document.file_name,
         )
 
     def article(self, article_id: str) -> ArticleRecord:

@@ -10,6 +10,7 @@ import math
 import mimetypes
 import re
 from typing import Annotated, Any, Final
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
 
@@ -25,7 +26,7 @@ from api.schemas import (
 )
 from registry.core.receipt import Receipt
 from registry.core.records import DocumentStatus
-from registry.models import ArticleCheck, Registration
+from registry.models import ArticleCheck, ArticleRecord, Registration
 from registry.ports import DocumentFilter
 from registry.service import RegistryService
 from registry.views import MAX_PAGE_SIZE
@@ -186,6 +187,19 @@ def get_article(article_id: ArticleIdParam, service: ServiceDep) -> ArticlePubli
     return service.article(article_id)
 
 
+def _attachment(record: ArticleRecord) -> str:
+    """``attachment`` with the registered file name (RFC 6266: an ASCII ``filename`` and the
+    exact name as UTF-8 in ``filename*``), or the id and an extension when none was kept."""
+    if record.file_name is None:
+        extension = mimetypes.guess_extension(record.media_type.split(";", 1)[0]) or ""
+        return f'attachment; filename="{record.id}{extension}"'
+    ascii_name = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in record.file_name
+    )
+    exact = quote(record.file_name, safe="")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{exact}"
+
+
 @router.get(
     "/{article_id}/content",
     response_class=Response,
@@ -194,12 +208,11 @@ def get_article(article_id: ArticleIdParam, service: ServiceDep) -> ArticlePubli
 def get_content(article_id: ArticleIdParam, service: ServiceDep) -> Response:
     """The exact registered bytes, as a download that is never rendered in this origin."""
     record, data = service.content(article_id)
-    extension = mimetypes.guess_extension(record.media_type.split(";", 1)[0]) or ""
     return Response(
         content=data,
         headers={
             "Content-Type": record.media_type,
-            "Content-Disposition": f'attachment; filename="{record.id}{extension}"',
+            "Content-Disposition": _attachment(record),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": CONTENT_SECURITY_POLICY,
             "ETag": f'"{record.id}"',

@@ -128,6 +128,7 @@ def _doc(
         content=name.encode() + b"\x00\xff\r\n",
         media_type="text/plain; charset=utf-8",
         paragraph_digests=tuple(_h(p) for p in (paragraphs or (name + " alone",))),
+        file_name=f"{name} 文件.txt",  # kept exactly, whatever its characters
     )
     return _Doc(new, leaf_index, (_h(name + "/proof0"), _h(name + "/proof1")))
 
@@ -147,6 +148,7 @@ def _stored(
         leaf_index=doc.leaf_index,
         proof=doc.proof,
         status=status or OnChainStatus(),
+        file_name=doc.new.file_name,
     )
 
 
@@ -939,13 +941,42 @@ class TestSqlStore(StorePortContract):
         # Opening it again finds the layout it reads.
         SqlStore.in_data_dir(tmp_path).close()
 
+    def test_a_store_of_layout_3_gains_file_names(self, tmp_path: Path) -> None:
+        store = SqlStore.in_data_dir(tmp_path)
+        old = _doc("old")
+        _batch(store, _h("root"), "", [old])
+        store.close()
+        # Layout 3 was layout 4 without the documents' file names.
+        engine = sa.create_engine(sqlite_url(tmp_path))
+        with engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE documents DROP COLUMN file_name"))
+            conn.execute(
+                sa.update(meta_table)
+                .where(meta_table.c.key == "store_schema_version")
+                .values(value="3")
+            )
+        engine.dispose()
+
+        store = SqlStore.in_data_dir(tmp_path)
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "4"
+        stored = store.get_document(old.digests.content_digest)
+        assert stored is not None
+        assert stored.file_name is None  # registered before names were kept
+        assert stored.digests == old.digests
+        new = _doc("new")
+        store.add_queued([new.new])
+        again = store.get_document(new.digests.content_digest)
+        assert again is not None
+        assert again.file_name == "new 文件.txt"
+        store.close()
+
     def test_a_store_of_the_first_layout_is_refused(self, tmp_path: Path) -> None:
         # Layout 1 had no version record and keyed the paragraph index by hex digests.
         connection = sqlite3.connect(tmp_path / "registry.sqlite")
         connection.execute("CREATE TABLE documents (content_digest VARCHAR(64) PRIMARY KEY)")
         connection.commit()
         connection.close()
-        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 3"):
+        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 4"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_a_store_of_a_later_layout_is_refused(self, tmp_path: Path) -> None:
@@ -955,10 +986,10 @@ class TestSqlStore(StorePortContract):
             conn.execute(
                 sa.update(meta_table)
                 .where(meta_table.c.key == "store_schema_version")
-                .values(value="4")
+                .values(value="5")
             )
         engine.dispose()
-        with pytest.raises(StoreError, match="table layout 4"):
+        with pytest.raises(StoreError, match="table layout 5"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_rows_reach_a_driver_of_named_parameters_by_name(self) -> None:

@@ -322,8 +322,10 @@ def test_content_is_the_exact_bytes_as_a_sandboxed_attachment(
     assert response.status_code == 200
     assert response.content == corpus_bytes("000")
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
-    disposition = f'attachment; filename="{registered["id"]}.txt"'
+    # the name it was registered under
+    disposition = "attachment; filename=\"first.txt\"; filename*=UTF-8''first.txt"
     assert response.headers["content-disposition"] == disposition
+    assert registered["file_name"] == "first.txt"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["content-security-policy"] == "sandbox; default-src 'none'"
     assert response.headers["etag"] == f'"{registered["id"]}"'
@@ -515,3 +517,31 @@ def test_registering_the_same_bytes_with_the_same_metadata_ignores_nothing(
     (entry,) = response.json()["articles"]
     assert entry["created"] is False
     assert entry["metadata_ignored"] is False
+
+
+def test_a_download_keeps_the_registered_file_name_and_nothing_of_its_path(
+    client: TestClient,
+) -> None:
+    cases = [  # (name sent, name kept, Content-Disposition of the download)
+        (
+            "湖南省区块链发展行动计划.txt",
+            "湖南省区块链发展行动计划.txt",
+            "attachment; filename=\"____________.txt\"; filename*=UTF-8''"
+            "%E6%B9%96%E5%8D%97%E7%9C%81%E5%8C%BA%E5%9D%97%E9%93%BE%E5%8F%91%E5%B1%95"
+            "%E8%A1%8C%E5%8A%A8%E8%AE%A1%E5%88%92.txt",
+        ),
+        (
+            "C:\\Users\\me\\plan final.txt",
+            "plan final.txt",
+            "attachment; filename=\"plan final.txt\"; filename*=UTF-8''plan%20final.txt",
+        ),
+        ("../../etc/passwd", "passwd", "attachment; filename=\"passwd\"; filename*=UTF-8''passwd"),
+    ]
+    for number, (sent, kept, disposition) in enumerate(cases):
+        data = f"Document {number} with a file name.\n".encode()
+        response = register(client, [(sent, data)])
+        assert response.status_code in (201, 202), response.text
+        article = response.json()["articles"][0]["article"]
+        assert article["file_name"] == kept
+        content = client.get(f"/v1/articles/{article['id']}/content")
+        assert content.headers["content-disposition"] == disposition

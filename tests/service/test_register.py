@@ -30,7 +30,7 @@ from registry.errors import (
     NotFound,
     StoreError,
 )
-from registry.intake import media_type
+from registry.intake import file_name, media_type
 from registry.models import Registration
 from registry.ports import BatchAnchored, BatchState, StorePort
 from registry.service import RegistryService, Submission
@@ -579,3 +579,14 @@ def test_a_dead_worker_leaves_the_digesting_to_this_process(
     assert registration.anchored
     assert dead.stopped
     assert service.intake._pool is None
+
+
+def test_a_registered_file_name_is_its_last_part_without_control_characters() -> None:
+    assert file_name("plan.txt") == "plan.txt"
+    assert file_name("C:\\Users\\me\\plan.txt") == "plan.txt"
+    assert file_name("../../etc/passwd") == "passwd"
+    assert file_name("bad\x00na\nme.txt") == "badname.txt"
+    assert file_name("a/") is None
+    assert file_name("..") is None
+    assert file_name(None) is None
+    assert file_name("x" * 1000) == "x" * 255

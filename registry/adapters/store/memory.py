@@ -57,6 +57,7 @@ class _Document:
     # The order the queue hands documents out in (SqlStore's ``id``).
     sequence: int
     batch_root: bytes | None = None
+    file_name: str | None = None
 
     def entry(self) -> DocumentEntry:
         """The document's own record, as :meth:`InMemoryStore.iter_document_entries` gives it."""
@@ -436,6 +437,7 @@ class InMemoryStore:
             leaf_index=leaf.leaf_index if leaf is not None else None,
             proof=leaf.proof if leaf is not None else (),
             status=self._statuses.get(digest, OnChainStatus()),
+            file_name=row.file_name,
         )
 
 
@@ -462,6 +464,7 @@ def _new_document(doc: NewDocument, now: float, sequence: int) -> _Document:
         registered_at=now,
         label=doc.label,
         sequence=sequence,
+        file_name=doc.file_name,
     )
 
 

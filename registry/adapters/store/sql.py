@@ -48,7 +48,7 @@ from registry.ports import (
     StoredDocument,
 )
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 """The tables' layout; 2 added document ids and the compact paragraph index, 3 the queue
 (documents without a leaf, their batch and label), status requests and leases."""
 _SCHEMA_KEY = "store_schema_version"
@@ -108,6 +108,9 @@ documents = sa.Table(
     # queued): the document's own record of its grouping, which a rebuild starts from.
     sa.Column("label", sa.String(256), nullable=False),
     sa.Column("batch_root", sa.String(64), index=True),
+    # The file name it was registered under (no folder), for downloads; NULL if none was
+    # given. Added in layout 4.
+    sa.Column("file_name", sa.String(255)),
 )
 # add_pending_batch takes the port's parameter name ``documents``, which shadows the table there.
 _documents_table = documents
@@ -273,6 +276,7 @@ class SqlStore:
                         now,
                         doc.label,
                         None,
+                        doc.file_name,
                     )
                 )
                 blob_rows.append((_hex(digest), doc.content))
@@ -895,6 +899,10 @@ def _create_schema(conn: sa.Connection) -> None:
         version = "1"  # written before the layout had a version
     if version is None:
         conn.execute(sa.insert(meta_table).values(key=_SCHEMA_KEY, value=SCHEMA_VERSION))
+    elif version == "3":
+        # Layout 4 only adds the documents' file names: older documents have none.
+        conn.execute(sa.text("ALTER TABLE documents ADD COLUMN file_name VARCHAR(255)"))
+        conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value="4"))
     elif version != SCHEMA_VERSION:
         raise StoreError(
             f"the store has table layout {version}; this version of the registry reads layout "
@@ -1094,6 +1102,7 @@ def _document(row: RowMapping) -> StoredDocument:
         leaf_index=int(row["leaf_index"]) if row["leaf_index"] is not None else None,
         proof=tuple(map(bytes.fromhex, json.loads(row["proof"]))) if row["proof"] else (),
         status=status,
+        file_name=row["file_name"],
     )
 
 
