@@ -48,6 +48,11 @@ from registry.ports import (
     StorePort,
 )
 
+RESTORE_HINT = (
+    "register the genuine file again, or run `policy-registry audit --repair FOLDER` on a "
+    "folder holding it, to restore the stored copy"
+)
+
 
 @dataclass
 class _AuditContext:
@@ -119,9 +124,11 @@ class Auditor:
         digest = document.content_digest
         data = self.store.get_content(digest)
         if data is None:
-            problems.append("the stored bytes are missing")
+            problems.append(f"the stored bytes are missing; {RESTORE_HINT}")
         elif content_digest(data) != digest:
-            problems.append("the stored bytes do not hash to the article's content digest")
+            problems.append(
+                f"the stored bytes do not hash to the article's content digest; {RESTORE_HINT}"
+            )
         else:
             recomputed = digest_document(data, document.metadata)
             if recomputed.digests.paragraph_root != document.digests.paragraph_root:
@@ -297,7 +304,10 @@ class Auditor:
         data = self.store.get_content(entry.content_digest)
         if data is None or content_digest(data) != entry.content_digest:
             what = "missing" if data is None else "not the registered bytes"
-            problems.append(f"article {entry.content_digest.hex()}: its stored bytes are {what}")
+            problems.append(
+                f"article {entry.content_digest.hex()}: its stored bytes are {what}; "
+                + RESTORE_HINT
+            )
             return ()
         digested = digest_document(data, json.loads(entry.metadata_json))
         if digested.digests != entry.digests:

@@ -772,6 +772,11 @@ def _report_registration(registration: Registration, names: Mapping[str, str]) -
                 f"already registered  {record.id}  {names[record.id]} "
                 f"(since {_when(record.registered_at)}; nothing new anchored)"
             )
+        if entry.restored:
+            typer.echo(
+                "  restored: its stored copy was missing or damaged; these bytes, which hash to "
+                "the anchored digest, replace it"
+            )
         if entry.metadata_ignored:
             typer.echo(
                 "  warning: it was registered with other metadata, which is kept; the "
@@ -1137,14 +1142,33 @@ def supersede(
 @_registry_command("audit")
 def audit(
     settings: Settings,
+    repair: Annotated[
+        Path | None,
+        _option(
+            "First restore damaged or missing stored copies from the genuine files in this "
+            "folder (and its subfolders): only bytes that hash to a registered digest are used.",
+            "--repair",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Re-check every stored article and batch against the chain; exit 1 if anything is off."""
+    articles = [] if repair is None else folder_articles(repair, on_refused=lambda *_: None)
     with opened_service(settings) as service:
+        restored: list[str] = []
+        for article in articles:  # one file in memory at a time
+            try:
+                data = _read_file(article.path, settings.max_document_bytes)
+            except InputError:
+                continue  # empty, too large or unreadable: no registered document's copy
+            restored.extend(service.restore([data]))
         report = service.audit()
     if as_json:
-        _echo_json(report)
+        output = report.model_dump(mode="json")
+        _echo_json(output if repair is None else {"restored": restored, **output})
         _finish(report.ok)
+    for article_id in restored:
+        typer.echo(f"restored the stored copy of article {article_id}")
     checked = (
         f"{_count(report.articles_checked, 'article')} and "
         f"{_count(report.batches_checked, 'batch', 'batches')} checked against the chain"

@@ -28,7 +28,7 @@ from typing import Final, Generic, TypeVar
 
 from registry.core.batch import MAX_BATCH_SIZE
 from registry.core.canonical import is_empty_text
-from registry.core.digests import CompactDigests, compact_digests
+from registry.core.digests import CompactDigests, compact_digests, content_digest
 from registry.core.metadata import ArticleMetadata
 from registry.errors import DocumentTooLarge, EmptyDocument, InputError, InvalidMetadata
 from registry.ids import utf8
@@ -155,6 +155,25 @@ class Intake:
             )
             for s, m, d in zip(submissions, metadata_json, digested, strict=True)
         ]
+
+    def restore(self, documents: Sequence[tuple[bytes, bytes]]) -> set[bytes]:
+        """Put back the stored copy of registered documents whose stored bytes are missing or
+        damaged; the content digests restored.
+
+        Presenting the genuine bytes is the repair: they hash to the content digest, which
+        the anchored leaf commits to, so no other bytes can restore a copy. Documents not
+        registered are ignored; an intact copy is left as it is (nothing is written).
+        ``documents`` are (content digest, bytes) pairs whose digest the caller computed.
+        """
+        restored: set[bytes] = set()
+        for digest, content in documents:
+            if self.store.get_document(digest) is None:
+                continue
+            stored = self.store.get_content(digest)
+            if stored is None or content_digest(stored) != digest:
+                self.store.replace_content(digest, content)
+                restored.add(digest)
+        return restored
 
     def accept(self, documents: Sequence[NewDocument]) -> set[bytes]:
         """Queue prepared documents durably; the content digests that are new.

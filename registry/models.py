@@ -59,6 +59,9 @@ class RegisteredArticle(_Frozen):
     article: ArticleRecord
     created: bool
     """False when the same bytes were registered before (nothing new was anchored)."""
+    restored: bool = False
+    """The bytes were registered before and their stored copy was missing or damaged: these
+    bytes, which hash to the anchored content digest, restored it."""
     metadata_ignored: bool = False
     """The bytes were registered before with other metadata, which is kept: the metadata of
     this request was not recorded (a document's metadata is fixed by its leaf)."""

@@ -388,6 +388,12 @@ class StorePort(Protocol):
 
     def get_content(self, content_digest: bytes) -> bytes | None: ...
 
+    def replace_content(self, content_digest: bytes, content: bytes) -> None:
+        """Store ``content`` as the bytes of a registered document, in place of a missing or
+        damaged copy (the caller checked that it hashes to ``content_digest``); StoreError
+        if no document has that digest. Nothing else of the document changes."""
+        ...
+
     def resolve_prefix(self, hex_prefix: str, limit: int = 2) -> list[bytes]:
         """Content digests whose hex starts with ``hex_prefix`` (at most ``limit``)."""
         ...

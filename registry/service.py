@@ -40,6 +40,7 @@ from registry.anchorer import (
     Anchorer,
 )
 from registry.audit import Auditor
+from registry.core.digests import content_digest
 from registry.core.hexstr import to_hex
 from registry.core.receipt import Receipt
 from registry.core.verdict import Verdict
@@ -213,6 +214,14 @@ class RegistryService:
             known = newer if self.store.get_document(newer) is not None else None
             self.status_changes.check_supersedable(older, known)
         created = self.intake.accept(prepared)
+        # Bytes registered before may restore a damaged stored copy (an intact one is kept).
+        restored = self.intake.restore(
+            [
+                (d.digests.content_digest, d.content)
+                for d in prepared
+                if d.digests.content_digest not in created
+            ]
+        )
         full = created and self.anchorer.running
         if full and self.store.count_queued() >= self.anchorer.max_batch_size:
             self.anchorer.wake()  # a full batch is anchored at once, not after the interval
@@ -225,7 +234,13 @@ class RegistryService:
         if wait > 0:
             self._wait(lambda: self._all_anchored(digests) and self._all_done(requests), wait)
         given = {doc.digests.content_digest: doc.digests.metadata_digest for doc in prepared}
-        return self._registration(digests, created, given)
+        return self._registration(digests, created, given, restored)
+
+    def restore(self, contents: Iterable[bytes]) -> list[str]:
+        """Restore the damaged or missing stored copies of the registered documents among
+        ``contents`` (their genuine bytes); the ids of those restored. See Intake.restore."""
+        restored = self.intake.restore([(content_digest(data), data) for data in contents])
+        return sorted(digest.hex() for digest in restored)
 
     def wait_anchored(self, article_ids: Iterable[str], timeout: float) -> Registration:
         """Wait up to ``timeout`` s for articles to be anchored; their registration now."""
@@ -238,10 +253,11 @@ class RegistryService:
         digests: Sequence[bytes],
         created: set[bytes],
         given_metadata: Mapping[bytes, bytes] | None = None,
+        restored: set[bytes] | None = None,
     ) -> Registration:
         """The registration of ``digests``; ``given_metadata`` maps each to the metadata
         digest this request gave it, so that metadata given for known bytes is not dropped
-        without a word."""
+        without a word; ``restored`` are those whose damaged stored copy it restored."""
         found = self.store.get_documents(digests)
         records = self.views.records(found[d] for d in digests if d in found)
         roots = {record.batch_root for record in records}
@@ -257,6 +273,7 @@ class RegistryService:
                     article=record,
                     created=(new := bytes.fromhex(record.id) in created),
                     metadata_ignored=not new and ignored(record),
+                    restored=bytes.fromhex(record.id) in (restored or set()),
                 )
                 for record in records
             ),

@@ -203,12 +203,27 @@ class StorePortContract:
     def test_signatures_follow_the_port(self, store: StorePort) -> None:
         # mypy ignores parameter names; a caller passing them by keyword does not.
         methods = [n for n, v in vars(StorePort).items() if callable(v) and n[0] != "_"]
-        assert len(methods) == 35
+        assert len(methods) == 36
         for name in methods:
             port = inspect.signature(getattr(StorePort, name)).parameters.values()
             adapter = inspect.signature(getattr(type(store), name)).parameters.values()
             expected = [(p.name, p.kind, p.default) for p in port]
             assert [(p.name, p.kind, p.default) for p in adapter] == expected, name
+
+    def test_replace_content_puts_back_a_document_s_bytes_and_nothing_else(
+        self, store: StorePort
+    ) -> None:
+        a = _doc("a")
+        _batch(store, _h("root"), "", [a])
+        before = store.get_document(a.digests.content_digest)
+        store.replace_content(a.digests.content_digest, b"other bytes")
+        assert store.get_content(a.digests.content_digest) == b"other bytes"
+        store.replace_content(a.digests.content_digest, a.content)
+        assert store.get_content(a.digests.content_digest) == a.content
+        assert store.get_document(a.digests.content_digest) == before
+        with pytest.raises(StoreError, match="no document"):
+            store.replace_content(UNKNOWN, b"x")
+        assert store.get_content(UNKNOWN) is None
 
     def test_an_empty_store(self, store: StorePort) -> None:
         assert store.get_meta("contract") is None

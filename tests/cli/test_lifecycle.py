@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from registry.adapters.store.sql import SqlStore
+from registry.audit import RESTORE_HINT
 from registry.core.batch import build_batch
 from registry.core.digests import digest_document
 from registry.ports import BatchLeaf, NewDocument
@@ -250,8 +251,25 @@ def test_audit_lists_what_is_off_and_exits_1(tmp_path: Path) -> None:
     assert result.stdout == (
         "AUDIT FAILED: 1 article and 1 batch checked against the chain; 1 problem:\n"
         f"  article {file_id(memo)}: the stored bytes do not hash to the article's content "
-        "digest\n"
+        f"digest; {RESTORE_HINT}\n"
     )
+
+    # The genuine file, in a folder among others, restores the stored copy; nothing else.
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    (folder / "memo-copy.txt").write_bytes(memo.read_bytes())
+    (folder / "unrelated.txt").write_text("Never registered.\n", encoding="utf-8")
+    (folder / "edited.txt").write_text("Bytes that rotted on disk.\n", encoding="utf-8")
+    repaired = run_cli("audit", "--repair", folder, data_dir=data_dir)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert repaired.stdout == (
+        f"restored the stored copy of article {file_id(memo)}\n"
+        "AUDIT OK: 1 article and 1 batch checked against the chain; nothing is off\n"
+    )
+    assert stored_count(data_dir) == 1  # the unrelated file was not registered
+    again = run_cli("audit", "--repair", folder, "--json", data_dir=data_dir)
+    assert again.returncode == 0
+    assert again.json()["restored"] == []  # an intact copy is left alone
 
 
 def test_rebuild_restores_a_lost_index_and_verify_works_again(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import pytest
 from registry.adapters.chain import EmbeddedChain, InMemoryChain
 from registry.adapters.store import InMemoryStore
 from registry.adapters.store.sql import SqlStore
+from registry.audit import RESTORE_HINT
 from registry.core.batch import build_batch
 from registry.core.hexstr import to_hex
 from registry.errors import ChainUnavailable, InputError
@@ -199,11 +200,16 @@ def test_rebuild_reports_stored_bytes_that_do_not_check_out(
     # Still indexed under its anchored root (its record says what was anchored) ...
     assert report.documents == 2
     assert report.matched_batches == (registration.batch_root,)
-    assert report.problems == (f"article {damaged}: its stored bytes are not the registered bytes",)
+    assert report.problems == (
+        f"article {damaged}: its stored bytes are not the registered bytes; {RESTORE_HINT}",
+    )
     # ... and the audit says what is wrong with it.
     audit = service.audit()
     assert [(f.id, f.problems) for f in audit.failures] == [
-        (damaged, ("the stored bytes do not hash to the article's content digest",))
+        (
+            damaged,
+            (f"the stored bytes do not hash to the article's content digest; {RESTORE_HINT}",),
+        )
     ]
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from registry.adapters.chain import InMemoryChain
 from registry.adapters.store.sql import SqlStore
+from registry.audit import RESTORE_HINT
 from registry.core.hexstr import to_hex
 from registry.models import Registration
 from registry.service import RegistryService
@@ -81,7 +82,7 @@ def test_a_changed_byte_of_a_stored_document(
         content[:10] + tampered + content[11:],
         target,
     )
-    expected = ("the stored bytes do not hash to the article's content digest",)
+    expected = (f"the stored bytes do not hash to the article's content digest; {RESTORE_HINT}",)
     check = service.check_article(target)
     assert (check.ok, check.state, check.problems) == (False, "anchored", expected)
     audit = service.audit()

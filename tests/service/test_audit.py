@@ -18,7 +18,7 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
-from registry.audit import verify_receipt
+from registry.audit import RESTORE_HINT, verify_receipt
 from registry.core.batch import build_batch
 from registry.core.canonical import UTF8_BOM
 from registry.core.hexstr import to_hex
@@ -263,7 +263,9 @@ def test_tampered_stored_bytes(sql_seeded: Seeded, sql_engine: sa.Engine) -> Non
 
     check = service.check_article(registered.id)
     assert not check.ok
-    assert check.problems == ("the stored bytes do not hash to the article's content digest",)
+    assert check.problems == (
+        f"the stored bytes do not hash to the article's content digest; {RESTORE_HINT}",
+    )
     report = service.audit()
     assert [f.problems for f in report.failures] == [check.problems]
     # the registered bytes themselves still verify: the chain, not the copy, decides
@@ -275,6 +277,20 @@ def test_tampered_stored_bytes(sql_seeded: Seeded, sql_engine: sa.Engine) -> Non
     )
     with pytest.raises(VerificationError, match=f"^{re.escape(message)}$"):
         service.content(registered.id)
+
+    # Presenting the genuine bytes again restores the copy, and changes nothing else.
+    before = service.article(registered.id)
+    again = service.register([Submission(registered.data, ArticleMetadata(title="Other"))])
+    (entry,) = again.articles
+    assert (entry.created, entry.restored, entry.metadata_ignored) == (False, True, True)
+    assert service.article(registered.id) == before
+    assert service.content(registered.id) == (before, registered.data)
+    assert service.audit().ok
+    # an intact copy is not rewritten
+    assert (
+        not service.register([Submission(registered.data, ArticleMetadata())]).articles[0].restored
+    )
+    assert service.restore([registered.data, b"never registered"]) == []
 
 
 def test_tampered_stored_layout_is_not_used_as_the_registered_text(
@@ -304,9 +320,13 @@ def test_missing_stored_bytes(sql_seeded: Seeded, sql_engine: sa.Engine) -> None
 
     check = _fresh(sql_seeded).check_article(registered.id)
 
-    assert check.problems == ("the stored bytes are missing",)
+    assert check.problems == (f"the stored bytes are missing; {RESTORE_HINT}",)
     with pytest.raises(VerificationError, match=f"^the stored bytes of {registered.id} are gone$"):
         sql_seeded.service.content(registered.id)
+
+    assert sql_seeded.service.restore([registered.data]) == [registered.id]
+    assert sql_seeded.service.content(registered.id)[1] == registered.data
+    assert _fresh(sql_seeded).check_article(registered.id).ok
 
 
 def test_tampered_stored_metadata(sql_seeded: Seeded, sql_engine: sa.Engine) -> None:

@@ -233,6 +233,14 @@ class InMemoryStore:
         with self._lock:
             return self._blobs.get(content_digest)
 
+    def replace_content(self, content_digest: bytes, content: bytes) -> None:
+        with self._lock:
+            if content_digest not in self._documents:
+                raise StoreError(
+                    f"no document {content_digest.hex()} to restore the stored bytes of"
+                )
+            self._blobs[content_digest] = content
+
     def resolve_prefix(self, hex_prefix: str, limit: int = 2) -> list[bytes]:
         # Digests are lowercase hex, so a prefix with anything else matches none of them.
         prefix = hex_prefix.lower()

@@ -474,6 +474,17 @@ class SqlStore:
             value: bytes | None = conn.execute(query).scalar_one_or_none()
         return value
 
+    def replace_content(self, content_digest: bytes, content: bytes) -> None:
+        digest = _hex(content_digest)
+        with self._write() as conn:
+            if not _document_ids(conn, [content_digest]):
+                raise StoreError(f"no document {digest} to restore the stored bytes of")
+            replaced = conn.execute(
+                sa.update(blobs).where(blobs.c.content_digest == digest).values(content=content)
+            )
+            if replaced.rowcount == 0:  # the copy was missing altogether
+                conn.execute(sa.insert(blobs).values(content_digest=digest, content=content))
+
     def resolve_prefix(self, hex_prefix: str, limit: int = 2) -> list[bytes]:
         prefix = hex_prefix.lower()
         if not all(c in "0123456789abcdef" for c in prefix):
