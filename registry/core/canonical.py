@@ -6,7 +6,8 @@ them) and ``tests/vectors/generate.mjs`` implements them independently:
 1. a document is text iff, after removing one leading UTF-8 byte order mark, it
    decodes as strict UTF-8; anything else is binary (no paragraphs);
 2. CRLF, then any lone CR, becomes LF;
-3. the text is put in Unicode NFC;
+3. the text is put in Unicode NFC as of Unicode 14.0.0 (:func:`nfc`): code points
+   unassigned in 14.0.0 are kept as they are and NFC applies to the runs between them;
 4. it is split on LF only (U+2028, U+2029, U+0085, VT and FF stay inside lines);
 5. each line loses its trailing Unicode ``White_Space`` (the exact set below,
    which differs from ``str.isspace``);
@@ -23,7 +24,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
+
+from registry.core.unicode14 import UNASSIGNED, UNICODE_VERSION
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -34,6 +37,62 @@ WHITE_SPACE = (
     "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
 )
+
+
+def _unassigned_class(table: str) -> str:
+    """A regex character class of the table's ranges (``A-B`` or ``A``, hex, space-separated)."""
+    parts: list[str] = []
+    for item in table.split():
+        first, _, last = item.partition("-")
+        parts.append(f"\\U{int(first, 16):08x}")
+        if last:
+            parts.append(f"-\\U{int(last, 16):08x}")
+    return "[" + "".join(parts) + "]"
+
+
+# Python 3.11's unicodedata is Unicode 14.0.0: there a code point unassigned in 14.0.0 is
+# a starter that composes with nothing, so plain NFC is the rule. A later unicodedata may
+# reorder or compose characters assigned since, so runs between them are normalized apart.
+_NATIVE_NFC: Final = unicodedata.unidata_version == UNICODE_VERSION
+_UNASSIGNED_RUN: Final = re.compile(_unassigned_class(UNASSIGNED) + "+")
+
+
+def _nfc_by_runs(text: str) -> str:
+    """The rule spelled out: NFC of each run of assigned code points, unassigned ones kept."""
+    pieces: list[str] = []
+    position = 0
+    for found in _UNASSIGNED_RUN.finditer(text):
+        pieces.append(unicodedata.normalize("NFC", text[position : found.start()]))
+        pieces.append(found.group())
+        position = found.end()
+    pieces.append(unicodedata.normalize("NFC", text[position:]))
+    return "".join(pieces)
+
+
+def nfc(text: str) -> str:
+    """``text`` in NFC as of Unicode 14.0.0, the same on every Python and in every browser.
+
+    Code points unassigned in Unicode 14.0.0 (General_Category Cn: never assigned, and
+    noncharacters) are kept as they are and separate runs that are normalized each on its
+    own. Unicode's normalization stability policy makes NFC of characters assigned in
+    14.0.0 the same in every later version, so only characters assigned since could
+    make versions disagree, and the rule leaves them alone.
+    """
+    # ASCII text is in NFC already (isascii() is a flag lookup); the quick check inside
+    # normalize() handles the rest without copying a text that is already NFC.
+    if text.isascii():
+        return text
+    if _NATIVE_NFC or _UNASSIGNED_RUN.search(text) is None:
+        return unicodedata.normalize("NFC", text)
+    return _nfc_by_runs(text)
+
+
+def is_nfc(text: str) -> bool:
+    """Whether ``text`` is unchanged by :func:`nfc`."""
+    if _NATIVE_NFC:
+        return text.isascii() or unicodedata.is_normalized("NFC", text)
+    return nfc(text) == text
+
 
 LineEndings = Literal["lf", "crlf", "cr", "mixed", "none"]
 
@@ -61,14 +120,10 @@ def decode_text(data: bytes) -> str | None:
 
 
 def _normalized_lines(text: str) -> list[str]:
-    """Rules 2 to 5: the text's lines, with LF breaks, in NFC, trailing white space trimmed."""
+    """Rules 2 to 5: the lines, with LF breaks, in NFC (:func:`nfc`), trailing White_Space cut."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # ASCII text is in NFC already (isascii() is a flag lookup); the quick check inside
-    # normalize() handles the rest without copying a text that is already NFC.
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return [line.rstrip(WHITE_SPACE) for line in text.split("\n")]
+    return [line.rstrip(WHITE_SPACE) for line in nfc(text).split("\n")]
 
 
 def _paragraphs(lines: list[str]) -> tuple[str, ...]:
@@ -156,7 +211,7 @@ class FormattingProfile:
         return cls(
             byte_order_mark=data.startswith(UTF8_BOM),
             line_endings=_line_endings(lines),
-            nfc=unicodedata.is_normalized("NFC", text),
+            nfc=is_nfc(text),
             trailing_whitespace=any(
                 line.content != line.content.rstrip(WHITE_SPACE) for line in lines
             ),
@@ -186,7 +241,7 @@ def _form(bom: bool, lines: Sequence[_Line], skipped: str) -> _Form:
     trim = skipped != "trailing whitespace"
     pairs: list[tuple[str, str]] = []
     for line in lines:
-        content = unicodedata.normalize("NFC", line.content) if normalize else line.content
+        content = nfc(line.content) if normalize else line.content
         if trim:
             content = content.rstrip(WHITE_SPACE)
         ending = line.ending if keep_endings or not line.ending else "\n"
