@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -39,33 +40,58 @@ WHITE_SPACE = (
 )
 
 
-def _unassigned_class(table: str) -> str:
-    """A regex character class of the table's ranges (``A-B`` or ``A``, hex, space-separated)."""
-    parts: list[str] = []
+def _ranges(table: str) -> tuple[tuple[int, int], ...]:
+    """The table's inclusive ranges: ``A-B`` or ``A`` in hex, separated by spaces."""
+    ranges: list[tuple[int, int]] = []
     for item in table.split():
         first, _, last = item.partition("-")
-        parts.append(f"\\U{int(first, 16):08x}")
-        if last:
-            parts.append(f"-\\U{int(last, 16):08x}")
-    return "[" + "".join(parts) + "]"
+        ranges.append((int(first, 16), int(last or first, 16)))
+    return tuple(ranges)
 
+
+_UNASSIGNED_RANGES: Final = _ranges(UNASSIGNED)
+_UNASSIGNED_STARTS: Final = tuple(first for first, _ in _UNASSIGNED_RANGES)
+
+# re turns a class of BMP ranges into a bitmap but tests a class holding astral ranges
+# range by range (~600 ms a megabyte), so the BMP's unassigned code points are found by a
+# class and astral code points (rare in text) are each looked up in the table.
+_BMP_UNASSIGNED: Final = re.compile(
+    "["
+    + "".join(
+        f"\\u{first:04x}-\\u{last:04x}" for first, last in _UNASSIGNED_RANGES if last <= 0xFFFF
+    )
+    + "]"
+)
+_ASTRAL: Final = re.compile("[\\U00010000-\\U0010ffff]")
 
 # Python 3.11's unicodedata is Unicode 14.0.0: there a code point unassigned in 14.0.0 is
 # a starter that composes with nothing, so plain NFC is the rule. A later unicodedata may
 # reorder or compose characters assigned since, so runs between them are normalized apart.
 _NATIVE_NFC: Final = unicodedata.unidata_version == UNICODE_VERSION
-_UNASSIGNED_RUN: Final = re.compile(_unassigned_class(UNASSIGNED) + "+")
 
 
-def _nfc_by_runs(text: str) -> str:
+def _is_unassigned(code: int) -> bool:
+    index = bisect_right(_UNASSIGNED_STARTS, code) - 1
+    return index >= 0 and code <= _UNASSIGNED_RANGES[index][1]
+
+
+def _unassigned_positions(text: str) -> list[int]:
+    """Where ``text`` holds code points unassigned in Unicode 14.0.0, in order."""
+    positions = [found.start() for found in _BMP_UNASSIGNED.finditer(text)]
+    astral = [found.start() for found in _ASTRAL.finditer(text)]
+    positions += [position for position in astral if _is_unassigned(ord(text[position]))]
+    return sorted(positions)
+
+
+def _nfc_by_runs(text: str, positions: list[int]) -> str:
     """The rule spelled out: NFC of each run of assigned code points, unassigned ones kept."""
     pieces: list[str] = []
-    position = 0
-    for found in _UNASSIGNED_RUN.finditer(text):
-        pieces.append(unicodedata.normalize("NFC", text[position : found.start()]))
-        pieces.append(found.group())
-        position = found.end()
-    pieces.append(unicodedata.normalize("NFC", text[position:]))
+    start = 0
+    for position in positions:
+        pieces.append(unicodedata.normalize("NFC", text[start:position]))
+        pieces.append(text[position])
+        start = position + 1
+    pieces.append(unicodedata.normalize("NFC", text[start:]))
     return "".join(pieces)
 
 
@@ -82,9 +108,9 @@ def nfc(text: str) -> str:
     # normalize() handles the rest without copying a text that is already NFC.
     if text.isascii():
         return text
-    if _NATIVE_NFC or _UNASSIGNED_RUN.search(text) is None:
+    if _NATIVE_NFC:
         return unicodedata.normalize("NFC", text)
-    return _nfc_by_runs(text)
+    return _nfc_by_runs(text, _unassigned_positions(text))
 
 
 def is_nfc(text: str) -> bool:
