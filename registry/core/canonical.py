@@ -1,7 +1,8 @@
 """Canonical text: which bytes are text, and the paragraphs a text is made of.
 
 These rules are part of the on-chain protocol (the paragraph root commits to
-them) and ``tests/vectors/generate.mjs`` implements them independently:
+them), written down in ``registry/core/PROTOCOL.md`` (sections 2 and 3) and
+implemented independently by ``tests/vectors/generate_protocol.mjs``:
 
 1. a document is text iff, after removing one leading UTF-8 byte order mark, it
    decodes as strict UTF-8; anything else is binary (no paragraphs);

@@ -4,6 +4,7 @@ Every field is an optional string with a length bound; the metadata digest is
 SHA-256 of the RFC 8785 canonical JSON of the fields that are present (see
 :func:`registry.core.digests.metadata_digest`). Values are kept exactly as
 given (no trimming, no case folding), since any change would change the digest.
+``registry/core/PROTOCOL.md`` (section 5) states these rules for other implementations.
 """
 
 from __future__ import annotations
