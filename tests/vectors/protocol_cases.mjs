@@ -263,6 +263,12 @@ bad("published offset 24", { published: "2020-05-14T02:47+24:00" }, "published: 
 bad("published a number", { published: 2020 }, "published: not a string");
 bad("language underscore", { language: "zh_CN" }, "language: not a BCP 47 tag");
 bad("language too long", { language: "english" }, "language: not a BCP 47 tag");
+bad("published Arabic-Indic digits", { published: "\u0662\u0660\u0662\u0660" }, "published: ASCII digits only");
+bad("published fullwidth digits", { published: "\uff12\uff10\uff12\uff10-\uff10\uff15" }, "published: ASCII digits only");
+bad("language non-ASCII region digits", { language: "es-\u0664\u0661\u0669" }, "language: ASCII only");
+bad("url with NBSP", { source_url: "https://exa\u00a0mple.org" }, "source_url: contains white space");
+bad("url with U+001F", { source_url: "https://example.org/\u001f" }, "source_url: contains a blank character");
+ok("url with U+200B", { source_url: "https://example.org/\u200b" });
 bad("url ftp", { source_url: "ftp://example.org/x" }, "source_url: not http(s)");
 bad("url with space", { source_url: "https://example.org/a b" }, "source_url: contains a space");
 bad("url no host", { source_url: "https://" }, "source_url: no host");
