@@ -7,7 +7,9 @@ later Pythons use, gives the same result. The vector tests run the rule on 3.12/
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -100,3 +102,15 @@ def test_run_by_run_rule_is_plain_nfc_on_unicode_14(text: str) -> None:
         == unicodedata.normalize("NFC", text)
         == nfc(text)
     )
+
+
+def test_browser_verifier_has_the_same_table() -> None:
+    """api/static/verifier/unicode14.js is generated from the same list as unicode14.py."""
+    source = (
+        Path(__file__).resolve().parents[2] / "api" / "static" / "verifier" / "unicode14.js"
+    ).read_text(encoding="utf-8")
+    version = re.search(r'UNICODE_VERSION = "([^"]+)"', source)
+    assert version is not None
+    assert version.group(1) == UNICODE_VERSION
+    literals = re.findall(r'"([^"]*)"', source.split("export const UNASSIGNED", 1)[1])
+    assert "".join(literals) == UNASSIGNED
