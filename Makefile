@@ -5,6 +5,9 @@
 #   make test    install what is needed, then ruff, mypy and the whole pytest suite
 #   make contracts   recompile contracts/ into contracts/artifacts/ (needs npm deps)
 #   make bench   the benchmark suite (writes tests/benchmarks/report.{md,json}; ~10 min)
+#   make protocol-vectors   regenerate tests/vectors/protocol_vectors.json (Node) and check
+#                the core against it on Python 3.11, 3.12 and 3.13 (pyenv); `make test` runs
+#                the same check
 
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +16,7 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install serve test lint contracts bench clean postgres-server
+.PHONY: install serve test lint contracts bench clean postgres-server protocol-vectors
 
 install: $(PY_STAMP) $(NPM_STAMP)
 
@@ -56,6 +59,10 @@ test: lint $(CHROMIUM) postgres-server
 
 contracts: install
 	$(BIN)/python -m registry.toolchain.compile
+
+protocol-vectors: install
+	node tests/vectors/generate_protocol.mjs
+	$(BIN)/pytest -q tests/core/test_protocol_vectors.py tests/core/test_unicode_rule.py
 
 bench: install
 	$(BIN)/python -m tests.benchmarks

@@ -1,12 +1,14 @@
 """Canonical text: which bytes are text, and the paragraphs a text is made of.
 
 These rules are part of the on-chain protocol (the paragraph root commits to
-them) and ``tests/vectors/generate.mjs`` implements them independently:
+them), written down in ``registry/core/PROTOCOL.md`` (sections 2 and 3) and
+implemented independently by ``tests/vectors/generate_protocol.mjs``:
 
 1. a document is text iff, after removing one leading UTF-8 byte order mark, it
    decodes as strict UTF-8; anything else is binary (no paragraphs);
 2. CRLF, then any lone CR, becomes LF;
-3. the text is put in Unicode NFC;
+3. the text is put in Unicode NFC as of Unicode 14.0.0 (:func:`nfc`): code points
+   unassigned in 14.0.0 are kept as they are and NFC applies to the runs between them;
 4. it is split on LF only (U+2028, U+2029, U+0085, VT and FF stay inside lines);
 5. each line loses its trailing Unicode ``White_Space`` (the exact set below,
    which differs from ``str.isspace``);
@@ -21,9 +23,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
+
+from registry.core.unicode14 import UNASSIGNED, UNICODE_VERSION
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -34,6 +39,87 @@ WHITE_SPACE = (
     "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
 )
+
+
+def _ranges(table: str) -> tuple[tuple[int, int], ...]:
+    """The table's inclusive ranges: ``A-B`` or ``A`` in hex, separated by spaces."""
+    ranges: list[tuple[int, int]] = []
+    for item in table.split():
+        first, _, last = item.partition("-")
+        ranges.append((int(first, 16), int(last or first, 16)))
+    return tuple(ranges)
+
+
+_UNASSIGNED_RANGES: Final = _ranges(UNASSIGNED)
+_UNASSIGNED_STARTS: Final = tuple(first for first, _ in _UNASSIGNED_RANGES)
+
+# re turns a class of BMP ranges into a bitmap but tests a class holding astral ranges
+# range by range (~600 ms a megabyte), so the BMP's unassigned code points are found by a
+# class and astral code points (rare in text) are each looked up in the table.
+_BMP_UNASSIGNED: Final = re.compile(
+    "["
+    + "".join(
+        f"\\u{first:04x}-\\u{last:04x}" for first, last in _UNASSIGNED_RANGES if last <= 0xFFFF
+    )
+    + "]"
+)
+_ASTRAL: Final = re.compile("[\\U00010000-\\U0010ffff]")
+
+# Python 3.11's unicodedata is Unicode 14.0.0: there a code point unassigned in 14.0.0 is
+# a starter that composes with nothing, so plain NFC is the rule. A later unicodedata may
+# reorder or compose characters assigned since, so runs between them are normalized apart.
+_NATIVE_NFC: Final = unicodedata.unidata_version == UNICODE_VERSION
+
+
+def _is_unassigned(code: int) -> bool:
+    index = bisect_right(_UNASSIGNED_STARTS, code) - 1
+    return index >= 0 and code <= _UNASSIGNED_RANGES[index][1]
+
+
+def _unassigned_positions(text: str) -> list[int]:
+    """Where ``text`` holds code points unassigned in Unicode 14.0.0, in order."""
+    positions = [found.start() for found in _BMP_UNASSIGNED.finditer(text)]
+    astral = [found.start() for found in _ASTRAL.finditer(text)]
+    positions += [position for position in astral if _is_unassigned(ord(text[position]))]
+    return sorted(positions)
+
+
+def _nfc_by_runs(text: str, positions: list[int]) -> str:
+    """The rule spelled out: NFC of each run of assigned code points, unassigned ones kept."""
+    pieces: list[str] = []
+    start = 0
+    for position in positions:
+        pieces.append(unicodedata.normalize("NFC", text[start:position]))
+        pieces.append(text[position])
+        start = position + 1
+    pieces.append(unicodedata.normalize("NFC", text[start:]))
+    return "".join(pieces)
+
+
+def nfc(text: str) -> str:
+    """``text`` in NFC as of Unicode 14.0.0, the same on every Python and in every browser.
+
+    Code points unassigned in Unicode 14.0.0 (General_Category Cn: never assigned, and
+    noncharacters) are kept as they are and separate runs that are normalized each on its
+    own. Unicode's normalization stability policy makes NFC of characters assigned in
+    14.0.0 the same in every later version, so only characters assigned since could
+    make versions disagree, and the rule leaves them alone.
+    """
+    # ASCII text is in NFC already (isascii() is a flag lookup); the quick check inside
+    # normalize() handles the rest without copying a text that is already NFC.
+    if text.isascii():
+        return text
+    if _NATIVE_NFC:
+        return unicodedata.normalize("NFC", text)
+    return _nfc_by_runs(text, _unassigned_positions(text))
+
+
+def is_nfc(text: str) -> bool:
+    """Whether ``text`` is unchanged by :func:`nfc`."""
+    if _NATIVE_NFC:
+        return text.isascii() or unicodedata.is_normalized("NFC", text)
+    return nfc(text) == text
+
 
 LineEndings = Literal["lf", "crlf", "cr", "mixed", "none"]
 
@@ -61,14 +147,10 @@ def decode_text(data: bytes) -> str | None:
 
 
 def _normalized_lines(text: str) -> list[str]:
-    """Rules 2 to 5: the text's lines, with LF breaks, in NFC, trailing white space trimmed."""
+    """Rules 2 to 5: the lines, with LF breaks, in NFC (:func:`nfc`), trailing White_Space cut."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # ASCII text is in NFC already (isascii() is a flag lookup); the quick check inside
-    # normalize() handles the rest without copying a text that is already NFC.
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return [line.rstrip(WHITE_SPACE) for line in text.split("\n")]
+    return [line.rstrip(WHITE_SPACE) for line in nfc(text).split("\n")]
 
 
 def _paragraphs(lines: list[str]) -> tuple[str, ...]:
@@ -156,7 +238,7 @@ class FormattingProfile:
         return cls(
             byte_order_mark=data.startswith(UTF8_BOM),
             line_endings=_line_endings(lines),
-            nfc=unicodedata.is_normalized("NFC", text),
+            nfc=is_nfc(text),
             trailing_whitespace=any(
                 line.content != line.content.rstrip(WHITE_SPACE) for line in lines
             ),
@@ -186,7 +268,7 @@ def _form(bom: bool, lines: Sequence[_Line], skipped: str) -> _Form:
     trim = skipped != "trailing whitespace"
     pairs: list[tuple[str, str]] = []
     for line in lines:
-        content = unicodedata.normalize("NFC", line.content) if normalize else line.content
+        content = nfc(line.content) if normalize else line.content
         if trim:
             content = content.rstrip(WHITE_SPACE)
         ending = line.ending if keep_endings or not line.ending else "\n"

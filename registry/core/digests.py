@@ -10,6 +10,9 @@
   object, top-level fields whose value is None left out;
 - document leaf: the StandardMerkleTree leaf of
   ``(contentDigest, paragraphRoot, metadataDigest)`` as three bytes32.
+
+``registry/core/PROTOCOL.md`` specifies them for other implementations, and
+``tests/vectors/protocol_vectors.json`` holds known answers.
 """
 
 from __future__ import annotations

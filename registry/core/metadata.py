@@ -4,6 +4,7 @@ Every field is an optional string with a length bound; the metadata digest is
 SHA-256 of the RFC 8785 canonical JSON of the fields that are present (see
 :func:`registry.core.digests.metadata_digest`). Values are kept exactly as
 given (no trimming, no case folding), since any change would change the digest.
+``registry/core/PROTOCOL.md`` (section 5) states these rules for other implementations.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ MAX_NOTES_LENGTH = 4_000
 MAX_METADATA_JSON_BYTES = 64 * 1024
 
 # ISO 8601 calendar date, possibly partial ("2020", "2020-05"), or a date-time to
-# the minute with optional seconds, fraction and UTC offset.
+# the minute with optional seconds, fraction and UTC offset. ASCII digits only: a
+# str pattern's \d also matches other scripts' digits, which int() then accepts.
 _PUBLISHED = re.compile(
     r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
     r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d{1,9})?)?"
-    r"(?:Z|[+-](?P<offset_hour>\d{2}):(?P<offset_minute>\d{2}))?)?)?)?"
+    r"(?:Z|[+-](?P<offset_hour>\d{2}):(?P<offset_minute>\d{2}))?)?)?)?",
+    re.ASCII,
 )
 
 # RFC 5646 language tag: an ISO 639 language (-extlang), script, region, variants,
@@ -40,7 +43,8 @@ _LANGUAGE_TAG = re.compile(
     r"(?:-(?:[A-Za-z]{2}|\d{3}))?"
     r"(?:-(?:[A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))*"
     r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"
-    r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?"
+    r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?",
+    re.ASCII,
 )
 _DIGEST_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{64}")
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*")

@@ -22,6 +22,7 @@ MODULES = (
     "quotes",
     "receipt",
     "records",
+    "unicode14",
     "verdict",
     "wire",
 )
