@@ -59,12 +59,22 @@ from registry.errors import (
     RegistryError,
     TransactionReverted,
 )
-from registry.ports import BatchAnchored, DocumentRevoked, DocumentSuperseded, RegistryEvent
+from registry.ports import (
+    BatchAnchored,
+    Deployment,
+    DocumentRevoked,
+    DocumentSuperseded,
+    RegistrarGrant,
+    RegistryEvent,
+)
 
 ZERO_ADDRESS: Final = "0x0000000000000000000000000000000000000000"
 REGISTRAR_ROLE: Final = Web3.keccak(text="REGISTRAR_ROLE")
 MAX_DOCUMENT_COUNT: Final = 2**32 - 1
 MAX_PROOF_LENGTH: Final = 256
+# Chain ids of development chains that live on one machine (eth-tester, anvil/hardhat,
+# geth --dev/ganache): whatever they record is the operator's word, not public evidence.
+LOCAL_CHAIN_IDS: Final = frozenset({131277322940537, 31337, 1337})
 
 _STATUS_BY_CODE: Final = {
     0: DocumentStatus.ACTIVE,
@@ -121,6 +131,7 @@ class Web3Chain:
         receipt_timeout: float = 120.0,
         receipt_poll_interval: float = 1.0,
         log_block_span: int | None = None,
+        deployment: Deployment | None = None,
     ) -> None:
         if confirmations < 1:
             raise InputError("confirmations must be at least 1")
@@ -155,6 +166,7 @@ class Web3Chain:
         self._state_lock = threading.Lock()
         self._contract: Contract | None = None
         self._contract_checked = False
+        self._deployment = deployment
         if contract_address is not None:
             self._bind(_checksum("contract address", contract_address), checked=False)
 
@@ -178,6 +190,63 @@ class Web3Chain:
     def registrar(self) -> str:
         address: str = self._signer.address
         return address
+
+    @property
+    def local_chain(self) -> bool:
+        return self.chain_id in LOCAL_CHAIN_IDS
+
+    @property
+    def known_deployment(self) -> Deployment | None:
+        """The deployment if this process knows it already (no request)."""
+        return self._deployment
+
+    def deployment(self) -> Deployment:
+        """The contract's deployment; found on first use if not given or recorded.
+
+        The first block holding the contract's code is found by binary search over
+        ``eth_getCode`` (O(log n) requests; a node must keep that block's state, as
+        archive nodes and local chains do), and the transaction in it whose receipt
+        names the contract is its deployment.
+        """
+        known = self._deployment
+        if known is None:
+            known = self._find_deployment()
+            self._deployment = known
+        return known
+
+    def registrar_grants(self) -> list[RegistrarGrant]:
+        """``RoleGranted`` minus later ``RoleRevoked`` events of the registrar role, in the
+        order they were granted, scanned from the deployment block."""
+        address = self._require_contract().address
+        start = self.deployment().block_number
+        last = self.latest_block()
+        topics = [[_ROLE_GRANTED_TOPIC, _ROLE_REVOKED_TOPIC], HexStr(REGISTRAR_ROLE.to_0x_hex())]
+        logs: list[LogReceipt] = []
+        with self._translated("read registrar roles"):
+            for first, end in _block_spans(start, last, self._log_block_span):
+                query: FilterParams = {
+                    "address": address,
+                    "fromBlock": first,
+                    "toBlock": end,
+                    "topics": cast(Any, topics),
+                }
+                logs.extend(self._w3.eth.get_logs(query))
+        logs.sort(key=lambda log: (log["blockNumber"], log["logIndex"]))
+        holders: dict[str, RegistrarGrant] = {}
+        for log in logs:
+            account = Web3.to_checksum_address(bytes(log["topics"][2])[-20:])
+            if HexBytes(log["topics"][0]) == HexBytes(_ROLE_GRANTED_TOPIC):
+                holders.setdefault(
+                    account,
+                    RegistrarGrant(
+                        address=account,
+                        granted_in_block=log["blockNumber"],
+                        transaction_hash=bytes(log["transactionHash"]),
+                    ),
+                )
+            else:
+                holders.pop(account, None)
+        return list(holders.values())
 
     @property
     def confirmations(self) -> int:
@@ -207,6 +276,10 @@ class Web3Chain:
         if address is None:
             raise ChainError("the deployment receipt names no contract address")
         self._bind(Web3.to_checksum_address(address), checked=True)
+        self._deployment = Deployment(
+            transaction_hash=bytes(receipt["transactionHash"]),
+            block_number=receipt["blockNumber"],
+        )
         return self.contract_address
 
     def anchor_batch(self, root: bytes, document_count: int, label: str) -> TxInfo:
@@ -408,6 +481,31 @@ class Web3Chain:
                     self._contract_checked = True
         return contract
 
+    def _find_deployment(self) -> Deployment:
+        address = self._require_contract().address
+        with self._translated("find the contract's deployment"):
+            low, high = 0, self._w3.eth.block_number
+            if not self._w3.eth.get_code(address, high):
+                raise ContractNotDeployed(f"no contract code at {address}")
+            while low < high:  # the first block with code is in [low, high]
+                middle = (low + high) // 2
+                if self._w3.eth.get_code(address, middle):
+                    high = middle
+                else:
+                    low = middle + 1
+            block = self._w3.eth.get_block(low)
+            for tx_hash in block["transactions"]:
+                receipt = self._w3.eth.get_transaction_receipt(cast(HexBytes, tx_hash))
+                created = receipt.get("contractAddress")
+                if created is not None and Web3.to_checksum_address(created) == address:
+                    return Deployment(
+                        transaction_hash=bytes(receipt["transactionHash"]), block_number=low
+                    )
+        raise ChainError(
+            f"the contract {address} appears in block {low}, but no transaction there created "
+            "it directly (a factory?): give its deployment block in the settings"
+        )
+
     def _forget_nonce(self) -> None:
         """Take the next nonce from the node again (after the chain dropped our writes)."""
         with self._send_lock:
@@ -605,6 +703,12 @@ class Web3Chain:
 
 
 _EVENT_NAMES: Final = frozenset(kind.value for kind in ChainEventKind)
+_ROLE_GRANTED_TOPIC: Final = HexStr(
+    Web3.keccak(text="RoleGranted(bytes32,address,address)").to_0x_hex()
+)
+_ROLE_REVOKED_TOPIC: Final = HexStr(
+    Web3.keccak(text="RoleRevoked(bytes32,address,address)").to_0x_hex()
+)
 
 
 def _checksum(name: str, address: str) -> ChecksumAddress:
