@@ -50,6 +50,10 @@ class ArticleRecord(_Frozen):
     revocation_reason: str | None = None
     superseded_by: ArticleId | None = None
     supersedes: ArticleId | None = None
+    local_chain: bool = False
+    """The anchor is on a development chain only the registry's operator can see."""
+    note: str | None = None
+    """Said when ``local_chain``: the evidence is the operator's word, not independent."""
 
 
 class RegisteredArticle(_Frozen):
@@ -134,6 +138,12 @@ class ReceiptCheck(_Frozen):
     revocation_reason: str | None = None
     superseded_by: ArticleId | None = None
     anchor: ReceiptAnchor
+    pinned: bool = False
+    """Whether the contract, chain and registrar were checked against pins (an identity)."""
+    local_chain: bool = False
+    """The chain is a development chain only its operator can see."""
+    note: str | None = None
+    """Said when ``local_chain``: the evidence is the operator's word."""
 
 
 class ReconcileReport(_Frozen):

@@ -111,6 +111,12 @@ class ChainPort(Protocol):
         its records are the operator's word, not independent evidence."""
         ...
 
+    @property
+    def well_known_key(self) -> bool:
+        """True when the signer's private key is public (eth-tester's or anvil's accounts):
+        anyone could have signed what it signed."""
+        ...
+
     def deployment(self) -> Deployment:
         """The contract's deployment transaction and block (found once, then remembered)."""
         ...

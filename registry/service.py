@@ -40,6 +40,7 @@ from registry.anchorer import (
     Anchorer,
 )
 from registry.audit import Auditor
+from registry.core.identity import LOCAL_CHAIN_IDS, LOCAL_CHAIN_NOTE
 from registry.core.receipt import Receipt
 from registry.core.verdict import Verdict
 from registry.errors import ChainError, Conflict, StoreError
@@ -113,6 +114,7 @@ class RegistryService:
         self.status_changes = StatusChanges(store)
         self.from_block = from_block
         self._bound: tuple[int, str] | None = None
+        self._local_chain: bool | None = None
 
     def _identity(self) -> tuple[int, str]:
         """The chain id and contract address: the store's binding (no chain read), else the
@@ -159,7 +161,21 @@ class RegistryService:
 
     def article(self, article_id: str) -> ArticleRecord:
         self.sync()
-        return self.views.article(article_id)
+        record = self.views.article(article_id)
+        if not self.local_chain():
+            return record
+        return record.model_copy(update={"local_chain": True, "note": LOCAL_CHAIN_NOTE})
+
+    def local_chain(self) -> bool:
+        """Whether the chain is a development chain only the operator can see."""
+        if self._local_chain is None:
+            try:
+                self._local_chain = self.chain.local_chain
+            except ChainError:
+                # A node that does not answer now: the chain id this store is bound to.
+                chain_id = self.store.get_meta("chain_id")
+                return chain_id is not None and int(chain_id) in LOCAL_CHAIN_IDS
+        return self._local_chain
 
     def content(self, article_id: str) -> tuple[ArticleRecord, bytes]:
         return self.views.content(article_id)
@@ -293,12 +309,14 @@ class RegistryService:
     def verify_digest(self, digest_hex: str) -> Verdict:
         """Is the document with this SHA-256 registered: authentic or unknown, with evidence."""
         cursor = self.sync()
-        return self.verifier.verify_digest(digest_hex).as_of(_block(cursor))
+        verdict = self.verifier.verify_digest(digest_hex).as_of(_block(cursor))
+        return verdict.on_chain(local=self.local_chain())
 
     def verify_content(self, data: bytes) -> Verdict:
         """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown."""
         cursor = self.sync()
-        return self.verifier.verify_content(data).as_of(_block(cursor))
+        verdict = self.verifier.verify_content(data).as_of(_block(cursor))
+        return verdict.on_chain(local=self.local_chain())
 
     def verify_quote(self, passage: str, article_id: str | None = None) -> QuoteCheck:
         self.sync()

@@ -231,11 +231,6 @@ class TesterChain(Web3Chain):
         # In this process, with no endpoint of its own: nobody else can read it directly.
         return True
 
-    @property
-    def well_known_key(self) -> bool:
-        """True when the signer is eth-tester's account 0, whose private key anyone knows."""
-        return self.registrar == tester_signer().address
-
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
         """No other thread's request runs inside this block."""

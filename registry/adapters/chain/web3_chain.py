@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, Self, cast
 
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_typing import ABIEvent, ChecksumAddress, HexStr
+from eth_typing import ABIEvent, BlockNumber, ChecksumAddress, HexStr
 from eth_utils.abi import event_abi_to_log_topic
 from hexbytes import HexBytes
 from web3 import Web3
@@ -40,6 +41,7 @@ from web3.types import FilterParams, LogReceipt, TxParams, TxReceipt
 
 from registry.adapters.chain.revert import RevertDecoder, revert_of
 from registry.artifact import contract_abi, contract_bytecode
+from registry.core.identity import LOCAL_CHAIN_IDS
 from registry.core.records import (
     ZERO32,
     BatchRecord,
@@ -72,9 +74,23 @@ ZERO_ADDRESS: Final = "0x0000000000000000000000000000000000000000"
 REGISTRAR_ROLE: Final = Web3.keccak(text="REGISTRAR_ROLE")
 MAX_DOCUMENT_COUNT: Final = 2**32 - 1
 MAX_PROOF_LENGTH: Final = 256
-# Chain ids of development chains that live on one machine (eth-tester, anvil/hardhat,
-# geth --dev/ganache): whatever they record is the operator's word, not public evidence.
-LOCAL_CHAIN_IDS: Final = frozenset({131277322940537, 31337, 1337})
+# Signers whose private keys are published: eth-tester's accounts (keys 1 to 10) and
+# anvil's (its "test test ... junk" mnemonic). Anything they sign, anyone could have signed.
+WELL_KNOWN_SIGNERS: Final = frozenset(
+    {Account.from_key(number.to_bytes(32, "big")).address for number in range(1, 11)}
+    | {
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+        "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+        "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+        "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+        "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
+        "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+        "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
+        "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
+    }
+)
 
 _STATUS_BY_CODE: Final = {
     0: DocumentStatus.ACTIVE,
@@ -194,6 +210,11 @@ class Web3Chain:
     @property
     def local_chain(self) -> bool:
         return self.chain_id in LOCAL_CHAIN_IDS
+
+    @property
+    def well_known_key(self) -> bool:
+        """True when the signer's private key is published (a development account)."""
+        return self.registrar in WELL_KNOWN_SIGNERS
 
     @property
     def known_deployment(self) -> Deployment | None:
@@ -484,12 +505,12 @@ class Web3Chain:
     def _find_deployment(self) -> Deployment:
         address = self._require_contract().address
         with self._translated("find the contract's deployment"):
-            low, high = 0, self._w3.eth.block_number
-            if not self._w3.eth.get_code(address, high):
+            low, high = 0, int(self._w3.eth.block_number)
+            if not self._w3.eth.get_code(address, BlockNumber(high)):
                 raise ContractNotDeployed(f"no contract code at {address}")
             while low < high:  # the first block with code is in [low, high]
                 middle = (low + high) // 2
-                if self._w3.eth.get_code(address, middle):
+                if self._w3.eth.get_code(address, BlockNumber(middle)):
                     high = middle
                 else:
                     low = middle + 1
