@@ -40,7 +40,7 @@ from registry.anchorer import (
     Anchorer,
 )
 from registry.audit import Auditor
-from registry.core.identity import LOCAL_CHAIN_IDS, LOCAL_CHAIN_NOTE
+from registry.core.identity import LOCAL_CHAIN_IDS
 from registry.core.receipt import Receipt
 from registry.core.verdict import Verdict
 from registry.errors import ChainError, Conflict, StoreError
@@ -108,7 +108,9 @@ class RegistryService:
             max_batch_size=max_batch_size,
             lease_ttl=lease_ttl,
         )
-        self.views = Views(store, self._identity, retry_after=batch_interval)
+        self.views = Views(
+            store, self._identity, retry_after=batch_interval, local_chain=self.local_chain
+        )
         self.verifier = Verifier(store, self.views, max_document_bytes=max_document_bytes)
         self.auditor = Auditor(store, chain)
         self.status_changes = StatusChanges(store)
@@ -161,10 +163,7 @@ class RegistryService:
 
     def article(self, article_id: str) -> ArticleRecord:
         self.sync()
-        record = self.views.article(article_id)
-        if not self.local_chain():
-            return record
-        return record.model_copy(update={"local_chain": True, "note": LOCAL_CHAIN_NOTE})
+        return self.views.article(article_id)
 
     def local_chain(self) -> bool:
         """Whether the chain is a development chain only the operator can see."""

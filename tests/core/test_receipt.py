@@ -71,7 +71,7 @@ def _batch_record(receipt: Receipt, **changes: Any) -> BatchRecord:
 
 def test_receipt_json_has_the_documented_shape(raw: dict[str, Any]) -> None:
     assert raw["format"] == "policy-registry-receipt"
-    assert raw["version"] == "1.0"
+    assert raw["version"] == "1.1"
     assert raw["leafEncoding"] == ["bytes32", "bytes32", "bytes32"]
     assert set(raw["document"]) == {"contentDigest", "paragraphRoot", "metadataDigest", "metadata"}
     assert raw["value"] == [
