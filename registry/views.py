@@ -15,9 +15,9 @@ from typing import Final
 
 from registry.core.digests import content_digest, document_leaf
 from registry.core.hexstr import to_hex
+from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.merkle import process_proof
 from registry.core.metadata import ArticleMetadata
-from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.receipt import Receipt, ReceiptAnchor
 from registry.core.verdict import AnchorEvidence, AnchorState, Verdict
 from registry.errors import InputError, NotAnchoredYet, NotFound, VerificationError

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from eth.db.atomic import AtomicDB
 
-from registry.adapters.chain import EmbeddedChain
+from registry.adapters.chain import EmbeddedChain, tester
 from registry.adapters.chain.embedded import (
     CHAIN_DIR,
     DATABASE_FILE,
@@ -25,7 +25,6 @@ from registry.adapters.chain.embedded import (
     _jsonable,
 )
 from registry.adapters.chain.kvstore import SqliteKeyValueStore
-from registry.adapters.chain import tester
 from registry.adapters.chain.tester import DEFAULT_FORK, TESTER_CHAIN_ID, create_genesis
 from registry.errors import ChainError
 
@@ -120,5 +119,5 @@ def test_a_missing_or_damaged_key_file_is_a_clear_error(tmp_path: Path) -> None:
         EmbeddedChain(tmp_path)
     assert secret.strip()[2:] not in str(caught.value)
     key_file.unlink()
-    with pytest.raises(ChainError, match="signer key file .* is missing"):
+    with pytest.raises(ChainError, match=r"signer key file .* is missing"):
         EmbeddedChain(tmp_path)

@@ -9,8 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from registry.audit import verify_receipt
-from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.digests import paragraph_root
+from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.receipt import Receipt
 from registry.core.records import DocumentDigests, TxInfo
 from registry.ports import NewDocument
