@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from api.deps import ServiceDep, SettingsDep
 from api.errors import error_responses
 from registry.core.identity import IDENTITY_PATH, RegistryIdentity
+from registry.core.receipt import MAX_IDENTITY_URL_LENGTH
 from registry.identity import IdentityCache, identity_url, registry_identity
 from registry.service import RegistryService
 from registry.settings import Settings
@@ -37,10 +38,17 @@ async def get_identity(request: Request, service: ServiceDep, settings: Settings
     return Response(content=identity.to_json(), media_type="application/json")
 
 
-def receipt_identity_url(request: Request, settings: Settings) -> str:
-    """Where a receipt says its identity is: under ``public_url``, else this request's base."""
+def receipt_identity_url(request: Request, settings: Settings) -> str | None:
+    """Where a receipt says its identity is: under ``public_url``, else this request's base.
+
+    The base comes from the request's Host header; one that makes no usable URL (too
+    long) gives no identity rather than an error. Set ``public_url`` in production.
+    """
     base = str(settings.public_url) if settings.public_url is not None else str(request.base_url)
-    return identity_url(base)
+    url = identity_url(base)
+    if len(url) > MAX_IDENTITY_URL_LENGTH or not url.startswith(("http://", "https://")):
+        return None
+    return url
 
 
 def _cache(request: Request, service: RegistryService, settings: Settings) -> IdentityCache:

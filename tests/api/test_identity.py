@@ -136,20 +136,21 @@ def test_a_public_url_names_the_identity_in_receipts(tmp_path: Path) -> None:
 
 
 def test_the_identity_follows_registrar_grants_and_revocations(tmp_path: Path) -> None:
-    service = RegistryService(SqlStore.in_data_dir(tmp_path / "store"), EmbeddedChain(tmp_path))
+    chain = EmbeddedChain(tmp_path)
+    service = RegistryService(SqlStore.in_data_dir(tmp_path / "store"), chain)
     try:
         client = TestClient(app_on(service, make_settings(tmp_path / "data")))
         first = client.get("/.well-known/policy-registry.json").json()
         assert [r["address"] for r in first["registrars"]] == [service.chain.registrar]
         helper = Account.from_key(b"\x05" * 32).address
-        granted = service.chain.grant_registrar(helper)
+        granted = chain.grant_registrar(helper)
         second = client.get("/.well-known/policy-registry.json").json()
         assert second["registrars"][1] == {
             "address": helper,
             "grantedInBlock": granted.block_number,
             "transactionHash": "0x" + granted.tx_hash.hex(),
         }
-        service.chain.revoke_registrar(helper)
+        chain.revoke_registrar(helper)
         third = client.get("/.well-known/policy-registry.json").json()
         assert third["registrars"] == first["registrars"]
     finally:
@@ -166,3 +167,11 @@ def test_an_old_directory_signed_by_the_well_known_key_says_so(tmp_path: Path) -
         service.close()
     assert body["wellKnownKey"] is True
     assert [r["address"] for r in body["registrars"]] == [WELL_KNOWN_ADDRESS]
+
+
+def test_a_host_header_that_makes_no_url_gives_a_receipt_without_identity(
+    client: TestClient, registered: dict[str, Any]
+) -> None:
+    response = client.get(f"/v1/articles/{registered['id']}/receipt", headers={"Host": "h" * 3000})
+    assert response.status_code == 200, response.text
+    assert "identity" not in response.json()

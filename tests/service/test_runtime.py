@@ -259,7 +259,7 @@ def test_scans_start_at_the_deployment_found_once_on_the_node(
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp_path / "node",
-        rpc_url=anvil_node.url,
+        rpc_url=SecretStr(anvil_node.url),
         contract_address=address,
     )
     with opened_service(settings) as service:
