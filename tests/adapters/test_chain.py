@@ -38,6 +38,8 @@ from registry.adapters.chain import (
     load_signer_key,
 )
 from registry.adapters.chain.revert import RevertDecoder, revert_of
+from registry.adapters.chain import tester
+from registry.adapters.chain.web3_chain import ROLE_RESCAN_DEPTH
 from registry.artifact import contract_abi
 from registry.core.records import (
     DocumentDigests,
@@ -332,6 +334,26 @@ class TestInMemoryChain(ChainPortContract):
     def chain(self) -> Iterator[Web3Chain]:
         with InMemoryChain() as chain:
             yield chain
+
+    def test_registrars_are_read_again_only_from_the_recent_blocks(self) -> None:
+        chain = InMemoryChain()
+        helper, other = "0x" + "42" * 20, "0x" + "43" * 20
+        chain.grant_registrar(helper)
+        assert len(chain.registrar_grants()) == 2
+        for n in range(ROLE_RESCAN_DEPTH + 6):
+            chain.anchor_batch((1000 + n).to_bytes(32, "big"), 1, "")
+        assert len(chain.registrar_grants()) == 2  # the early grant is kept, not re-read
+        chain.revoke_registrar(helper)
+        granted = chain.grant_registrar(other)
+        assert [(g.address, g.granted_in_block) for g in chain.registrar_grants()] == [
+            (chain.registrar, chain.deployment().block_number),
+            (Web3.to_checksum_address(other), granted.block_number),
+        ]
+        # A fresh adapter reading everything from the deployment block agrees.
+        fresh = tester.TesterChain(
+            chain._backend, chain_id=chain.chain_id, contract_address=chain.contract_address
+        )
+        assert fresh.registrar_grants() == chain.registrar_grants()
 
     def test_a_block_is_stamped_when_its_transaction_arrives(self, four: VectorTree) -> None:
         now = [time.time()]

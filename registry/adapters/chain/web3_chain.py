@@ -74,6 +74,8 @@ ZERO_ADDRESS: Final = "0x0000000000000000000000000000000000000000"
 REGISTRAR_ROLE: Final = Web3.keccak(text="REGISTRAR_ROLE")
 MAX_DOCUMENT_COUNT: Final = 2**32 - 1
 MAX_PROOF_LENGTH: Final = 256
+ROLE_RESCAN_DEPTH: Final = 64
+"""Blocks of role events read again on each refresh of the registrars (reorganisations)."""
 # Signers whose private keys are published: eth-tester's accounts (keys 1 to 10) and
 # anvil's (its "test test ... junk" mnemonic). Anything they sign, anyone could have signed.
 WELL_KNOWN_SIGNERS: Final = frozenset(
@@ -183,6 +185,10 @@ class Web3Chain:
         self._contract: Contract | None = None
         self._contract_checked = False
         self._deployment = deployment
+        # Role events of the registrar role seen so far: (contract, last block read,
+        # [(block, log index, granted?, account, transaction)]); see registrar_grants.
+        self._roles_lock = threading.Lock()
+        self._role_logs: tuple[str, int, list[tuple[int, int, bool, str, bytes]]] | None = None
         if contract_address is not None:
             self._bind(_checksum("contract address", contract_address), checked=False)
 
@@ -237,34 +243,47 @@ class Web3Chain:
 
     def registrar_grants(self) -> list[RegistrarGrant]:
         """``RoleGranted`` minus later ``RoleRevoked`` events of the registrar role, in the
-        order they were granted, scanned from the deployment block."""
-        address = self._require_contract().address
-        start = self.deployment().block_number
+        order they were granted, scanned from the deployment block.
+
+        The role events seen are kept: a later call reads only the blocks since, from
+        :data:`ROLE_RESCAN_DEPTH` blocks back (a reorganisation may have replaced them).
+        """
+        contract = self._require_contract()
+        deployment = self.deployment()
         last = self.latest_block()
-        topics = [[_ROLE_GRANTED_TOPIC, _ROLE_REVOKED_TOPIC], HexStr(REGISTRAR_ROLE.to_0x_hex())]
-        logs: list[LogReceipt] = []
-        with self._translated("read registrar roles"):
-            for first, end in _block_spans(start, last, self._log_block_span):
-                query: FilterParams = {
-                    "address": address,
-                    "fromBlock": first,
-                    "toBlock": end,
-                    "topics": cast(Any, topics),
-                }
-                logs.extend(self._w3.eth.get_logs(query))
-        logs.sort(key=lambda log: (log["blockNumber"], log["logIndex"]))
-        holders: dict[str, RegistrarGrant] = {}
-        for log in logs:
-            account = Web3.to_checksum_address(bytes(log["topics"][2])[-20:])
-            if HexBytes(log["topics"][0]) == HexBytes(_ROLE_GRANTED_TOPIC):
-                holders.setdefault(
-                    account,
-                    RegistrarGrant(
-                        address=account,
-                        granted_in_block=log["blockNumber"],
-                        transaction_hash=bytes(log["transactionHash"]),
-                    ),
+        with self._roles_lock:
+            known = self._role_logs
+            if known is None or known[0] != contract.address or known[1] > last:
+                start, kept = deployment.block_number, []
+            else:
+                start = max(deployment.block_number, known[1] - ROLE_RESCAN_DEPTH + 1)
+                kept = [entry for entry in known[2] if entry[0] < start]
+            topics = [[_ROLE_GRANTED_TOPIC, _ROLE_REVOKED_TOPIC], REGISTRAR_ROLE.to_0x_hex()]
+            logs: list[LogReceipt] = []
+            with self._translated("read registrar roles"):
+                for first, end in _block_spans(start, last, self._log_block_span):
+                    query: FilterParams = {
+                        "address": contract.address,
+                        "fromBlock": first,
+                        "toBlock": end,
+                        "topics": cast(Any, topics),
+                    }
+                    logs.extend(self._w3.eth.get_logs(query))
+            entries = kept + sorted(
+                (
+                    log["blockNumber"],
+                    log["logIndex"],
+                    HexBytes(log["topics"][0]) == HexBytes(_ROLE_GRANTED_TOPIC),
+                    Web3.to_checksum_address(bytes(log["topics"][2])[-20:]),
+                    bytes(log["transactionHash"]),
                 )
+                for log in logs
+            )
+            self._role_logs = (contract.address, last, entries)
+        holders: dict[str, RegistrarGrant] = {}
+        for block_number, _index, granted, account, tx_hash in entries:
+            if granted:
+                holders.setdefault(account, RegistrarGrant(account, block_number, tx_hash))
             else:
                 holders.pop(account, None)
         return list(holders.values())
@@ -297,6 +316,7 @@ class Web3Chain:
         if address is None:
             raise ChainError("the deployment receipt names no contract address")
         self._bind(Web3.to_checksum_address(address), checked=True)
+        self._role_logs = None
         self._deployment = Deployment(
             transaction_hash=bytes(receipt["transactionHash"]),
             block_number=receipt["blockNumber"],
