@@ -36,9 +36,9 @@ from registry.adapters.chain import (
     SignerKey,
     Web3Chain,
     load_signer_key,
+    tester,
 )
 from registry.adapters.chain.revert import RevertDecoder, revert_of
-from registry.adapters.chain import tester
 from registry.adapters.chain.web3_chain import ROLE_RESCAN_DEPTH
 from registry.artifact import contract_abi
 from registry.core.records import (
