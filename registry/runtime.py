@@ -83,7 +83,7 @@ def _scan_start(settings: Settings, store: StorePort, chain: ChainPort) -> int:
         deployment = chain.deployment()
     except ChainError as exc:
         # Not fatal here: a node down or without the contract is reported by its first use.
-        logger.warning("scanning events from block 0: the deployment is not known (%s)", exc)
+        logger.debug("scanning events from block 0: the deployment is not known (%s)", exc)
         return 0
     store.set_meta("deployment_transaction", "0x" + deployment.transaction_hash.hex())
     store.set_meta("deployment_block", str(deployment.block_number))
