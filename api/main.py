@@ -32,7 +32,7 @@ from api.middleware import (
     SecurityHeadersMiddleware,
 )
 from api.pages import mount_pages
-from api.routers import articles, batches, health, quotes, verify
+from api.routers import articles, batches, health, identity, quotes, verify
 from registry.runtime import open_service, seed_corpus
 from registry.service import RegistryService
 from registry.settings import Settings
@@ -77,7 +77,7 @@ def create_app(
     app.state.service = service
     app.state.owns_service = service is None
     install_error_handlers(app)
-    for module in (articles, verify, quotes, batches, health):
+    for module in (articles, verify, quotes, batches, health, identity):
         app.include_router(module.router)
     mount_pages(app)
     # Added innermost first: the security headers wrap everything, the size limit the app.

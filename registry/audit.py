@@ -22,6 +22,13 @@ from dataclasses import dataclass, field
 from registry.core.batch import build_batch
 from registry.core.digests import content_digest, digest_document, document_leaf
 from registry.core.hexstr import to_hex
+from registry.core.identity import (
+    LOCAL_CHAIN_NOTE,
+    Pins,
+    check_node_chain,
+    check_receipt_pins,
+    check_registrar_pinned,
+)
 from registry.core.merkle import process_proof
 from registry.core.receipt import (
     Receipt,
@@ -340,22 +347,31 @@ def _batch_tree_problems(batch: StoredBatch, documents: Iterable[StoredDocument]
         yield f"batch {name}: its documents' leaves give root {to_hex(tree.root)}"
 
 
-def verify_receipt(receipt: Receipt, data: bytes, chain: ChainPort) -> ReceiptCheck:
+def verify_receipt(
+    receipt: Receipt, data: bytes, chain: ChainPort, pins: Pins | None = None
+) -> ReceiptCheck:
     """Check a document and its receipt against ``chain`` using nothing else.
 
     Raises :class:`~registry.errors.VerificationError` with the first thing
     that does not agree: the bytes against the receipt up to its root, the
-    receipt's anchor against the contract's record, then the contract's own
-    ``verifyDocument`` of the leaf and proof.
+    receipt's contract and chain against ``pins``, the node's chain against them, the
+    receipt's anchor against the contract's record, the contract's own
+    ``verifyDocument`` of the leaf and proof, then the batch's registrar against the
+    pinned ones. Without ``pins`` the receipt is only checked against the contract it
+    names itself, which proves nothing about who issued it.
     """
     check_receipt_document(receipt, data)
     anchor = receipt.anchor
     if anchor is None:
         raise VerificationError("the receipt has no anchor: its batch was pending when issued")
+    if pins is not None:
+        check_receipt_pins(anchor.contract, anchor.chain_id, pins)
+        check_node_chain(chain.chain_id, pins)
     root = bytes.fromhex(receipt.root[2:])
+    batch = chain.get_batch(root)
     check_receipt_anchor(
         receipt,
-        chain.get_batch(root),
+        batch,
         chain_id=chain.chain_id,
         contract_address=chain.contract_address,
     )
@@ -363,7 +379,10 @@ def verify_receipt(receipt: Receipt, data: bytes, chain: ChainPort) -> ReceiptCh
     proof = [bytes.fromhex(node[2:]) for node in receipt.proof]
     if not chain.verify_document(root, proof, digests):
         raise VerificationError("the contract's verifyDocument rejects the receipt's proof")
+    if pins is not None and batch is not None:
+        check_registrar_pinned(batch.registrar, pins)
     status = chain.document_status(digests.content_digest)
+    local = chain.local_chain
     return ReceiptCheck(
         valid=True,
         content_digest=to_hex(digests.content_digest),
@@ -374,4 +393,7 @@ def verify_receipt(receipt: Receipt, data: bytes, chain: ChainPort) -> ReceiptCh
         revocation_reason=status.reason or None,
         superseded_by=status.superseded_by.hex() if status.superseded_by else None,
         anchor=anchor,
+        pinned=pins is not None,
+        local_chain=local,
+        note=LOCAL_CHAIN_NOTE if local else None,
     )

@@ -53,6 +53,7 @@ from registry.core.batch import MAX_BATCH_SIZE
 from registry.core.canonical import decode_text, is_empty_text
 from registry.core.diff import ParagraphChange
 from registry.core.digests import ContentHasher, content_digest
+from registry.core.identity import LOCAL_CHAIN_NOTE, Pins
 from registry.core.metadata import ArticleMetadata
 from registry.core.quotes import MAX_QUOTE_CHARS
 from registry.core.receipt import MAX_RECEIPT_BYTES, Receipt, ReceiptAnchor
@@ -74,6 +75,7 @@ from registry.errors import (
     Unauthorized,
     VerificationError,
 )
+from registry.identity import identity_url, load_identity, registry_identity
 from registry.manifest import folder_articles
 from registry.models import ArticleRecord, QuoteCheck, ReceiptCheck, Registration
 from registry.ports import ChainPort, DocumentFilter
@@ -481,6 +483,10 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _is_address(value: str) -> bool:
+    return re.fullmatch(r"0x[0-9a-fA-F]{40}", value) is not None
+
+
 def _plain_id(value: str) -> str:
     """An article id as ``sha256sum`` prints it (no 0x)."""
     return value.removeprefix("0x")
@@ -618,6 +624,8 @@ def _verdict_lines(name: str, verdict: Verdict) -> list[str]:
         evidence.extend(
             _anchor_lines(verdict.anchor, verdict.anchor.batch_root if verdict.anchor else None)
         )
+    if verdict.note is not None:
+        evidence.append(f"  {verdict.note}")
     return _with_status(
         headline, evidence, verdict.status, verdict.revocation_reason, verdict.superseded_by
     )
@@ -634,6 +642,8 @@ def _record_lines(record: ArticleRecord) -> list[str]:
     ]
     if record.supersedes:
         evidence.append(f"  supersedes {record.supersedes}")
+    if record.note is not None:
+        evidence.append(f"  {record.note}")
     return _with_status(
         f"article      {record.id}",
         evidence,
@@ -666,10 +676,12 @@ def _quote_lines(check: QuoteCheck) -> list[str]:
 def _receipt_check_lines(name: str, check: ReceiptCheck) -> list[str]:
     headline = (
         f"VALID: {name} is the document of this receipt, and the chain confirms its anchor "
-        "and proof"
+        "and proof by the pinned registry"
     )
     evidence = [f"  document   sha256 {_plain_id(check.content_digest)}"]
     evidence.extend(_anchor_lines(check.anchor, check.root))
+    if check.local_chain:
+        evidence.append(f"  {LOCAL_CHAIN_NOTE}")
     return _with_status(
         headline, evidence, check.status, check.revocation_reason, check.superseded_by
     )
@@ -1030,6 +1042,8 @@ def receipt(
     """
     with opened_service(settings) as service:
         issued = service.receipt(article_id)
+    if settings.public_url is not None:
+        issued = issued.with_identity(identity_url(str(settings.public_url)))
     text = issued.to_json()
     article = _plain_id(issued.document.content_digest)
     if output is None:
@@ -1047,8 +1061,9 @@ def receipt(
 
 
 @contextmanager
-def _receipt_chain(settings: Settings, checked: Receipt) -> Iterator[ChainPort]:
-    """The chain a receipt is checked against: the embedded one, or the node at --rpc-url."""
+def _receipt_chain(settings: Settings, checked: Receipt, pins: Pins | None) -> Iterator[ChainPort]:
+    """The chain a receipt is checked against: the embedded one, or the pinned contract (else
+    the receipt's own) on the node at --rpc-url."""
     chain: ChainPort
     if settings.rpc_url is None:
         if not (settings.data_dir / CHAIN_DIR / DATABASE_FILE).is_file():
@@ -1063,7 +1078,7 @@ def _receipt_chain(settings: Settings, checked: Receipt) -> Iterator[ChainPort]:
         # Checking only reads the chain: a throwaway key signs nothing and no secret is needed.
         chain = RpcChain(
             settings.rpc_url.get_secret_value(),
-            checked.anchor.contract,
+            pins.contract if pins is not None else checked.anchor.contract,
             SignerKey(secrets.token_bytes(32)),
         )
     try:
@@ -1080,18 +1095,48 @@ def verify_receipt_command(
     ],
     data_dir: DataDirOption = None,
     rpc_url: RpcUrlOption = None,
+    contract: Annotated[
+        str | None,
+        _option("The registry's contract address to pin (from its identity).", "--contract"),
+    ] = None,
+    registrars: Annotated[
+        list[str] | None,
+        _option("A registrar address to pin (repeat for several).", "--registrar"),
+    ] = None,
+    identity_source: Annotated[
+        str | None,
+        _option(
+            "The registry's identity document to pin: a file, or an http(s) URL "
+            "(…/.well-known/policy-registry.json).",
+            "--identity",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check a document and its receipt using nothing but the receipt and the chain (the
     embedded one in --data-dir, or any node with --rpc-url): no registry records involved.
+
+    With --rpc-url the registry must be pinned (--identity, or --contract and --registrar):
+    a receipt names its own contract, and only pins tell this registry's from a copy
+    deployed by someone else. The embedded chain of --data-dir pins its own registry.
     """
     settings = _settings(data_dir, rpc_url)
+    for address in [contract, *(registrars or [])]:
+        if address is not None and not _is_address(address):
+            raise InputError(f"{address!r:.60} is not an Ethereum address (0x and 40 hex digits)")
+    identity = load_identity(identity_source) if identity_source is not None else None
+    pins: Pins | None = None
+    if identity is not None or contract is not None or registrars or settings.rpc_url is not None:
+        pins = Pins.combined(contract, registrars or [], identity)
     checked = Receipt.from_json(_read_file(receipt_file, MAX_RECEIPT_BYTES))
     data = _read_file(file, settings.max_document_bytes)
     try:
-        with _receipt_chain(settings, checked) as chain:
+        with _receipt_chain(settings, checked, pins) as chain:
+            if pins is None:
+                # The data directory's own registry is the pin: its contract and registrars.
+                pins = registry_identity(chain).pins()
             try:
-                result = verify_receipt(checked, data, chain)
+                result = verify_receipt(checked, data, chain, pins)
             except ContractNotDeployed as exc:
                 raise VerificationError(
                     "the chain has no registry contract at the receipt's address "
@@ -1369,11 +1414,43 @@ def deploy(
         key = load_signer_key(None, keystore, os.environ.get(password_env))
     else:
         key = load_signer_key(key_env or DEFAULT_KEY_ENV, None, None)
-    address = RpcChain.deploy(rpc_url, key)
+    address, deployment = RpcChain.deploy_recorded(rpc_url, key)
+    transaction = "0x" + deployment.transaction_hash.hex()
     if as_json:
-        _echo_json({"contract_address": address})
+        _echo_json(
+            {
+                "contract_address": address,
+                "deployment_transaction": transaction,
+                "deployment_block": deployment.block_number,
+            }
+        )
     else:
         typer.echo(address)
+        typer.echo(f"deployed by transaction {transaction} in block {deployment.block_number}")
+
+
+@_registry_command("identity")
+def identity(
+    settings: Settings,
+    output: Annotated[
+        Path | None, _option("Write the identity document here instead of stdout.", "--output")
+    ] = None,
+) -> None:
+    """The registry's identity document (JSON): what a verifier pins. The server publishes the
+    same at /.well-known/policy-registry.json.
+    """
+    with opened_service(settings) as service:
+        document = registry_identity(
+            service.chain,
+            operator_name=settings.operator_name,
+            operator_url=str(settings.operator_url) if settings.operator_url else None,
+        )
+    text = document.to_json()
+    if output is None:
+        typer.echo(text)
+    else:
+        _write_file(output, text + "\n")
+        typer.echo(f"wrote the identity of contract {document.contract} to {output}")
 
 
 @_command("serve")

@@ -53,6 +53,10 @@ class ArticleRecord(_Frozen):
     file_name: str | None = None
     """The name of the file it was registered from (no folder), used for downloads; this
     registry's record, not part of any digest."""
+    local_chain: bool = False
+    """The anchor is on a development chain only the registry's operator can see."""
+    note: str | None = None
+    """Said when ``local_chain``: the evidence is the operator's word, not independent."""
 
 
 class RegisteredArticle(_Frozen):
@@ -143,6 +147,12 @@ class ReceiptCheck(_Frozen):
     revocation_reason: str | None = None
     superseded_by: ArticleId | None = None
     anchor: ReceiptAnchor
+    pinned: bool = False
+    """Whether the contract, chain and registrar were checked against pins (an identity)."""
+    local_chain: bool = False
+    """The chain is a development chain only its operator can see."""
+    note: str | None = None
+    """Said when ``local_chain``: the evidence is the operator's word."""
 
 
 class ReconcileReport(_Frozen):

@@ -73,6 +73,27 @@ RegistryEvent = BatchAnchored | DocumentRevoked | DocumentSuperseded
 """A registry event of the contract, decoded by the chain adapter into typed values."""
 
 
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """The transaction that created the registry contract, and its block.
+
+    Nothing of the registry exists before ``block_number``: event scans start there, and a
+    verifier pins the contract that this transaction created.
+    """
+
+    transaction_hash: bytes
+    block_number: int
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrarGrant:
+    """An account holding the registrar role, from the ``RoleGranted`` event that gave it."""
+
+    address: str
+    granted_in_block: int
+    transaction_hash: bytes
+
+
 class ChainPort(Protocol):
     """The PolicyRegistry contract on some chain, seen through one signer."""
 
@@ -82,6 +103,26 @@ class ChainPort(Protocol):
     @property
     def contract_address(self) -> str:
         """Checksummed address of the registry contract."""
+        ...
+
+    @property
+    def local_chain(self) -> bool:
+        """True for a development chain only its operator can see (embedded, anvil):
+        its records are the operator's word, not independent evidence."""
+        ...
+
+    @property
+    def well_known_key(self) -> bool:
+        """True when the signer's private key is public (eth-tester's or anvil's accounts):
+        anyone could have signed what it signed."""
+        ...
+
+    def deployment(self) -> Deployment:
+        """The contract's deployment transaction and block (found once, then remembered)."""
+        ...
+
+    def registrar_grants(self) -> list[RegistrarGrant]:
+        """Accounts holding the registrar role now, each with the event that granted it."""
         ...
 
     @property

@@ -8,6 +8,7 @@ another, so records of one registry are never checked against a different one.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,14 +16,16 @@ from pathlib import Path
 
 from registry.adapters.chain import EmbeddedChain, RpcChain, load_signer_key
 from registry.adapters.store.sql import SqlStore
-from registry.errors import ChainUnavailable, ConfigurationError
+from registry.errors import ChainError, ChainUnavailable, ConfigurationError
 from registry.manifest import bundled_corpus, read_manifest
 from registry.models import Registration
-from registry.ports import ChainPort, StorePort
+from registry.ports import ChainPort, Deployment, StorePort
 from registry.service import RegistryService, Submission
 from registry.settings import Settings
 
 CORPUS_LABEL = "founding corpus"
+
+logger = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings) -> StorePort:
@@ -51,7 +54,40 @@ def open_chain(settings: Settings, store: StorePort) -> ChainPort:
         address,
         key,
         confirmations=settings.confirmations,
+        deployment=stored_deployment(store),
     )
+
+
+def stored_deployment(store: StorePort) -> Deployment | None:
+    """The contract's deployment as the store remembers it (None before it is first found)."""
+    transaction = store.get_meta("deployment_transaction")
+    block = store.get_meta("deployment_block")
+    if transaction is None or block is None:
+        return None
+    return Deployment(transaction_hash=bytes.fromhex(transaction[2:]), block_number=int(block))
+
+
+def _scan_start(settings: Settings, store: StorePort, chain: ChainPort) -> int:
+    """Where event scans start: the setting if given, else the deployment block.
+
+    The deployment is found once (a binary search on a node, the embedded chain's own
+    record) and remembered in the store; a node that does not answer yet means block 0,
+    slower but complete.
+    """
+    if settings.index_from_block is not None:
+        return settings.index_from_block
+    known = stored_deployment(store)
+    if known is not None:
+        return known.block_number
+    try:
+        deployment = chain.deployment()
+    except ChainError as exc:
+        # Not fatal here: a node down or without the contract is reported by its first use.
+        logger.debug("scanning events from block 0: the deployment is not known (%s)", exc)
+        return 0
+    store.set_meta("deployment_transaction", "0x" + deployment.transaction_hash.hex())
+    store.set_meta("deployment_block", str(deployment.block_number))
+    return deployment.block_number
 
 
 def _bind_store_to_chain(store: StorePort, chain: ChainPort) -> None:
@@ -85,21 +121,22 @@ def open_service(settings: Settings) -> RegistryService:
     except BaseException:
         store.close()
         raise
-    service = RegistryService(
+    try:
+        _bind_store_to_chain(store, chain)
+        from_block = _scan_start(settings, store, chain)
+    except BaseException:
+        chain.close()
+        store.close()
+        raise
+    return RegistryService(
         store,
         chain,
         max_document_bytes=settings.max_document_bytes,
         batch_interval=settings.batch_interval,
         max_batch_size=settings.max_batch_size,
         lease_ttl=settings.lease_ttl,
-        from_block=settings.index_from_block,
+        from_block=from_block,
     )
-    try:
-        _bind_store_to_chain(store, chain)
-    except BaseException:
-        service.close()
-        raise
-    return service
 
 
 @contextmanager

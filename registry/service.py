@@ -42,6 +42,7 @@ from registry.anchorer import (
 from registry.audit import Auditor
 from registry.core.digests import content_digest
 from registry.core.hexstr import to_hex
+from registry.core.identity import LOCAL_CHAIN_IDS
 from registry.core.receipt import Receipt
 from registry.core.verdict import Verdict
 from registry.errors import ChainError, Conflict, StoreError
@@ -109,12 +110,15 @@ class RegistryService:
             max_batch_size=max_batch_size,
             lease_ttl=lease_ttl,
         )
-        self.views = Views(store, self._identity, retry_after=batch_interval)
+        self.views = Views(
+            store, self._identity, retry_after=batch_interval, local_chain=self.local_chain
+        )
         self.verifier = Verifier(store, self.views, max_document_bytes=max_document_bytes)
         self.auditor = Auditor(store, chain)
         self.status_changes = StatusChanges(store)
         self.from_block = from_block
         self._bound: tuple[int, str] | None = None
+        self._local_chain: bool | None = None
 
     def _identity(self) -> tuple[int, str]:
         """The chain id and contract address: the store's binding (no chain read), else the
@@ -162,6 +166,17 @@ class RegistryService:
     def article(self, article_id: str) -> ArticleRecord:
         self.sync()
         return self.views.article(article_id)
+
+    def local_chain(self) -> bool:
+        """Whether the chain is a development chain only the operator can see."""
+        if self._local_chain is None:
+            try:
+                self._local_chain = self.chain.local_chain
+            except ChainError:
+                # A node that does not answer now: the chain id this store is bound to.
+                chain_id = self.store.get_meta("chain_id")
+                return chain_id is not None and int(chain_id) in LOCAL_CHAIN_IDS
+        return self._local_chain
 
     def content(self, article_id: str) -> tuple[ArticleRecord, bytes]:
         return self.views.content(article_id)
@@ -330,12 +345,14 @@ class RegistryService:
     def verify_digest(self, digest_hex: str) -> Verdict:
         """Is the document with this SHA-256 registered: authentic or unknown, with evidence."""
         cursor = self.sync()
-        return self.verifier.verify_digest(digest_hex).as_of(_block(cursor))
+        verdict = self.verifier.verify_digest(digest_hex).as_of(_block(cursor))
+        return verdict.on_chain(local=self.local_chain())
 
     def verify_content(self, data: bytes) -> Verdict:
         """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown."""
         cursor = self.sync()
-        return self.verifier.verify_content(data).as_of(_block(cursor))
+        verdict = self.verifier.verify_content(data).as_of(_block(cursor))
+        return verdict.on_chain(local=self.local_chain())
 
     def verify_quote(self, passage: str, article_id: str | None = None) -> QuoteCheck:
         self.sync()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, HttpUrl, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from registry.anchorer import DEFAULT_BATCH_INTERVAL, DEFAULT_LEASE_TTL, DEFAULT_MAX_BATCH_SIZE
@@ -62,8 +62,17 @@ class Settings(BaseSettings):
     ``batch_interval``."""
     register_wait: float = Field(default=0.0, ge=0, le=600)
     """Seconds a registration request waits for its anchor when it does not say (0: none)."""
-    index_from_block: int = Field(default=0, ge=0)
-    """The block the registry's contract was deployed in: the read index follows events from it."""
+    index_from_block: int | None = Field(default=None, ge=0)
+    """Where event scans (the read index, audits, rebuilds) start; default: the contract's
+    deployment block, found on the chain once and remembered in the store. Set it only for
+    a node that cannot answer for old state (not an archive node)."""
+    operator_name: str | None = Field(default=None, min_length=1, max_length=200)
+    """Who runs this registry, as the identity document names them."""
+    operator_url: HttpUrl | None = None
+    """Where to learn more about the operator (the identity document links it)."""
+    public_url: HttpUrl | None = None
+    """The registry's public base URL (e.g. ``https://registry.example.org``): receipts name
+    its identity document under it; default: the URL a request came in on."""
 
     @property
     def uses_embedded_chain(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Final
 
 from registry.core.digests import content_digest, document_leaf
 from registry.core.hexstr import to_hex
+from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.merkle import process_proof
 from registry.core.metadata import ArticleMetadata
 from registry.core.receipt import Receipt, ReceiptAnchor
@@ -36,8 +37,11 @@ class Views:
         identity: Callable[[], tuple[int, str]],
         *,
         retry_after: float = 1.0,
+        local_chain: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store = store
+        self.local_chain = local_chain
+        """Whether the chain is a development chain only the operator can see."""
         self.identity = identity
         """The chain id and contract address this registry's records belong to."""
         self.retry_after = retry_after
@@ -120,6 +124,7 @@ class Views:
         self, document: StoredDocument, state: AnchorState, anchor: ReceiptAnchor | None
     ) -> ArticleRecord:
         status = document.status
+        local = self.local_chain()
         return ArticleRecord(
             id=document.content_digest.hex(),
             content_digest=to_hex(document.digests.content_digest),
@@ -139,6 +144,8 @@ class Views:
             superseded_by=status.superseded_by.hex() if status.superseded_by else None,
             supersedes=status.supersedes.hex() if status.supersedes else None,
             file_name=document.file_name,
+            local_chain=local,
+            note=LOCAL_CHAIN_NOTE if local else None,
         )
 
     def article(self, article_id: str) -> ArticleRecord:

@@ -12,11 +12,12 @@ import re
 from typing import Annotated, Any, Final
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 
 from api.deps import ServiceDep, SettingsDep, WriteAuth
 from api.errors import error_responses
 from api.forms import refuse_unknown_registration_fields, submissions_from_form
+from api.routers.identity import EVIDENCE_HEADER, receipt_identity_url
 from api.schemas import (
     ArticleIdParam,
     ArticlePage,
@@ -24,6 +25,7 @@ from api.schemas import (
     RevokeRequest,
     SupersedeRequest,
 )
+from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.receipt import Receipt
 from registry.core.records import DocumentStatus
 from registry.models import ArticleCheck, ArticleRecord, Registration
@@ -223,10 +225,16 @@ def get_content(article_id: ArticleIdParam, service: ServiceDep) -> Response:
 @router.get(
     "/{article_id}/receipt", response_model=Receipt, responses=error_responses(404, 409, 502)
 )
-def get_receipt(article_id: ArticleIdParam, service: ServiceDep) -> Response:
-    """The portable receipt (camelCase JSON) of an anchored article; 409 `not_anchored_yet`
-    with `Retry-After` while it is queued or pending."""
-    return Response(content=service.receipt(article_id).to_json(), media_type="application/json")
+def get_receipt(
+    article_id: ArticleIdParam, service: ServiceDep, settings: SettingsDep, request: Request
+) -> Response:
+    """The portable receipt (camelCase JSON) of an anchored article, naming the registry's
+    identity document; 409 `not_anchored_yet` with `Retry-After` while it is queued or
+    pending. On a local chain only the operator can see, the header
+    `Policy-Registry-Evidence` says that the receipt is the operator's word."""
+    issued = service.receipt(article_id).with_identity(receipt_identity_url(request, settings))
+    headers = {EVIDENCE_HEADER: LOCAL_CHAIN_NOTE} if service.local_chain() else None
+    return Response(content=issued.to_json(), media_type="application/json", headers=headers)
 
 
 @router.get(

@@ -37,7 +37,9 @@ from registry.core.wire import WIRE_CONFIG, DocumentDigestsJson, TravellingModel
 from registry.errors import InputError, InvalidMetadata, InvalidReceipt, VerificationError
 
 RECEIPT_FORMAT = "policy-registry-receipt"
-RECEIPT_VERSION = "1.0"
+RECEIPT_VERSION = "1.1"
+"""1.1 added ``identity``; 1.0 receipts (without it) read the same."""
+MAX_IDENTITY_URL_LENGTH = 2048
 MAX_RECEIPT_BYTES = 256 * 1024
 MAX_PROOF_NODES = 64
 """Far above the 17 nodes of a full batch (MAX_BATCH_SIZE = 100,000)."""
@@ -92,6 +94,17 @@ class Receipt(TravellingModel):
     root: Hex32
     anchor: ReceiptAnchor | None = None
     """None while the batch is waiting to be anchored."""
+    identity: str | None = Field(default=None, max_length=MAX_IDENTITY_URL_LENGTH)
+    """The absolute URL of the issuing registry's identity document (what to pin). It is
+    the issuer's claim, committed to nothing: a verifier pins an identity it trusts, it
+    does not trust the one a receipt names."""
+
+    @field_validator("identity")
+    @classmethod
+    def _absolute_url(cls, identity: str | None) -> str | None:
+        if identity is not None and not identity.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL")
+        return identity
 
     @model_validator(mode="after")
     def _document_leaf_encoding(self) -> Receipt:
@@ -130,6 +143,15 @@ class Receipt(TravellingModel):
 
     def digests(self) -> DocumentDigests:
         return self.document.to_digests()
+
+    def with_identity(self, url: str | None) -> Receipt:
+        """This receipt naming the identity document at ``url``."""
+        return type(self).model_validate({**self.model_dump(), "identity": url})
+
+    def to_json(self) -> str:
+        # A receipt without an identity reads as 1.0 did: no field rather than a null.
+        exclude = {"identity"} if self.identity is None else None
+        return self.model_dump_json(by_alias=True, indent=2, exclude=exclude)
 
 
 def _mismatch(what: str, computed: bytes, claimed: str) -> VerificationError:

@@ -25,6 +25,7 @@ from registry.core.canonical import canonicalize, formatting_differences
 from registry.core.diff import ParagraphChange, compare_paragraphs
 from registry.core.digests import content_digest
 from registry.core.hexstr import Hex32, to_hex
+from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.receipt import ReceiptAnchor
 from registry.core.records import DocumentStatus, OnChainStatus
 
@@ -62,6 +63,10 @@ class Verdict(BaseModel):
     anchor: AnchorEvidence | None = None
     as_of_block: int | None = Field(default=None, ge=0)
     """The chain's head block that the registry's read index reflected for this verdict."""
+    local_chain: bool = False
+    """The evidence is on a development chain only the registry's operator can see."""
+    note: str | None = None
+    """Said when ``local_chain``: the evidence is the operator's word, not independent."""
 
     @model_validator(mode="after")
     def _evidence_fits_kind(self) -> Verdict:
@@ -96,6 +101,10 @@ class Verdict(BaseModel):
         if state is None:
             state = "pending" if anchor is None else "anchored"
         return self._with(anchor=anchor, state=state)
+
+    def on_chain(self, *, local: bool) -> Verdict:
+        """This verdict saying whether its chain is one only the operator can see."""
+        return self._with(local_chain=local, note=LOCAL_CHAIN_NOTE if local else None)
 
     def as_of(self, block: int | None) -> Verdict:
         """This verdict, saying which head block the read index reflected."""

@@ -36,8 +36,10 @@ from registry.adapters.chain import (
     SignerKey,
     Web3Chain,
     load_signer_key,
+    tester,
 )
 from registry.adapters.chain.revert import RevertDecoder, revert_of
+from registry.adapters.chain.web3_chain import ROLE_RESCAN_DEPTH
 from registry.artifact import contract_abi
 from registry.core.records import (
     DocumentDigests,
@@ -276,6 +278,38 @@ class ChainPortContract:
         with pytest.raises(TransactionReverted, match="AccessControlUnauthorizedAccount"):
             chain.revoke_document(four.documents[0], "no longer a registrar")
 
+    def test_the_deployment_and_the_registrars_it_granted(
+        self, chain: Web3Chain, four: VectorTree
+    ) -> None:
+        deployment = chain.deployment()
+        # The constructor's RoleGranted is in the deployment transaction itself.
+        (grant,) = chain.registrar_grants()
+        assert grant.address == chain.registrar
+        assert grant.transaction_hash == deployment.transaction_hash
+        assert grant.granted_in_block == deployment.block_number
+        tx = chain.anchor_batch(four.root, four.size, "")
+        assert tx.block_number > deployment.block_number
+        assert chain.deployment() == deployment
+
+        helper = "0x" + "42" * 20
+        granted = chain.grant_registrar(helper)
+        assert [
+            (g.address, g.granted_in_block, g.transaction_hash) for g in chain.registrar_grants()
+        ] == [
+            (chain.registrar, deployment.block_number, deployment.transaction_hash),
+            (Web3.to_checksum_address(helper), granted.block_number, granted.tx_hash),
+        ]
+        chain.revoke_registrar(helper)
+        assert [g.address for g in chain.registrar_grants()] == [chain.registrar]
+
+    def test_a_new_deployment_is_the_one_known(self, chain: Web3Chain) -> None:
+        first = chain.deployment()
+        chain.deploy_registry()
+        second = chain.deployment()
+        assert second.block_number > first.block_number
+        assert second.transaction_hash != first.transaction_hash
+        assert chain.registrar_grants()[0].transaction_hash == second.transaction_hash
+
     def test_concurrent_writers_all_land(self, chain: Web3Chain) -> None:
         roots = [(500 + n).to_bytes(32, "big") for n in range(10)]
         with ThreadPoolExecutor(max_workers=10) as pool:
@@ -300,6 +334,26 @@ class TestInMemoryChain(ChainPortContract):
     def chain(self) -> Iterator[Web3Chain]:
         with InMemoryChain() as chain:
             yield chain
+
+    def test_registrars_are_read_again_only_from_the_recent_blocks(self) -> None:
+        chain = InMemoryChain()
+        helper, other = "0x" + "42" * 20, "0x" + "43" * 20
+        chain.grant_registrar(helper)
+        assert len(chain.registrar_grants()) == 2
+        for n in range(ROLE_RESCAN_DEPTH + 6):
+            chain.anchor_batch((1000 + n).to_bytes(32, "big"), 1, "")
+        assert len(chain.registrar_grants()) == 2  # the early grant is kept, not re-read
+        chain.revoke_registrar(helper)
+        granted = chain.grant_registrar(other)
+        assert [(g.address, g.granted_in_block) for g in chain.registrar_grants()] == [
+            (chain.registrar, chain.deployment().block_number),
+            (Web3.to_checksum_address(other), granted.block_number),
+        ]
+        # A fresh adapter reading everything from the deployment block agrees.
+        fresh = tester.TesterChain(
+            chain._backend, chain_id=chain.chain_id, contract_address=chain.contract_address
+        )
+        assert fresh.registrar_grants() == chain.registrar_grants()
 
     def test_a_block_is_stamped_when_its_transaction_arrives(self, four: VectorTree) -> None:
         now = [time.time()]
@@ -436,6 +490,19 @@ class TestRpcChain(ChainPortContract):
         address = RpcChain.deploy(anvil_node.url, signer_key)
         with RpcChain(anvil_node.url, address, signer_key) as chain:
             yield chain
+
+    def test_a_fresh_adapter_finds_the_deployment_on_the_node(
+        self, anvil_node: AnvilNode, signer_key: SignerKey
+    ) -> None:
+        address, deployment = RpcChain.deploy_recorded(anvil_node.url, signer_key)
+        with RpcChain(anvil_node.url, address, signer_key) as writer:
+            for n in range(5):  # anvil mines a block per transaction
+                writer.anchor_batch((900 + n).to_bytes(32, "big"), 1, "later")
+        with RpcChain(anvil_node.url, address, signer_key) as fresh:
+            assert fresh.known_deployment is None
+            assert fresh.deployment() == deployment
+            assert fresh.local_chain  # anvil's chain id: a development chain
+            assert fresh.well_known_key  # anvil's first development key
 
     def test_a_stopped_node_is_unavailable(self, signer_key: SignerKey, four: VectorTree) -> None:
         with running_anvil() as node:

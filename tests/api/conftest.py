@@ -53,6 +53,7 @@ ENDPOINTS: Final = {
     ("get", "/v1/batches/{root}"): {200, 404, 422, 502, 503},
     ("get", "/healthz"): {200, 503},
     ("get", "/livez"): {200},
+    ("get", "/.well-known/policy-registry.json"): {200, 502, 503},
 }
 WRITES: Final = {
     ("post", "/v1/articles"),

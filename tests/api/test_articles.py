@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from registry.audit import verify_receipt
 from registry.core.digests import paragraph_root
+from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.receipt import Receipt
 from registry.core.records import DocumentDigests, TxInfo
 from registry.ports import NewDocument
@@ -359,9 +360,14 @@ def test_receipt_is_the_camel_case_receipt_and_checks_against_the_chain(
     response = client.get(f"/v1/articles/{registered['id'][:8]}/receipt")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.text == service.receipt(registered["id"]).to_json()
+    identity = "http://testserver/.well-known/policy-registry.json"
+    assert response.text == service.receipt(registered["id"]).with_identity(identity).to_json()
+    # The in-memory chain is one only the operator sees: the header says so.
+    assert response.headers["policy-registry-evidence"] == LOCAL_CHAIN_NOTE
     body = response.json()
     assert body["format"] == "policy-registry-receipt"
+    assert body["version"] == "1.1"
+    assert body["identity"] == identity
     assert body["document"]["contentDigest"] == "0x" + registered["id"]
     assert body["anchor"]["blockNumber"] == registered["anchor"]["blockNumber"]
     receipt = Receipt.from_json(response.text)

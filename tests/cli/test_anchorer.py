@@ -130,7 +130,7 @@ def test_beside_other_commands_on_postgresql_and_a_node(tmp_path: Path) -> None:
         env = {
             "POLICY_REGISTRY_SIGNER_KEY": key,
             "POLICY_REGISTRY_RPC_URL": node.url,
-            "POLICY_REGISTRY_CONTRACT_ADDRESS": deployed.stdout.strip(),
+            "POLICY_REGISTRY_CONTRACT_ADDRESS": deployed.stdout.splitlines()[0],
             "POLICY_REGISTRY_DATABASE_URL": postgres.new_database(),
         }
         with anchorer_process(data_dir, env) as process:

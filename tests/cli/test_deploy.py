@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from eth_typing import HexStr
 from web3 import Web3
 
 from registry.artifact import load_artifact
@@ -37,10 +38,15 @@ def test_deploy_prints_the_address_of_the_deployed_code(anvil: AnvilNode) -> Non
     key = ANVIL_DEV_KEYS[0]
     result = _cli("deploy", "--rpc-url", anvil.url, env={"POLICY_REGISTRY_SIGNER_KEY": key})
     assert result.returncode == 0, result.stderr
-    address = result.stdout.strip()
+    address, deployment = result.stdout.splitlines()
     w3 = Web3(Web3.HTTPProvider(anvil.url))
     code = w3.eth.get_code(Web3.to_checksum_address(address))
     assert "0x" + bytes(code).hex() == load_artifact()["deployedBytecode"]
+    receipt = w3.eth.get_transaction_receipt(HexStr(deployment.split()[3]))
+    assert receipt["contractAddress"] == Web3.to_checksum_address(address)
+    assert deployment == (
+        f"deployed by transaction {deployment.split()[3]} in block {receipt['blockNumber']}"
+    )
     assert key.removeprefix("0x") not in result.stdout + result.stderr
 
 

@@ -133,7 +133,9 @@ def test_an_unreachable_node_exits_3_without_echoing_the_url_or_the_key(
     receipt_file.write_text(receipt.to_json(), encoding="utf-8")
     secret_url = "http://127.0.0.1:9/v3/SECRET-API-KEY-0123456789"
 
-    checked = run_cli("verify-receipt", note, receipt_file, "--rpc-url", secret_url)
+    assert receipt.anchor is not None
+    pins = ("--contract", receipt.anchor.contract, "--registrar", receipt.anchor.registrar)
+    checked = run_cli("verify-receipt", note, receipt_file, "--rpc-url", secret_url, *pins)
 
     checked.assert_error(3)
     assert "SECRET-API-KEY" not in checked.stdout + checked.stderr

@@ -29,7 +29,7 @@ def test_a_registry_on_a_node_from_deploy_to_reconcile_after_an_outage(tmp_path:
     with running_anvil("--state", str(state)) as node:
         deployed = run_cli("deploy", "--rpc-url", node.url, env=signer, cwd=tmp_path)
         assert deployed.returncode == 0, deployed.stderr
-        address = deployed.stdout.strip()
+        address = deployed.stdout.splitlines()[0]
         chain = {
             **signer,
             "POLICY_REGISTRY_RPC_URL": node.url,
@@ -41,18 +41,31 @@ def test_a_registry_on_a_node_from_deploy_to_reconcile_after_an_outage(tmp_path:
         issued = run_cli("receipt", file_id(memo), "-o", receipt, data_dir=data_dir, env=chain)
         assert issued.returncode == 0, issued.stderr
 
-        # Anyone can check it with the receipt and a node: no data directory, no key.
-        checked = run_cli("verify-receipt", memo, receipt, "--rpc-url", node.url, cwd=tmp_path)
+        # Anyone can check it with the receipt, a node and the registry's published identity
+        # (pinned: its contract and registrars): no data directory, no key.
+        identity = tmp_path / "identity.json"
+        published = run_cli("identity", "--output", identity, data_dir=data_dir, env=chain)
+        assert published.returncode == 0, published.stderr
+        pin = ("--identity", str(identity))
+        checked = run_cli(
+            "verify-receipt", memo, receipt, "--rpc-url", node.url, *pin, cwd=tmp_path
+        )
         assert checked.returncode == 0, checked.stderr
         assert checked.stdout.startswith(f"VALID: {memo} is the document of this receipt")
-        outputs += [deployed, registered, issued, checked]
+        outputs += [deployed, registered, issued, published, checked]
 
     # The node is down: the registration is queued, and the wait ends without an anchor.
     pending = run_cli("register", later, "--wait", "2", data_dir=data_dir, env=chain)
     assert pending.returncode == 1, pending.stderr
     assert pending.stdout.splitlines()[-1].startswith("QUEUED: registered, not anchored yet")
     unreachable = run_cli(
-        "verify-receipt", memo, receipt, "--rpc-url", chain["POLICY_REGISTRY_RPC_URL"], cwd=tmp_path
+        "verify-receipt",
+        memo,
+        receipt,
+        "--rpc-url",
+        chain["POLICY_REGISTRY_RPC_URL"],
+        *pin,
+        cwd=tmp_path,
     )
     assert unreachable.returncode == 3
     outputs += [pending, unreachable]

@@ -103,6 +103,7 @@ def test_help_lists_every_command() -> None:
         "verify-quote",
         "receipt",
         "verify-receipt",
+        "identity",
         "revoke",
         "supersede",
         "audit",

@@ -191,8 +191,10 @@ def test_receipt_verifies_against_the_chain_alone_and_tampering_fails(
     assert valid.returncode == 0, valid.stderr
     assert valid.stdout.splitlines()[0] == (
         f"VALID: {FIRST} is the document of this receipt, and the chain confirms its anchor "
-        "and proof"
+        "and proof by the pinned registry"
     )
+    # The data directory's own registry is the pin; its chain is the operator's alone.
+    assert "  local chain: this is the operator's word, not independent evidence" in valid.stdout
 
     tampered_file = work / "tampered.txt"
     tampered_file.write_bytes(FIRST.read_bytes() + b"\n")

@@ -16,6 +16,7 @@ MODULES = (
     "diff",
     "digests",
     "hexstr",
+    "identity",
     "keccak",
     "merkle",
     "metadata",

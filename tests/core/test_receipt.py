@@ -71,7 +71,7 @@ def _batch_record(receipt: Receipt, **changes: Any) -> BatchRecord:
 
 def test_receipt_json_has_the_documented_shape(raw: dict[str, Any]) -> None:
     assert raw["format"] == "policy-registry-receipt"
-    assert raw["version"] == "1.0"
+    assert raw["version"] == "1.1"
     assert raw["leafEncoding"] == ["bytes32", "bytes32", "bytes32"]
     assert set(raw["document"]) == {"contentDigest", "paragraphRoot", "metadataDigest", "metadata"}
     assert raw["value"] == [
@@ -217,3 +217,24 @@ def test_an_unanchored_root_or_another_chain_fails(receipt: Receipt) -> None:
     pending = receipt.model_copy(update={"anchor": None})
     with pytest.raises(VerificationError, match="no anchor to check"):
         check_receipt_anchor(pending, _batch_record(receipt))
+
+
+def test_a_receipt_names_its_identity_and_a_1_0_receipt_without_one_still_reads(
+    receipt: Receipt, raw: dict[str, Any]
+) -> None:
+    url = "https://registry.example.org/.well-known/policy-registry.json"
+    named = receipt.with_identity(url)
+    assert json.loads(named.to_json())["identity"] == url
+    assert Receipt.from_json(named.to_json()) == named
+    assert "identity" not in raw  # none given: no field, not a null
+    old = Receipt.from_json(json.dumps({**raw, "version": "1.0"}))
+    assert old.identity is None
+    assert old.version == "1.0"
+
+
+@pytest.mark.parametrize("url", ["/.well-known/policy-registry.json", "ftp://x/y", "h" * 3000])
+def test_an_identity_that_is_not_an_absolute_http_url_is_refused(
+    raw: dict[str, Any], url: str
+) -> None:
+    with pytest.raises(InvalidReceipt, match="identity"):
+        Receipt.from_json(json.dumps({**raw, "identity": url}))

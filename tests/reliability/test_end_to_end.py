@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
+from eth_account import Account
 
 from tests.anvil import ANVIL_DEV_KEYS, requires_anvil, running_anvil
 from tests.reliability.support import article
@@ -76,7 +77,7 @@ def _anvil(tmp_path: Path) -> Iterator[Cli]:
             check=False,
         )
         assert deployed.returncode == 0, deployed.stderr
-        address = deployed.stdout.strip()
+        address = deployed.stdout.splitlines()[0]
         assert address.startswith("0x")
         assert len(address) == 42
         yield Cli(
@@ -90,7 +91,15 @@ def _anvil(tmp_path: Path) -> Iterator[Cli]:
                 "--contract-address",
                 address,
             ),
-            ("--rpc-url", node.url),
+            # A verifier pins the registry: its contract and registrar.
+            (
+                "--rpc-url",
+                node.url,
+                "--contract",
+                address,
+                "--registrar",
+                Account.from_key(ANVIL_DEV_KEYS[0]).address,
+            ),
         )
 
 

@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
-from registry.adapters.chain import EmbeddedChain
+from registry.adapters.chain import EmbeddedChain, RpcChain, SignerKey
 from registry.adapters.chain.tester import TESTER_CHAIN_ID
 from registry.adapters.store import SqlStore
 from registry.audit import verify_receipt
@@ -31,6 +31,7 @@ from registry.runtime import (
 )
 from registry.service import RegistryService, Submission
 from registry.settings import Settings
+from tests.anvil import ANVIL_DEV_KEYS, AnvilNode, requires_anvil
 from tests.service.conftest import root_of, unreachable_chain
 from tests.service.corpus import article, corpus_articles
 
@@ -242,3 +243,39 @@ def test_register_a_folder_manifest(settings: Settings, tmp_path: Path) -> None:
         on_chain = service.chain.get_batch(root)
         assert on_chain is not None
         assert on_chain.label == "folder"
+
+
+@requires_anvil
+def test_scans_start_at_the_deployment_found_once_on_the_node(
+    tmp_path: Path, anvil_node: AnvilNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = SignerKey(ANVIL_DEV_KEYS[2])
+    # Blocks before the registry exists: nothing of it can be there, so nothing is read.
+    with RpcChain(anvil_node.url, RpcChain.deploy(anvil_node.url, key), key) as earlier:
+        for n in range(3):
+            earlier.anchor_batch((700 + n).to_bytes(32, "big"), 1, "another registry")
+    address, deployment = RpcChain.deploy_recorded(anvil_node.url, key)
+    monkeypatch.setenv("POLICY_REGISTRY_SIGNER_KEY", ANVIL_DEV_KEYS[2])
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "node",
+        rpc_url=SecretStr(anvil_node.url),
+        contract_address=address,
+    )
+    with opened_service(settings) as service:
+        assert service.from_block == deployment.block_number > 3
+        assert service.follower.from_block == deployment.block_number
+        assert service.store.get_meta("deployment_block") == str(deployment.block_number)
+        assert service.store.get_meta("deployment_transaction") == to_hex(
+            deployment.transaction_hash
+        )
+        assert service.audit().ok
+
+    # Remembered: a later start knows it without asking the node (here: down).
+    down = settings.model_copy(update={"rpc_url": SecretStr("http://127.0.0.1:9")})
+    with opened_service(down) as service:
+        assert service.from_block == deployment.block_number
+        assert service.chain.deployment() == deployment
+    # The setting, when given, is where scans start.
+    with opened_service(settings.model_copy(update={"index_from_block": 0})) as service:
+        assert service.from_block == 0

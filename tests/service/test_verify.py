@@ -19,6 +19,7 @@ from registry.adapters.store import SqlStore, sql
 from registry.core.canonical import UTF8_BOM, WHITE_SPACE, canonicalize
 from registry.core.diff import ParagraphChange
 from registry.core.hexstr import to_hex
+from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.records import DocumentStatus, InclusionProof
 from registry.core.verdict import Verdict
 from registry.errors import DocumentTooLarge, EmptyDocument, InvalidIdentifier
@@ -253,6 +254,9 @@ def test_unrelated_text_is_unknown(corpus_registry: Seeded) -> None:
         kind="unknown",
         presented_digest=to_hex(hashlib.sha256(UNRELATED).digest()),
         as_of_block=corpus_registry.chain.latest_block(),
+        # eth-tester's chain in this process: the verdict says its evidence is local.
+        local_chain=True,
+        note=LOCAL_CHAIN_NOTE,
     )
     assert not verdict.is_current
 
@@ -310,6 +314,8 @@ def test_verify_digest_of_an_unknown_digest(corpus_registry: Seeded) -> None:
         kind="unknown",
         presented_digest="0x" + digest,
         as_of_block=corpus_registry.chain.latest_block(),
+        local_chain=True,
+        note=LOCAL_CHAIN_NOTE,
     )
 
 

@@ -5,7 +5,11 @@ A document anchored in one process verifies in the next. The layout under
 
 - ``chain.sqlite``: py-evm's key-value database (:mod:`registry.adapters.chain.kvstore`)
   and a ``meta`` table: format and version, chain id, fork, genesis parameters and
-  hash, and the registry contract's address;
+  hash, the registry contract's address and its deployment transaction and block;
+- ``signer.key``: this directory's own signer key (hex, mode 0600), made at creation,
+  funded at genesis, deployer, admin and registrar of the contract. It is never printed
+  or logged. Version 1 directories have no key file: they were signed by eth-tester's
+  well-known account 0 (private key 0x…01), which they keep using, and say so;
 - ``LOCK``: held (``fcntl.flock``) for as long as one process has the chain open.
 
 The database is committed after each mined block and nowhere else, and the deployment
@@ -18,12 +22,16 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import secrets
 import time
 from pathlib import Path
 from typing import Any, Final
 
 from eth.db.atomic import AtomicDB
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from registry.adapters.chain.kvstore import SqliteKeyValueStore
@@ -38,12 +46,18 @@ from registry.adapters.chain.tester import (
 )
 from registry.adapters.diskfull import STORAGE_FULL_MESSAGE, is_storage_full
 from registry.errors import ChainError, ChainUnavailable, StorageFull
+from registry.ports import Deployment
 
 FORMAT_NAME: Final = "policy-registry/embedded-chain"
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
+"""2: the directory's own signer key; 1 (still read): eth-tester's well-known key."""
+WELL_KNOWN_KEY_VERSION: Final = 1
 CHAIN_DIR: Final = "chain"
 DATABASE_FILE: Final = "chain.sqlite"
 LOCK_FILE: Final = "LOCK"
+SIGNER_KEY_FILE: Final = "signer.key"
+
+logger = logging.getLogger(__name__)
 
 
 class EmbeddedChain(TesterChain):
@@ -80,6 +94,7 @@ class EmbeddedChain(TesterChain):
                 with self._store.deferred_commit():
                     address = super().deploy_registry(initial_registrar)
                     self._store.set_meta("contract_address", address)
+                    self._record_deployment()
             except BaseException:
                 self._backend.chain = self._reopened_chain()
                 self._forget_nonce()
@@ -102,11 +117,15 @@ class EmbeddedChain(TesterChain):
     def _open(self, base_db: AtomicDB) -> None:
         self._base_db = base_db
         store = self._store
+        signer: LocalAccount | None
         if store.get_meta("format") is None:
             chain_id, fork = TESTER_CHAIN_ID, DEFAULT_FORK
             self._chain_class = tester_chain_class(chain_id, fork)
+            signer = _create_signer_key(self._chain_dir / SIGNER_KEY_FILE)
             with store.deferred_commit():
-                chain, genesis_params = create_genesis(base_db, self._chain_class, int(time.time()))
+                chain, genesis_params = create_genesis(
+                    base_db, self._chain_class, int(time.time()), funded=[signer]
+                )
                 store.set_meta("format", FORMAT_NAME)
                 store.set_meta("version", str(FORMAT_VERSION))
                 store.set_meta("chain_id", str(chain_id))
@@ -114,36 +133,62 @@ class EmbeddedChain(TesterChain):
                 store.set_meta("genesis_params", json.dumps(_jsonable(genesis_params)))
                 store.set_meta("genesis_hash", chain.get_canonical_block_hash(0).hex())
         else:
-            chain_id, fork = self._check_format()
+            chain_id, fork, version = self._check_format()
             self._chain_class = tester_chain_class(chain_id, fork)
             chain = self._chain_class(base_db)
             if chain.get_canonical_block_hash(0).hex() != store.get_meta("genesis_hash"):
                 raise ChainError(f"{self._chain_dir}: the genesis block does not match its record")
+            if version == WELL_KNOWN_KEY_VERSION:
+                signer = None  # eth-tester's account 0, as when the directory was made
+                logger.warning(
+                    "the embedded chain in %s is signed by eth-tester's well-known key "
+                    "(address 0x7E5F...5Bdf): anyone can sign as it; a new data directory "
+                    "gets a key of its own",
+                    self.data_dir,
+                )
+            else:
+                signer = _read_signer_key(self._chain_dir / SIGNER_KEY_FILE)
         backend = RegistryTesterBackend(
             chain, on_mined=store.commit, on_failed=self._reopened_chain
         )
-        super().__init__(backend, chain_id=chain_id, contract_address=None)
+        super().__init__(
+            backend,
+            chain_id=chain_id,
+            contract_address=None,
+            signer=signer,
+            deployment=_recorded_deployment(store),
+        )
         address = store.get_meta("contract_address")
         if address is None:
             self.deploy_registry()
         else:
             # Our own record, committed with the deployment block: no need to look for code.
             self._bind(Web3.to_checksum_address(address), checked=True)
+            if self.known_deployment is None:
+                # A directory from before deployments were recorded: found once, then kept.
+                self.deployment()
+                with self._exclusive(), store.deferred_commit():
+                    self._record_deployment()
 
-    def _check_format(self) -> tuple[int, str]:
+    def _check_format(self) -> tuple[int, str, int]:
         store = self._store
         if store.get_meta("format") != FORMAT_NAME:
             raise ChainError(f"{self._chain_dir} does not hold an embedded registry chain")
         version = store.get_meta("version")
-        if version != str(FORMAT_VERSION):
+        if version not in (str(WELL_KNOWN_KEY_VERSION), str(FORMAT_VERSION)):
             raise ChainError(
                 f"{self._chain_dir}: unknown chain format version {version} "
-                f"(this release reads version {FORMAT_VERSION})"
+                f"(this release reads versions {WELL_KNOWN_KEY_VERSION} and {FORMAT_VERSION})"
             )
         fork = store.get_meta("fork") or ""
         if fork not in FORKS:
             raise ChainError(f"{self._chain_dir}: unknown fork {fork!r}")
-        return int(store.get_meta("chain_id") or TESTER_CHAIN_ID), fork
+        return int(store.get_meta("chain_id") or TESTER_CHAIN_ID), fork, int(version)
+
+    def _record_deployment(self) -> None:
+        deployment = self.deployment()
+        self._store.set_meta("deployment_transaction", "0x" + deployment.transaction_hash.hex())
+        self._store.set_meta("deployment_block", str(deployment.block_number))
 
     def _reopened_chain(self) -> Any:
         """Drop uncommitted writes and continue from the last committed block."""
@@ -192,6 +237,59 @@ class _DirectoryLock:
             # Closing the descriptor releases the lock; the file stays for the next holder.
             os.close(self._descriptor)
             self._descriptor = None
+
+
+def _recorded_deployment(store: SqliteKeyValueStore) -> Deployment | None:
+    transaction, block = (
+        store.get_meta("deployment_transaction"),
+        store.get_meta("deployment_block"),
+    )
+    if transaction is None or block is None:
+        return None
+    return Deployment(transaction_hash=bytes.fromhex(transaction[2:]), block_number=int(block))
+
+
+def _create_signer_key(path: Path) -> LocalAccount:
+    """A new random key in ``path`` (mode 0600), or the one a crashed first start left there."""
+    if path.exists():
+        return _read_signer_key(path)
+    secret = secrets.token_bytes(32)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise ChainError(f"cannot create the signer key file {path}: {exc.strerror}") from exc
+    try:
+        os.write(descriptor, (secret.hex() + "\n").encode("ascii"))
+        os.fsync(descriptor)
+    except OSError as exc:
+        os.close(descriptor)
+        path.unlink(missing_ok=True)
+        if is_storage_full(exc):
+            raise StorageFull(f"cannot write {path}: {STORAGE_FULL_MESSAGE}") from exc
+        raise ChainError(f"cannot write the signer key file {path}: {exc.strerror}") from exc
+    os.close(descriptor)
+    account: LocalAccount = Account.from_key(secret)
+    return account
+
+
+def _read_signer_key(path: Path) -> LocalAccount:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise ChainError(
+            f"the chain's signer key file {path} is missing: without it nothing can be signed "
+            "(restore it from a backup)"
+        ) from None
+    except OSError as exc:
+        raise ChainError(f"cannot read the signer key file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ChainError(f"the signer key file {path} does not hold a valid key") from None
+    try:
+        account: LocalAccount = Account.from_key(bytes.fromhex(text))
+    except (ValueError, TypeError):
+        # The library's message could quote the key; say only what is wrong.
+        raise ChainError(f"the signer key file {path} does not hold a valid key") from None
+    return account
 
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConf
 
 from registry.adapters.chain.web3_chain import GasPolicy, Web3Chain
 from registry.errors import InputError
+from registry.ports import Deployment
 
 # Reads are retried on connection errors; a send is not, so a failure is reported as is.
 _RETRIED_METHODS: Final = tuple(m for m in REQUEST_RETRY_ALLOWLIST if m != "eth_sendRawTransaction")
@@ -116,6 +117,7 @@ class RpcChain(Web3Chain):
         retries: int = 3,
         receipt_timeout: float = 120.0,
         log_block_span: int = 10_000,
+        deployment: Deployment | None = None,
     ) -> None:
         retry = ExceptionRetryConfiguration(
             errors=(OSError,),  # every requests exception is an OSError
@@ -138,14 +140,23 @@ class RpcChain(Web3Chain):
             confirmations=confirmations,
             receipt_timeout=receipt_timeout,
             log_block_span=log_block_span,
+            deployment=deployment,
         )
 
     @classmethod
     def deploy(cls, rpc_url: str, signer_key: SignerKey, **options: Any) -> str:
         """Deploy a new registry (admin and registrar: the signer); returns its address."""
+        return cls.deploy_recorded(rpc_url, signer_key, **options)[0]
+
+    @classmethod
+    def deploy_recorded(
+        cls, rpc_url: str, signer_key: SignerKey, **options: Any
+    ) -> tuple[str, Deployment]:
+        """Deploy a new registry; its address and its deployment transaction and block."""
         chain = cls(rpc_url, None, signer_key, **options)
         try:
-            return chain.deploy_registry()
+            address = chain.deploy_registry()
+            return address, chain.deployment()
         finally:
             chain.close()
 

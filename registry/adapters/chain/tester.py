@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
@@ -26,6 +26,7 @@ from eth.exceptions import TransactionNotFound as EVMTransactionNotFound
 from eth.vm.forks.prague import PragueVM
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_keys.datatypes import PrivateKey
 from eth_tester import EthereumTester
 from eth_tester.backends.pyevm.main import (
     PyEVMBackend,
@@ -42,6 +43,7 @@ from web3 import EthereumTesterProvider, Web3
 from web3.types import RPCEndpoint, RPCResponse
 
 from registry.adapters.chain.web3_chain import GasPolicy, Web3Chain
+from registry.ports import Deployment
 
 # eth-tester's own chain id (MainnetTesterPosChain), so tools recognise a tester chain.
 TESTER_CHAIN_ID: Final = 131277322940537
@@ -89,11 +91,20 @@ def tester_signer() -> LocalAccount:
 
 
 def create_genesis(
-    base_db: Any, chain_class: type[Any], timestamp: int
+    base_db: Any,
+    chain_class: type[Any],
+    timestamp: int,
+    funded: Sequence[LocalAccount] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
-    """A new chain in ``base_db`` funding eth-tester's default accounts, and its genesis."""
+    """A new chain in ``base_db`` and its genesis, funding ``funded`` (default: eth-tester's
+    ten default accounts)."""
     genesis_params: dict[str, Any] = get_default_genesis_params(overrides={"timestamp": timestamp})
-    genesis_state = generate_genesis_state_for_keys(tester_account_keys())
+    keys = (
+        tester_account_keys()
+        if funded is None
+        else tuple(PrivateKey(bytes(account.key)) for account in funded)
+    )
+    genesis_state = generate_genesis_state_for_keys(keys)
     chain = chain_class.from_genesis(base_db, genesis_params, genesis_state)
     return chain, genesis_params
 
@@ -188,10 +199,17 @@ class _SerializedTesterProvider(EthereumTesterProvider):
 
 
 class TesterChain(Web3Chain):
-    """A registry chain on a :class:`RegistryTesterBackend`, signed by eth-tester's account 0."""
+    """A registry chain on a :class:`RegistryTesterBackend`, signed by ``signer`` (default:
+    eth-tester's account 0, whose private key is public)."""
 
     def __init__(
-        self, backend: RegistryTesterBackend, *, chain_id: int, contract_address: str | None
+        self,
+        backend: RegistryTesterBackend,
+        *,
+        chain_id: int,
+        contract_address: str | None,
+        signer: LocalAccount | None = None,
+        deployment: Deployment | None = None,
     ) -> None:
         self._backend = backend
         # Reentrant: an adapter may hold it around several requests that must not interleave.
@@ -201,11 +219,17 @@ class TesterChain(Web3Chain):
         w3 = Web3(provider, middleware=[])
         super().__init__(
             w3,
-            tester_signer(),
+            tester_signer() if signer is None else signer,
             contract_address,
             gas=TESTER_GAS,
             chain_id=chain_id,
+            deployment=deployment,
         )
+
+    @property
+    def local_chain(self) -> bool:
+        # In this process, with no endpoint of its own: nobody else can read it directly.
+        return True
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:

@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, Self, cast
 
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_typing import ABIEvent, ChecksumAddress, HexStr
+from eth_typing import ABIEvent, BlockNumber, ChecksumAddress, HexStr
 from eth_utils.abi import event_abi_to_log_topic
 from hexbytes import HexBytes
 from web3 import Web3
@@ -40,6 +41,7 @@ from web3.types import FilterParams, LogReceipt, TxParams, TxReceipt
 
 from registry.adapters.chain.revert import RevertDecoder, revert_of
 from registry.artifact import contract_abi, contract_bytecode
+from registry.core.identity import LOCAL_CHAIN_IDS
 from registry.core.records import (
     ZERO32,
     BatchRecord,
@@ -59,12 +61,38 @@ from registry.errors import (
     RegistryError,
     TransactionReverted,
 )
-from registry.ports import BatchAnchored, DocumentRevoked, DocumentSuperseded, RegistryEvent
+from registry.ports import (
+    BatchAnchored,
+    Deployment,
+    DocumentRevoked,
+    DocumentSuperseded,
+    RegistrarGrant,
+    RegistryEvent,
+)
 
 ZERO_ADDRESS: Final = "0x0000000000000000000000000000000000000000"
 REGISTRAR_ROLE: Final = Web3.keccak(text="REGISTRAR_ROLE")
 MAX_DOCUMENT_COUNT: Final = 2**32 - 1
 MAX_PROOF_LENGTH: Final = 256
+ROLE_RESCAN_DEPTH: Final = 64
+"""Blocks of role events read again on each refresh of the registrars (reorganisations)."""
+# Signers whose private keys are published: eth-tester's accounts (keys 1 to 10) and
+# anvil's (its "test test ... junk" mnemonic). Anything they sign, anyone could have signed.
+WELL_KNOWN_SIGNERS: Final = frozenset(
+    {Account.from_key(number.to_bytes(32, "big")).address for number in range(1, 11)}
+    | {
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+        "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+        "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+        "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+        "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
+        "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+        "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
+        "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
+    }
+)
 
 _STATUS_BY_CODE: Final = {
     0: DocumentStatus.ACTIVE,
@@ -121,6 +149,7 @@ class Web3Chain:
         receipt_timeout: float = 120.0,
         receipt_poll_interval: float = 1.0,
         log_block_span: int | None = None,
+        deployment: Deployment | None = None,
     ) -> None:
         if confirmations < 1:
             raise InputError("confirmations must be at least 1")
@@ -155,6 +184,11 @@ class Web3Chain:
         self._state_lock = threading.Lock()
         self._contract: Contract | None = None
         self._contract_checked = False
+        self._deployment = deployment
+        # Role events of the registrar role seen so far: (contract, last block read,
+        # [(block, log index, granted?, account, transaction)]); see registrar_grants.
+        self._roles_lock = threading.Lock()
+        self._role_logs: tuple[str, int, list[tuple[int, int, bool, str, bytes]]] | None = None
         if contract_address is not None:
             self._bind(_checksum("contract address", contract_address), checked=False)
 
@@ -178,6 +212,81 @@ class Web3Chain:
     def registrar(self) -> str:
         address: str = self._signer.address
         return address
+
+    @property
+    def local_chain(self) -> bool:
+        return self.chain_id in LOCAL_CHAIN_IDS
+
+    @property
+    def well_known_key(self) -> bool:
+        """True when the signer's private key is published (a development account)."""
+        return self.registrar in WELL_KNOWN_SIGNERS
+
+    @property
+    def known_deployment(self) -> Deployment | None:
+        """The deployment if this process knows it already (no request)."""
+        return self._deployment
+
+    def deployment(self) -> Deployment:
+        """The contract's deployment; found on first use if not given or recorded.
+
+        The first block holding the contract's code is found by binary search over
+        ``eth_getCode`` (O(log n) requests; a node must keep that block's state, as
+        archive nodes and local chains do), and the transaction in it whose receipt
+        names the contract is its deployment.
+        """
+        known = self._deployment
+        if known is None:
+            known = self._find_deployment()
+            self._deployment = known
+        return known
+
+    def registrar_grants(self) -> list[RegistrarGrant]:
+        """``RoleGranted`` minus later ``RoleRevoked`` events of the registrar role, in the
+        order they were granted, scanned from the deployment block.
+
+        The role events seen are kept: a later call reads only the blocks since, from
+        :data:`ROLE_RESCAN_DEPTH` blocks back (a reorganisation may have replaced them).
+        """
+        contract = self._require_contract()
+        deployment = self.deployment()
+        last = self.latest_block()
+        with self._roles_lock:
+            known = self._role_logs
+            if known is None or known[0] != contract.address or known[1] > last:
+                start, kept = deployment.block_number, []
+            else:
+                start = max(deployment.block_number, known[1] - ROLE_RESCAN_DEPTH + 1)
+                kept = [entry for entry in known[2] if entry[0] < start]
+            topics = [[_ROLE_GRANTED_TOPIC, _ROLE_REVOKED_TOPIC], REGISTRAR_ROLE.to_0x_hex()]
+            logs: list[LogReceipt] = []
+            with self._translated("read registrar roles"):
+                for first, end in _block_spans(start, last, self._log_block_span):
+                    query: FilterParams = {
+                        "address": contract.address,
+                        "fromBlock": first,
+                        "toBlock": end,
+                        "topics": cast(Any, topics),
+                    }
+                    logs.extend(self._w3.eth.get_logs(query))
+            entries = kept + sorted(
+                (
+                    log["blockNumber"],
+                    log["logIndex"],
+                    HexBytes(log["topics"][0]) == HexBytes(_ROLE_GRANTED_TOPIC),
+                    Web3.to_checksum_address(bytes(log["topics"][2])[-20:]),
+                    bytes(log["transactionHash"]),
+                )
+                for log in logs
+            )
+            self._role_logs = (contract.address, last, entries)
+        holders: dict[str, RegistrarGrant] = {}
+        for block_number, _index, granted, account, tx_hash in entries:
+            if granted:
+                holders.setdefault(account, RegistrarGrant(account, block_number, tx_hash))
+            else:
+                holders.pop(account, None)
+        return list(holders.values())
 
     @property
     def confirmations(self) -> int:
@@ -207,6 +316,11 @@ class Web3Chain:
         if address is None:
             raise ChainError("the deployment receipt names no contract address")
         self._bind(Web3.to_checksum_address(address), checked=True)
+        self._role_logs = None
+        self._deployment = Deployment(
+            transaction_hash=bytes(receipt["transactionHash"]),
+            block_number=receipt["blockNumber"],
+        )
         return self.contract_address
 
     def anchor_batch(self, root: bytes, document_count: int, label: str) -> TxInfo:
@@ -408,6 +522,31 @@ class Web3Chain:
                     self._contract_checked = True
         return contract
 
+    def _find_deployment(self) -> Deployment:
+        address = self._require_contract().address
+        with self._translated("find the contract's deployment"):
+            low, high = 0, int(self._w3.eth.block_number)
+            if not self._w3.eth.get_code(address, BlockNumber(high)):
+                raise ContractNotDeployed(f"no contract code at {address}")
+            while low < high:  # the first block with code is in [low, high]
+                middle = (low + high) // 2
+                if self._w3.eth.get_code(address, BlockNumber(middle)):
+                    high = middle
+                else:
+                    low = middle + 1
+            block = self._w3.eth.get_block(low)
+            for tx_hash in block["transactions"]:
+                receipt = self._w3.eth.get_transaction_receipt(cast(HexBytes, tx_hash))
+                created = receipt.get("contractAddress")
+                if created is not None and Web3.to_checksum_address(created) == address:
+                    return Deployment(
+                        transaction_hash=bytes(receipt["transactionHash"]), block_number=low
+                    )
+        raise ChainError(
+            f"the contract {address} appears in block {low}, but no transaction there created "
+            "it directly (a factory?): give its deployment block in the settings"
+        )
+
     def _forget_nonce(self) -> None:
         """Take the next nonce from the node again (after the chain dropped our writes)."""
         with self._send_lock:
@@ -605,6 +744,12 @@ class Web3Chain:
 
 
 _EVENT_NAMES: Final = frozenset(kind.value for kind in ChainEventKind)
+_ROLE_GRANTED_TOPIC: Final = HexStr(
+    Web3.keccak(text="RoleGranted(bytes32,address,address)").to_0x_hex()
+)
+_ROLE_REVOKED_TOPIC: Final = HexStr(
+    Web3.keccak(text="RoleRevoked(bytes32,address,address)").to_0x_hex()
+)
 
 
 def _checksum(name: str, address: str) -> ChecksumAddress:
