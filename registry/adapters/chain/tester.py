@@ -42,6 +42,7 @@ from web3 import EthereumTesterProvider, Web3
 from web3.types import RPCEndpoint, RPCResponse
 
 from registry.adapters.chain.web3_chain import GasPolicy, Web3Chain
+from registry.adapters.chain.wire import tester_call, tester_read
 
 # eth-tester's own chain id (MainnetTesterPosChain), so tools recognise a tester chain.
 TESTER_CHAIN_ID: Final = 131277322940537
@@ -212,6 +213,13 @@ class TesterChain(Web3Chain):
         """No other thread's request runs inside this block."""
         with self._request_lock:
             yield
+
+    def read_rpc(self, method: str, params: list[Any]) -> Any:
+        """One read-only JSON-RPC call answered in process, in a node's wire form."""
+        if method == "eth_call":
+            with self._request_lock:
+                return tester_call(self._backend.chain, params[0], params[1], self._reverts)
+        return tester_read(self._w3, self.chain_id, method, params)
 
     def head(self) -> tuple[int, bytes]:
         # The chain is in this process: its canonical head, without a JSON-RPC round trip
