@@ -113,7 +113,10 @@ def answer(chain: ReadRpcChain, method: object, params: object) -> Any:
     normalized = normalized_params(method, params)
     try:
         if method == "eth_getLogs":
-            normalized = [_bounded_log_filter(normalized[0], chain.latest_block())]
+            query = _bounded_log_filter(normalized[0], chain.latest_block())
+            if query is None:
+                return []
+            normalized = [query]
         return chain.read_rpc(method, normalized)
     except ChainUnavailable:
         raise RpcFault(INTERNAL_ERROR, "the chain is unreachable; try again later") from None
@@ -314,8 +317,9 @@ def _bounded(values: list[Any], name: str) -> list[Any]:
     return values
 
 
-def _bounded_log_filter(query: dict[str, Any], head: int) -> dict[str, Any]:
-    """``query`` with its block range as numbers, at most :data:`MAX_LOG_BLOCKS` blocks."""
+def _bounded_log_filter(query: dict[str, Any], head: int) -> dict[str, Any] | None:
+    """``query`` with its block range as numbers, at most :data:`MAX_LOG_BLOCKS` blocks, and
+    none beyond the head (None: the range starts beyond it, no log can match)."""
     if "blockHash" in query:
         return query
     first = _block_number(query["fromBlock"], head)
@@ -328,7 +332,9 @@ def _bounded_log_filter(query: dict[str, Any], head: int) -> dict[str, Any]:
             f"a log query covers at most {MAX_LOG_BLOCKS} blocks; "
             f"this one covers {last - first + 1} (split it)",
         )
-    return {**query, "fromBlock": hex(first), "toBlock": hex(last)}
+    if first > head:
+        return None
+    return {**query, "fromBlock": hex(first), "toBlock": hex(min(last, head))}
 
 
 def _block_number(block: str, head: int) -> int:

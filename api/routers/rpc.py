@@ -22,7 +22,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import ServiceDep
-from api.errors import error_response
+from api.errors import error_response, error_responses
 from registry.ports import ChainPort
 from registry.read_rpc import (
     INTERNAL_ERROR,
@@ -40,6 +40,43 @@ PATH: Final = "/rpc"
 _MAX_ID_CHARS: Final = 256
 _MAX_ID_NUMBER: Final = 2**63
 
+_ID_SCHEMA: Final = {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}
+_CALL_SCHEMA: Final = {
+    "type": "object",
+    "properties": {
+        "jsonrpc": {"type": "string", "enum": ["2.0"]},
+        "id": _ID_SCHEMA,
+        "method": {"type": "string", "examples": ["eth_blockNumber"]},
+        "params": {"type": "array"},
+    },
+    "required": ["jsonrpc", "method"],
+}
+_REQUEST_SCHEMA: Final = {
+    "description": f"A JSON-RPC 2.0 request, or a batch (array) of at most {MAX_BATCH}.",
+    "anyOf": [_CALL_SCHEMA, {"type": "array", "items": _CALL_SCHEMA}],
+}
+_REPLY_SCHEMA: Final = {
+    "type": "object",
+    "properties": {
+        "jsonrpc": {"type": "string", "enum": ["2.0"]},
+        "id": _ID_SCHEMA,
+        "result": {},
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "integer"},
+                "message": {"type": "string"},
+                "data": {"type": "string"},
+            },
+            "required": ["code", "message"],
+        },
+    },
+    "required": ["jsonrpc", "id"],
+}
+_RESPONSE_SCHEMA: Final = {
+    "anyOf": [_REPLY_SCHEMA, {"type": "array", "items": _REPLY_SCHEMA}],
+}
+
 router = APIRouter(tags=["chain"])
 
 
@@ -48,21 +85,18 @@ router = APIRouter(tags=["chain"])
     summary="Read the registry's chain over JSON-RPC 2.0",
     response_class=JSONResponse,
     responses={
-        200: {"description": "A JSON-RPC response object, or an array of them for a batch."},
-        204: {"description": "Only notifications were sent: nothing to answer."},
-        413: {"description": f"The body is above {MAX_BODY_BYTES} bytes."},
+        200: {
+            "description": "A JSON-RPC response object, or an array of them for a batch; "
+            "a JSON-RPC error is answered with 200 too, as nodes do.",
+            "content": {"application/json": {"schema": _RESPONSE_SCHEMA}},
+        },
+        204: {"description": "Only notifications (requests without an id): nothing to answer."},
+        **error_responses(413, 503),
     },
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "description": "A JSON-RPC 2.0 request, or a batch (array) of them.",
-                        "oneOf": [{"type": "object"}, {"type": "array"}],
-                    }
-                }
-            },
+            "content": {"application/json": {"schema": _REQUEST_SCHEMA}},
         }
     },
 )

@@ -53,6 +53,7 @@ ENDPOINTS: Final = {
     ("get", "/v1/batches/{root}"): {200, 404, 422, 502, 503},
     ("get", "/healthz"): {200, 503},
     ("get", "/livez"): {200},
+    ("post", "/rpc"): {200, 204, 413, 503},
 }
 WRITES: Final = {
     ("post", "/v1/articles"),

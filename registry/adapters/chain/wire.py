@@ -17,7 +17,7 @@ transport, for the two kinds of chain adapter:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from eth_bloom.bloom import BloomFilter
@@ -56,8 +56,14 @@ def node_read(w3: Web3, method: str, params: list[Any]) -> Any:
     return response.get("result")
 
 
-def tester_read(w3: Web3, chain_id: int, method: str, params: list[Any]) -> Any:
-    """The answer to ``method`` from the eth-tester chain behind ``w3``, in wire form."""
+def tester_read(
+    w3: Web3, chain_id: int, method: str, params: list[Any], block_time: Callable[[int], int]
+) -> Any:
+    """The answer to ``method`` from the eth-tester chain behind ``w3``, in wire form.
+
+    ``block_time`` gives a block's timestamp: logs, transactions and receipts carry it
+    as ``blockTimestamp``, as anvil and geth (1.16 on) put it there.
+    """
     if method == "eth_chainId":
         return hex(chain_id)
     if method == "net_version":
@@ -78,7 +84,7 @@ def tester_read(w3: Web3, chain_id: int, method: str, params: list[Any]) -> Any:
     error = response.get("error")
     if error is not None:
         raise _node_fault(error, "")
-    return _wire_result(method, response.get("result"))
+    return _stamped(_wire_result(method, response.get("result")), block_time, {})
 
 
 def tester_call(chain: Any, call: Mapping[str, str], block: str, reverts: RevertDecoder) -> str:
@@ -119,6 +125,21 @@ def tester_call(chain: Any, call: Mapping[str, str], block: str, reverts: Revert
     raise RpcFault(SERVER_ERROR, _bounded(f"execution failed: {type(computation.error).__name__}"))
 
 
+def tester_log_filter(chain: Any, query: Mapping[str, Any]) -> dict[str, Any]:
+    """``query`` as eth-tester takes it: by block numbers (it has no ``blockHash`` filter)."""
+    if "blockHash" not in query:
+        return dict(query)
+    from eth.exceptions import HeaderNotFound
+
+    try:
+        header = chain.get_block_header_by_hash(bytes.fromhex(query["blockHash"][2:]))
+    except HeaderNotFound:
+        raise RpcFault(SERVER_ERROR, "unknown block") from None
+    number = hex(header.block_number)
+    rest = {key: value for key, value in query.items() if key != "blockHash"}
+    return {**rest, "fromBlock": number, "toBlock": number}
+
+
 def _call_header(chain: Any, block: str) -> Any:
     if block in ("latest", "pending", "safe", "finalized"):
         return chain.get_canonical_head()
@@ -141,6 +162,22 @@ def _wire_result(method: str, result: Any) -> Any:
     if method == "eth_getLogs":
         return [_wire_log(log) for log in result]
     return _wire(result)
+
+
+def _stamped(value: Any, block_time: Callable[[int], int], times: dict[int, str]) -> Any:
+    """``value`` with ``blockTimestamp`` beside each mined ``blockNumber`` in it."""
+    if isinstance(value, list):
+        return [_stamped(item, block_time, times) for item in value]
+    if not isinstance(value, dict):
+        return value
+    stamped = {key: _stamped(item, block_time, times) for key, item in value.items()}
+    number = value.get("blockNumber")
+    if isinstance(number, str) and "blockTimestamp" not in value:
+        block = int(number, 16)
+        if block not in times:
+            times[block] = hex(block_time(block))
+        stamped["blockTimestamp"] = times[block]
+    return stamped
 
 
 def _wire_block(block: Mapping[str, Any]) -> dict[str, Any]:
