@@ -247,6 +247,10 @@ def test_calls_are_bounded(client: TestClient, anchored: dict[str, Any]) -> None
     # Fields a signed transaction has are accepted and ignored: a call is free and unsigned.
     ignored = {"to": to, "gasPrice": "0x3b9aca00", "nonce": "0x9", "chainId": "0x1", "type": "0x2"}
     assert result(client, "eth_call", {**ignored, "data": version}).startswith("0x")
+    # What cannot run at all is the node's error, not ours: a value the sender lacks, no gas.
+    for unrunnable in ({"value": "0x1", "from": UNFUNDED}, {"gas": "0x1"}):
+        fault = error(client, "eth_call", {"to": to, "data": version, **unrunnable})
+        assert fault["code"] == -32000, fault
     beyond = error(client, "eth_call", {"to": to}, hex(10**6))
     assert beyond["code"] == -32000
     assert beyond["message"] == "header not found"
@@ -465,31 +469,34 @@ HEXISH = st.sampled_from(
         False,
     ]
 )
-PARAMS = st.lists(
-    HEXISH
-    | JSON_VALUES
-    | st.fixed_dictionaries(
-        {},
-        optional={
-            "to": HEXISH,
-            "from": HEXISH,
-            "data": HEXISH,
-            "input": HEXISH,
-            "gas": HEXISH,
-            "value": HEXISH,
-            "fromBlock": HEXISH,
-            "toBlock": HEXISH,
-            "blockHash": HEXISH,
-            "address": HEXISH | st.lists(HEXISH, max_size=3),
-            "topics": st.lists(st.none() | HEXISH | st.lists(HEXISH, max_size=2), max_size=5),
-        },
-    ),
-    max_size=4,
+# The registry's address on a fresh in-memory chain (eth-tester's first key, nonce 0).
+TESTER_REGISTRY = "0xF2E246BB76DF876Cef8b38ae84130F4F55De395b"
+ADDRESSES = st.sampled_from([TESTER_REGISTRY, UNFUNDED, "0x" + "00" * 20, "0x" + "00" * 19 + "04"])
+QUANTITIES = st.sampled_from(["0x0", "0x1", "0x5208", "0x17d7840", "0x" + "f" * 16])
+OBJECTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "to": ADDRESSES | HEXISH,
+        "from": ADDRESSES | HEXISH,
+        "data": st.sampled_from(["0x54fd4d50", "0x", "0x1234"]) | HEXISH,
+        "input": HEXISH,
+        "gas": QUANTITIES | HEXISH,
+        "value": QUANTITIES | HEXISH,
+        "fromBlock": QUANTITIES | HEXISH,
+        "toBlock": QUANTITIES | HEXISH,
+        "blockHash": HEXISH,
+        "address": ADDRESSES | HEXISH | st.lists(ADDRESSES | HEXISH, max_size=3),
+        "topics": st.lists(st.none() | HEXISH | st.lists(HEXISH, max_size=2), max_size=5),
+    },
+)
+# Mostly shaped like real calls (an object or a value, then a block), sometimes anything.
+PARAMS = st.tuples(OBJECTS | ADDRESSES | HEXISH, HEXISH).map(list) | st.lists(
+    HEXISH | JSON_VALUES | OBJECTS, max_size=4
 )
 
 
 @settings(
-    max_examples=300,
+    max_examples=600,
     deadline=None,
     database=None,
     derandomize=True,
@@ -527,3 +534,36 @@ def test_arbitrary_bodies_get_json_rpc_answers(client: TestClient, body: bytes) 
             assert reply["jsonrpc"] == "2.0"
             assert "id" in reply
             assert "result" in reply or reply["error"]["code"] != -32603, reply
+
+
+BLOCKS = st.sampled_from(
+    ["latest", "pending", "earliest", "safe", "finalized", "0x0", "0x1", "0x2"]
+)
+CALLS = st.fixed_dictionaries(
+    {"to": ADDRESSES},
+    optional={
+        "from": ADDRESSES,
+        "data": st.sampled_from(["0x54fd4d50", "0x", "0x1234", "0x" + "ab" * 100]),
+        "gas": QUANTITIES,
+        "value": QUANTITIES,
+        "gasPrice": QUANTITIES,
+    },
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+@given(call=CALLS, block=BLOCKS)
+def test_generated_calls_run_or_fail_as_a_node_says(
+    client: TestClient, call: dict[str, str], block: str
+) -> None:
+    reply = rpc(client, "eth_call", call, block)
+    if "error" in reply:
+        assert reply["error"]["code"] in {-32602, -32000, 3}, (call, block, reply)
+    else:
+        assert DATA.fullmatch(reply["result"]), reply

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from eth_bloom.bloom import BloomFilter
+from eth_utils.exceptions import ValidationError
 from web3 import Web3
 from web3.types import RPCEndpoint
 
@@ -116,6 +117,9 @@ def tester_call(chain: Any, call: Mapping[str, str], block: str, reverts: Revert
     snapshot = state.snapshot()
     try:
         computation = state.apply_transaction(SpoofTransaction(unsigned, from_=sender))
+    except ValidationError as exc:
+        # Not runnable at all (a value the sender lacks, gas below the intrinsic cost).
+        raise RpcFault(SERVER_ERROR, _bounded(str(exc))) from None
     finally:
         state.revert(snapshot)
     if not computation.is_error:
