@@ -7,8 +7,8 @@
   requests *while it is read*, so an upload without ``Content-Length``
   (chunked) is cut off as soon as it passes the limit, and one that declares
   a larger length is refused before any of it is read.
-- :class:`PublicReadCORSMiddleware`: any origin may read (GET, HEAD), without
-  credentials; its refusals carry the JSON error body too.
+- :class:`PublicReadCORSMiddleware`: any origin may read (GET, HEAD, and POST to the
+  read-only ``/rpc``), without credentials; its refusals carry the JSON error body too.
 """
 
 from __future__ import annotations
@@ -185,7 +185,11 @@ def _content_length(headers: Headers) -> int | None:
 
 
 class PublicReadCORSMiddleware(CORSMiddleware):
-    """CORS for a public read API: any origin, GET and HEAD only, no credentials."""
+    """CORS for a public read API: any origin, GET and HEAD only, no credentials.
+
+    The read-only JSON-RPC endpoint (``/rpc``) is the one POST any origin may make: a
+    reader's browser asks the chain through it, and it writes nothing.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(
@@ -195,15 +199,46 @@ class PublicReadCORSMiddleware(CORSMiddleware):
             allow_credentials=False,
             expose_headers=["Content-Disposition"],
         )
+        self._open_post = _OpenPostCORSMiddleware(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") in OPEN_POST_PATHS:
+            await self._open_post(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
     def preflight_response(self, request_headers: Headers) -> Response:
-        response = super().preflight_response(request_headers)
-        if response.status_code < 400:
-            return response
-        # Starlette refuses in plain text; answer with the API's one error body.
-        message = bytes(response.body).decode("utf-8", "replace")
-        refused = error_response(response.status_code, "cors_refused", message)
-        for name, value in response.headers.items():
-            if name.lower().startswith("access-control-") or name.lower() == "vary":
-                refused.headers[name] = value
-        return refused
+        return _json_refusal(super().preflight_response(request_headers))
+
+
+OPEN_POST_PATHS: Final = frozenset({"/rpc"})
+"""Paths any origin may POST to (read-only, credential-free)."""
+
+
+class _OpenPostCORSMiddleware(CORSMiddleware):
+    """CORS for :data:`OPEN_POST_PATHS`: any origin may POST JSON, without credentials."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(
+            app,
+            allow_origins=["*"],
+            allow_methods=["POST", "OPTIONS"],
+            allow_headers=["Content-Type"],
+            allow_credentials=False,
+            max_age=600,
+        )
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        return _json_refusal(super().preflight_response(request_headers))
+
+
+def _json_refusal(response: Response) -> Response:
+    """Starlette refuses a preflight in plain text; the API's one error body instead."""
+    if response.status_code < 400:
+        return response
+    message = bytes(response.body).decode("utf-8", "replace")
+    refused = error_response(response.status_code, "cors_refused", message)
+    for name, value in response.headers.items():
+        if name.lower().startswith("access-control-") or name.lower() == "vary":
+            refused.headers[name] = value
+    return refused

@@ -132,6 +132,13 @@ class ChainPort(Protocol):
 
     def latest_block(self) -> int: ...
 
+    def read_rpc(self, method: str, params: list[Any]) -> Any:
+        """One read-only JSON-RPC call, checked by :mod:`registry.read_rpc`, in wire form.
+
+        The result (hex quantities, ``0x`` data) or a ``registry.read_rpc.RpcFault``.
+        """
+        ...
+
     def head(self) -> tuple[int, bytes]:
         """The head block's number and hash, read together (one request on a node)."""
         ...

@@ -54,6 +54,7 @@ ENDPOINTS: Final = {
     ("get", "/healthz"): {200, 503},
     ("get", "/livez"): {200},
     ("get", "/.well-known/policy-registry.json"): {200, 502, 503},
+    ("post", "/rpc"): {200, 204, 413, 503},
 }
 WRITES: Final = {
     ("post", "/v1/articles"),

@@ -43,6 +43,7 @@ from web3 import EthereumTesterProvider, Web3
 from web3.types import RPCEndpoint, RPCResponse
 
 from registry.adapters.chain.web3_chain import GasPolicy, Web3Chain
+from registry.adapters.chain.wire import tester_call, tester_log_filter, tester_read
 from registry.ports import Deployment
 
 # eth-tester's own chain id (MainnetTesterPosChain), so tools recognise a tester chain.
@@ -236,6 +237,21 @@ class TesterChain(Web3Chain):
         """No other thread's request runs inside this block."""
         with self._request_lock:
             yield
+
+    def read_rpc(self, method: str, params: list[Any]) -> Any:
+        """One read-only JSON-RPC call answered in process, in a node's wire form."""
+        if method == "eth_call":
+            with self._request_lock:
+                return tester_call(self._backend.chain, params[0], params[1], self._reverts)
+        if method == "eth_getLogs":
+            with self._request_lock:
+                params = [tester_log_filter(self._backend.chain, params[0])]
+        return tester_read(self._w3, self.chain_id, method, params, self._block_time)
+
+    def _block_time(self, block_number: int) -> int:
+        with self._request_lock:
+            header = self._backend.chain.get_canonical_block_header_by_number(block_number)
+        return int(header.timestamp)
 
     def head(self) -> tuple[int, bytes]:
         # The chain is in this process: its canonical head, without a JSON-RPC round trip

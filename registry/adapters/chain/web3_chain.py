@@ -40,6 +40,7 @@ from web3.exceptions import (
 from web3.types import FilterParams, LogReceipt, TxParams, TxReceipt
 
 from registry.adapters.chain.revert import RevertDecoder, revert_of
+from registry.adapters.chain.wire import node_read
 from registry.artifact import contract_abi, contract_bytecode
 from registry.core.identity import LOCAL_CHAIN_IDS
 from registry.core.records import (
@@ -483,6 +484,11 @@ class Web3Chain:
             except BlockNotFound:
                 return None
         return bytes(block["hash"])
+
+    def read_rpc(self, method: str, params: list[Any]) -> Any:
+        """A read-only JSON-RPC call, checked by :mod:`registry.read_rpc`, as the node answers."""
+        # The node's own wire form passes through untouched.
+        return node_read(self._w3, method, params)
 
     def close(self) -> None:
         """Nothing to release here; adapters that hold resources override this."""
