@@ -41,7 +41,11 @@ ARTICLE = (
     "Kawi after a combining mark: a\u0345\U00011f41, and U+1611E twice: \U0001611e\U0001611e\r\n"
     "The last paragraph has no line break."
 ).encode()
-ARTICLE_METADATA = {"title": "区块链产业措施", "language": "zh-Hans", "author": None}
+ARTICLE_METADATA: dict[str, Any] = {
+    "title": "区块链产业措施",
+    "language": "zh-Hans",
+    "author": None,
+}
 BINARY = bytes(range(256)) * 4
 REVOKED = b"A note that its registrar later revoked.\n"
 
@@ -68,7 +72,11 @@ def world() -> Iterator[World]:
         impostor = deploy(main, ANVIL_CHAIN_ID, ANVIL_DEV_KEYS[1])
         twin = deploy(other, OTHER_CHAIN_ID, ANVIL_DEV_KEYS[0])
         assert twin.contract == registry.contract  # same key, same nonce: same address
-        documents = [(ARTICLE, ARTICLE_METADATA), (BINARY, {}), (REVOKED, {"title": "Revoked"})]
+        documents: list[tuple[bytes, dict[str, Any]]] = [
+            (ARTICLE, ARTICLE_METADATA),
+            (BINARY, {}),
+            (REVOKED, {"title": "Revoked"}),
+        ]
         article, binary, revoked = anchor(registry, documents, "batch one")
         anchor(twin, documents, "batch one")
         registry.chain.revoke_document(
@@ -184,7 +192,8 @@ def test_same_text_laid_out_differently_is_not_the_registered_file(
 ) -> None:
     relaid = world.article.data.replace(b"\r\n", b"\n")
     canonical_before = canonicalize(world.article.data)
-    assert canonical_before is not None and canonicalize(relaid) == canonical_before
+    assert canonical_before is not None
+    assert canonicalize(relaid) == canonical_before
     code, result = check(tmp_path, relaid, receipt_json(world.article), world.registry)
     assert code == 1
     checks = outcome(result)
@@ -258,7 +267,7 @@ def test_receipt_from_a_second_deployment_fails_against_the_pinned_identity(
 
 
 def test_node_answering_for_another_chain_fails(world: World, tmp_path: Path) -> None:
-    """The other node has the same contract address and the same root anchored; its chain differs."""
+    """The other node: same contract address, same root anchored; only its chain differs."""
     code, result = check(
         tmp_path,
         world.article.data,
@@ -298,7 +307,7 @@ def test_identity_file_gives_the_pins_and_its_local_chain_warning(
     world: World, tmp_path: Path
 ) -> None:
     identity = write(tmp_path, "identity.json", world.registry.identity(local_chain=True))
-    args = ["--rpc-url", world.main.url, "--identity", identity]
+    args: list[str | Path] = ["--rpc-url", world.main.url, "--identity", identity]
     document = write(tmp_path, "article.txt", world.article.data)
     honest = run_node(CLI, document, write(tmp_path, "r.json", receipt_json(world.article)), *args)
     assert honest.returncode == 0, honest.stdout + honest.stderr
@@ -349,7 +358,8 @@ def test_unusable_receipts(world: World, tmp_path: Path, receipt: bytes) -> None
         *world.registry.pins(),
     )
     assert completed.returncode in (1, 2)
-    assert "Traceback" not in completed.stderr and "at " not in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert "at " not in completed.stderr
 
 
 # -- quote proofs --------------------------------------------------------------------------------
@@ -392,7 +402,8 @@ def check_quote(
     [
         "第一条 为加快区块链技术应用。",  # a whole paragraph
         "技术应用",  # part of one
-        "a\u0345\U00011f41, and U+1611E twice: \U0001611e\U0001611e\nThe last",  # offset in code points
+        # a partial quote after astral characters: its offset counts code points
+        "a\u0345\U00011f41, and U+1611E twice: \U0001611e\U0001611e\nThe last",
     ],
 )
 def test_quote_proof_passes(world: World, tmp_path: Path, passage: str) -> None:
@@ -414,18 +425,22 @@ def test_tampered_quote_proofs_fail(world: World, tmp_path: Path) -> None:
     honest = quote_proof(world, "技术应用")
     changed_quote = {**honest, "quote": "技术推广"}
     code, result = check_quote(world, tmp_path, changed_quote)
-    assert code == 1 and outcome(result)["quote"] is False
+    assert code == 1
+    assert outcome(result)["quote"] is False
     changed_text = json.loads(json.dumps(honest))
     changed_text["paragraphs"][0]["text"] += "!"
     code, result = check_quote(world, tmp_path, changed_text)
-    assert code == 1 and outcome(result)["paragraphs"] is False
+    assert code == 1
+    assert outcome(result)["paragraphs"] is False
     moved = json.loads(json.dumps(honest))
     moved["location"]["offset"] += 1
     code, result = check_quote(world, tmp_path, moved)
-    assert code == 1 and outcome(result)["quote"] is False
+    assert code == 1
+    assert outcome(result)["quote"] is False
     other_root = {**honest, "batchRoot": to_hex(world.forged.batch.root), "batchProof": []}
     code, result = check_quote(world, tmp_path, other_root)
-    assert code == 1 and outcome(result)["proof"] is False
+    assert code == 1
+    assert outcome(result)["proof"] is False
 
 
 def test_quote_proof_needs_the_chain_pinned(world: World, tmp_path: Path) -> None:
@@ -441,10 +456,12 @@ def test_tampered_anchor_block_or_time_fails(world: World, tmp_path: Path) -> No
     code, result = check(tmp_path, world.article.data, receipt, world.registry)
     assert code == 1
     checks = outcome(result)
-    assert checks["anchor"] is False and checks["block"] is False
+    assert checks["anchor"] is False
+    assert checks["block"] is False
     receipt = receipt_json(world.article)
     receipt["anchor"]["blockNumber"] -= 1
     code, result = check(tmp_path, world.article.data, receipt, world.registry)
     assert code == 1
     checks = outcome(result)
-    assert checks["anchor"] is False and checks["transaction"] is False
+    assert checks["anchor"] is False
+    assert checks["transaction"] is False

@@ -40,7 +40,7 @@ def test_js_verifier_passes_every_vector() -> None:
 
 
 def test_vector_runner_reports_a_wrong_answer(tmp_path: Path) -> None:
-    """The runner fails on a vector the verifier disagrees with (it is not a test that passes anyway)."""
+    """The runner fails on a vector the verifier disagrees with: it can fail."""
     merkle = json.loads(MERKLE_VECTORS.read_text(encoding="utf-8"))
     protocol = {
         "format": "policy-registry-protocol-vectors",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Final
 
 from tests.verifier.node import ROOT, VERIFIER
