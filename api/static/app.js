@@ -977,6 +977,23 @@
         { type: "button", class: "button", onclick: () => checkStoredCopy(id, checkResult) },
         "Check stored copy",
       ),
+      // The check above is this server's answer; check.js checks in the reader's browser.
+      record.state === "anchored"
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "button",
+              onclick: () => {
+                $("article-dialog").close();
+                const title = metadata.title || id;
+                const detail = { id, title };
+                document.dispatchEvent(new CustomEvent("registry:check-article", { detail }));
+              },
+            },
+            "Check it yourself",
+          )
+        : null,
     );
     return [
       actions,
