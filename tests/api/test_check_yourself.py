@@ -1,4 +1,4 @@
-""""Check it yourself" on the page, in Chromium: the reader's browser verifies a receipt.
+""" "Check it yourself" on the page, in Chromium: the reader's browser verifies a receipt.
 
 The server runs on a real anvil node (the registry contract deployed there); the page asks
 that node directly (anvil answers CORS), with the contract and registrar typed in by the
@@ -22,10 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
-from registry.core.canonical import canonicalize
-from registry.core.digests import digest_document
 from registry.core.hexstr import from_hex, to_hex
-from registry.core.quotes import build_quote_proof
 from tests.anvil import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, AnvilNode
 from tests.api.test_page import (  # noqa: F401  (browser is a fixture)
     Browsing,
@@ -151,11 +148,15 @@ def type_pins(page: Page, deployment: Deployment, node_url: str) -> None:
 
 
 def give_file(page: Page, selector: str, name: str, content: bytes) -> None:
-    page.set_input_files(selector, files=[FilePayload(name=name, mimeType="text/plain", buffer=content)])
+    page.set_input_files(
+        selector, files=[FilePayload(name=name, mimeType="text/plain", buffer=content)]
+    )
 
 
 def give_json(page: Page, selector: str, name: str, content: dict[str, Any]) -> None:
-    payload = FilePayload(name=name, mimeType="application/json", buffer=json.dumps(content).encode())
+    payload = FilePayload(
+        name=name, mimeType="application/json", buffer=json.dumps(content).encode()
+    )
     page.set_input_files(selector, files=[payload])
 
 
@@ -212,7 +213,9 @@ def test_a_tampered_file_fails(browsing: Browsing, world: World) -> None:
     page = browsing.page
     open_from_article(page)
     page.locator("#check-document-file").check()
-    give_file(page, "#check-file", "edited.txt", ARTICLE.replace("第二条".encode(), "第三条".encode()))
+    give_file(
+        page, "#check-file", "edited.txt", ARTICLE.replace("第二条".encode(), "第三条".encode())
+    )
     type_pins(page, world.registry, world.main.url)
     checks = submit(page)
     expect(page.locator("#check-verdict")).to_have_attribute("data-ok", "false")
@@ -284,23 +287,29 @@ def test_missing_pins_are_refused_with_a_message(browsing: Browsing, world: Worl
     )
 
 
-def test_a_quote_proof_checks_out(browsing: Browsing, world: World) -> None:
+def test_a_quote_proof_downloaded_from_the_page_checks_out(
+    browsing: Browsing, world: World, tmp_path: Path
+) -> None:
     page = browsing.page
-    canonical = canonicalize(ARTICLE)
-    assert canonical is not None
-    digests = digest_document(ARTICLE, {"title": TITLE, "language": "zh-Hans"}).digests
-    proof = build_quote_proof(
-        canonical.paragraphs,
-        digests,
-        "区块链技术",
-        from_hex(world.receipt["root"]),
-        [from_hex(node) for node in world.receipt["proof"]],
-    )
-    give_json(page, "#check-receipt-file", "quote.json", json.loads(proof.to_json()))
+    page.get_by_label("Passage").fill("第一条 为加快区块链技术应用。")
+    page.get_by_role("button", name="Check quote").click()
+    link = page.locator("#quote-result").get_by_role("link", name="Download the quote proof")
+    with page.expect_download() as download_info:
+        link.click()
+    saved = tmp_path / "quote-proof.json"
+    download_info.value.save_as(saved)
+    page.set_input_files("#check-receipt-file", str(saved))
     type_pins(page, world.registry, world.main.url)
     checks = submit(page)
     assert set(checks.values()) == {"true"}, checks
-    assert "quote" in checks
+    assert list(checks)[:5] == ["quote-proof", "paragraph-run", "paragraphs", "quote", "proof"]
+    expect(page.locator("#check-sources")).to_contain_text("The quote proof is the file you chose")
+    # the same proof with its quote changed fails
+    proof = json.loads(saved.read_text(encoding="utf-8"))
+    proof["quote"] = "第一条 为加快区块链技术推广。"
+    give_json(page, "#check-receipt-file", "quote-proof.json", proof)
+    checks = submit(page)
+    assert checks["quote"] == "false"
 
 
 # -- the embedded chain, through the server's own /rpc, pinned from its identity ---------------
