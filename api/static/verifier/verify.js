@@ -167,6 +167,9 @@ function pinCheck(checks, pins, claims) {
   );
 }
 
+/** An address as the reader pinned it (checksummed, usually) rather than the node's lowercase. */
+const pinnedSpelling = (pins, address) => pins.registrars.find((r) => same(r, address)) ?? address;
+
 async function checkBatch(checks, rpc, pins, root, expected) {
   const batch = await getBatch(rpc, pins.contract, root);
   if (batch.timestamp === 0) {
@@ -194,7 +197,7 @@ async function checkBatch(checks, rpc, pins, root, expected) {
     problems.length === 0,
     problems.length
       ? problems.join("; ")
-      : `root anchored by ${batch.registrar} in block ${batch.blockNumber} at ` +
+      : `root anchored by ${pinnedSpelling(pins, batch.registrar)} in block ${batch.blockNumber} at ` +
           `${new Date(batch.timestamp * 1000).toISOString()}`,
   );
   return batch;
