@@ -41,7 +41,12 @@ def test_receipt_checks_out_through_the_service_rpc_pinned_by_its_identity(
     (tmp_path / "identity.json").write_bytes(identity.content)
     (tmp_path / "receipt.json").write_bytes(receipt.content)
     (tmp_path / "article.txt").write_bytes(content)
-    args = ["--rpc-url", f"{server.url}/rpc", "--identity", tmp_path / "identity.json"]
+    args: list[str | Path] = [
+        "--rpc-url",
+        f"{server.url}/rpc",
+        "--identity",
+        tmp_path / "identity.json",
+    ]
     completed = run_node(CLI, tmp_path / "article.txt", tmp_path / "receipt.json", *args)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "not independent evidence" in completed.stdout  # the embedded chain is local
