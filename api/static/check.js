@@ -67,6 +67,17 @@ function localChainBanner(identity) {
       ),
     );
   }
+  if (identity && identity.wellKnownKey === true) {
+    banner.append(
+      h(
+        "div",
+        { class: "notice notice-warning", id: "well-known-key-banner", role: "note" },
+        h("strong", {}, "Public signing key: "),
+        "this registry's signer key is publicly known, so anyone could have signed its " +
+          "anchors.",
+      ),
+    );
+  }
 }
 
 async function loadIdentity() {
