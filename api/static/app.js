@@ -4,7 +4,7 @@
  * Plain JavaScript, no build step and no third-party code. Every string that comes
  * from the API reaches the page through text nodes (textContent / Node.append of a
  * string), never through innerHTML, and the server's Content-Security-Policy allows
- * only this file as script.
+ * only scripts from this origin (this file, check.js and its verifier), none inline.
  */
 "use strict";
 

@@ -49,6 +49,10 @@ export class JsonRpc {
     } catch (error) {
       throw new RpcError(`${method}: the node at ${this.url} did not answer (${error.message})`);
     }
+    const declared = Number(response.headers.get("content-length") || 0);
+    if (declared > MAX_RESPONSE_BYTES) {
+      throw new RpcError(`${method}: the node's answer is over ${MAX_RESPONSE_BYTES} bytes`);
+    }
     const body = new Uint8Array(await response.arrayBuffer());
     if (body.length > MAX_RESPONSE_BYTES) {
       throw new RpcError(`${method}: the node's answer is over ${MAX_RESPONSE_BYTES} bytes`);
