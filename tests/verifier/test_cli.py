@@ -465,3 +465,16 @@ def test_tampered_anchor_block_or_time_fails(world: World, tmp_path: Path) -> No
     checks = outcome(result)
     assert checks["anchor"] is False
     assert checks["transaction"] is False
+
+
+def test_receipt_version_1_1_with_its_identity_url_is_read(world: World, tmp_path: Path) -> None:
+    """Receipts 1.1 name their registry's identity document; a 1.x reader keeps working."""
+    receipt = receipt_json(world.article)
+    receipt["version"] = "1.1"
+    receipt["identity"] = "https://registry.example/.well-known/policy-registry.json"
+    code, result = check(tmp_path, world.article.data, receipt, world.registry)
+    assert code == 0, result
+    receipt["version"] = "2.0"
+    code, result = check(tmp_path, world.article.data, receipt, world.registry)
+    assert code == 1
+    assert outcome(result) == {"receipt": False}
