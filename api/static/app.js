@@ -4,7 +4,7 @@
  * Plain JavaScript, no build step and no third-party code. Every string that comes
  * from the API reaches the page through text nodes (textContent / Node.append of a
  * string), never through innerHTML, and the server's Content-Security-Policy allows
- * only this file as script.
+ * only scripts from this origin (this file, check.js and its verifier), none inline.
  */
 "use strict";
 
@@ -977,6 +977,23 @@
         { type: "button", class: "button", onclick: () => checkStoredCopy(id, checkResult) },
         "Check stored copy",
       ),
+      // The check above is this server's answer; check.js checks in the reader's browser.
+      record.state === "anchored"
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "button",
+              onclick: () => {
+                $("article-dialog").close();
+                const title = metadata.title || id;
+                const detail = { id, title };
+                document.dispatchEvent(new CustomEvent("registry:check-article", { detail }));
+              },
+            },
+            "Check it yourself",
+          )
+        : null,
     );
     return [
       actions,
