@@ -208,14 +208,18 @@ def test_verify_receipt_checks_against_the_running_service(
 ) -> None:
     server, workdir = embedded
     url = f"{server.url}/rpc"
-    checked = cli("verify-receipt", anchored["document"], anchored["receipt"], "--rpc-url", url)
+    # pinned by the identity the service publishes (the operator's word on a local chain)
+    pin = ("--identity", f"{server.url}/.well-known/policy-registry.json")
+    checked = cli(
+        "verify-receipt", anchored["document"], anchored["receipt"], "--rpc-url", url, *pin
+    )
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.startswith(f"VALID: {anchored['document']} is the document")
     assert f"contract   {anchored['contract']} on chain {TESTER_CHAIN_ID}" in checked.stdout
 
     tampered = workdir / "tampered.txt"
     tampered.write_text(DOCUMENT.replace("Second", "Third"), encoding="utf-8")
-    refused = cli("verify-receipt", tampered, anchored["receipt"], "--rpc-url", url)
+    refused = cli("verify-receipt", tampered, anchored["receipt"], "--rpc-url", url, *pin)
     assert refused.returncode == 1, refused.stderr
     assert refused.stdout.startswith("INVALID: ")
 
@@ -234,7 +238,7 @@ def test_rpc_proxies_a_node_and_never_shows_its_url(tmp_path: Path) -> None:
     with running_anvil() as node:
         deployed = cli("deploy", "--rpc-url", node.url, env=key)
         assert deployed.returncode == 0, deployed.stderr
-        contract = deployed.stdout.strip()
+        contract = deployed.stdout.splitlines()[0]  # the address, then its deployment
         secret_url = (
             f"http://{SECRET_USER}:{SECRET_PASS}@127.0.0.1:{node.port}/?apikey={SECRET_KEY}"
         )
@@ -283,7 +287,13 @@ def test_rpc_proxies_a_node_and_never_shows_its_url(tmp_path: Path) -> None:
             assert reverted == rpc(node.url, "eth_call", *revert)
 
             checked = cli(
-                "verify-receipt", anchored["document"], anchored["receipt"], "--rpc-url", url
+                "verify-receipt",
+                anchored["document"],
+                anchored["receipt"],
+                "--rpc-url",
+                url,
+                "--identity",
+                f"{server.url}/.well-known/policy-registry.json",
             )
             assert checked.returncode == 0, checked.stderr
             assert f"contract   {contract} on chain {ANVIL_CHAIN_ID}" in checked.stdout
