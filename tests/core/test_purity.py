@@ -19,6 +19,7 @@ MODULES = (
     "keccak",
     "merkle",
     "metadata",
+    "nearmiss",
     "quotes",
     "receipt",
     "records",

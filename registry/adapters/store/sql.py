@@ -17,6 +17,7 @@ import bisect
 import functools
 import itertools
 import json
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,9 +30,12 @@ from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.adapters.diskfull import STORAGE_FULL_MESSAGE, is_storage_full
+from registry.core.canonical import canonicalize
+from registry.core.nearmiss import search_fragments
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import Conflict, StorageFull, StoreError
 from registry.ports import (
+    MIN_SEARCH_CHARS,
     AnchorChange,
     BatchLeaf,
     BatchState,
@@ -40,6 +44,7 @@ from registry.ports import (
     IndexCursor,
     IndexedBatch,
     NewDocument,
+    PassageMatch,
     QueuedDocument,
     StatusChangeKind,
     StatusRequest,
@@ -48,9 +53,10 @@ from registry.ports import (
     StoredDocument,
 )
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 """The tables' layout; 2 added document ids and the compact paragraph index, 3 the queue
-(documents without a leaf, their batch and label), status requests and leases."""
+(documents without a leaf, their batch and label), status requests and leases, 4 file
+names, 5 the full-text index of paragraphs."""
 _SCHEMA_KEY = "store_schema_version"
 # Most values in one IN list: under every database's parameter limit.
 _IN_CHUNK = 500
@@ -184,7 +190,35 @@ leases = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False),
 )
 
+# The full-text index of canonical paragraphs, one row per paragraph keyed by
+# :func:`passage_key`. Written with the document (add_queued) and never removed: a rebuild
+# keeps every document, so it keeps their text. On SQLite an FTS5 table with the trigram
+# tokenizer (case-sensitive: quotes are checked exactly anyway), created by hand since
+# SQLAlchemy has no DDL for virtual tables; on PostgreSQL a table with a pg_trgm GIN index.
+_search_meta = sa.MetaData()
+fts_passages = sa.Table(
+    "passage_index",
+    _search_meta,
+    sa.Column("rowid", sa.BigInteger, primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+)
+pg_passages = sa.Table(
+    "passages",
+    _search_meta,
+    sa.Column("key", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+_FTS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS passage_index "
+    "USING fts5(text, tokenize = 'trigram case_sensitive 1')"
+)
+_PARAGRAPH_BITS = 24
+"""A passage key is ``document id << 24 | paragraph index``: one integer, in document order."""
+_SEARCH_CHARS = 200
+"""Longest piece of a passage the index is asked for; the caller checks the whole."""
+
 _CURSOR_KEY = "index_cursor"
+_log = logging.getLogger(__name__)
 
 
 def _hex(value: bytes) -> str:
@@ -197,6 +231,11 @@ def _bytes(value: str) -> bytes:
 
 def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'registry.sqlite'}"
+
+
+def passage_key(document_id: int, paragraph_index: int) -> int:
+    """A paragraph's key in the full-text index: its document's id, then its index."""
+    return (document_id << _PARAGRAPH_BITS) | paragraph_index
 
 
 def paragraph_key(digest: bytes) -> int:
@@ -216,6 +255,7 @@ class SqlStore:
                 sa.event.listen(self._engine, "begin", _sqlite_begin)
             with self._engine.begin() as conn:
                 _create_schema(conn)
+                self._trigram = _has_trigram_index(conn)
         except SQLAlchemyError as exc:
             if is_storage_full(exc):
                 raise StorageFull(f"cannot open the store: {STORAGE_FULL_MESSAGE}") from exc
@@ -283,6 +323,7 @@ class SqlStore:
             _insert_many(conn, blobs, _BLOB_COLUMNS, blob_rows)
             _insert_many(conn, _documents_table, _DOCUMENT_COLUMNS, doc_rows)
             _index_paragraphs(conn, {d: doc.paragraph_digests for d, doc in new.items()})
+            _index_passages(conn, {d: doc.paragraphs for d, doc in new.items()})
         return list(new)
 
     def queued_documents(self, limit: int) -> list[QueuedDocument]:
@@ -530,6 +571,54 @@ class SqlStore:
                     del ranked[limit:]
         ranked.sort()
         return {digest: -negative for negative, digest in ranked}
+
+    def find_passage(self, text: str, limit: int) -> list[PassageMatch]:
+        if limit < 1 or len(text) < MIN_SEARCH_CHARS:
+            return []
+        probe = text[:_SEARCH_CHARS]
+        query: sa.Executable
+        if self._engine.dialect.name == "sqlite":
+            # An FTS5 string (a phrase, in double quotes, a quote doubled): literal text
+            # whatever it holds (AND, NEAR(, *, ^...), bound as a parameter.
+            query = sa.text(
+                "SELECT rowid, text FROM passage_index WHERE passage_index MATCH :phrase "
+                "ORDER BY rowid LIMIT :limit"
+            ).bindparams(phrase=_fts_phrase(probe), limit=limit)
+        else:
+            query = (
+                sa.select(pg_passages.c.key, pg_passages.c.text)
+                .where(pg_passages.c.text.contains(probe, autoescape=True))
+                .order_by(pg_passages.c.key)
+                .limit(limit)
+            )
+        with self._read() as conn:
+            return _passage_matches(conn, conn.execute(query).all())
+
+    def similar_paragraphs(self, text: str, limit: int) -> list[PassageMatch]:
+        fragments = search_fragments(text)
+        if limit < 1 or not fragments:
+            return []
+        query: sa.Executable
+        if self._engine.dialect.name == "sqlite":
+            # The paragraphs holding the most of the quote's fragments, rarest counting most.
+            query = sa.text(
+                "SELECT rowid, text FROM passage_index WHERE passage_index MATCH :any "
+                "ORDER BY rank, rowid LIMIT :limit"
+            ).bindparams(any=" OR ".join(_fts_phrase(f) for f in fragments), limit=limit)
+        elif self._trigram:
+            probe = sa.literal(text[:_SEARCH_CHARS], sa.Text)
+            query = (
+                sa.select(pg_passages.c.key, pg_passages.c.text)
+                .where(probe.op("<%", is_comparison=True)(pg_passages.c.text))
+                .order_by(
+                    sa.func.word_similarity(probe, pg_passages.c.text).desc(), pg_passages.c.key
+                )
+                .limit(limit)
+            )
+        else:
+            return []
+        with self._read() as conn:
+            return _passage_matches(conn, conn.execute(query).all())
 
     def list_documents(
         self, filters: DocumentFilter, offset: int, limit: int
@@ -908,17 +997,125 @@ def _create_schema(conn: sa.Connection) -> None:
     ).scalar_one_or_none()
     if version is None and had_documents:
         version = "1"  # written before the layout had a version
+    _create_search_index(conn)
     if version is None:
         conn.execute(sa.insert(meta_table).values(key=_SCHEMA_KEY, value=SCHEMA_VERSION))
-    elif version == "3":
+        return
+    if version == "3":
         # Layout 4 only adds the documents' file names: older documents have none.
         conn.execute(sa.text("ALTER TABLE documents ADD COLUMN file_name VARCHAR(255)"))
         conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value="4"))
+        version = "4"
+    if version == "4":
+        # Layout 5 adds the full-text index, filled here from the stored documents.
+        _fill_search_index(conn)
+        conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value="5"))
     elif version != SCHEMA_VERSION:
         raise StoreError(
             f"the store has table layout {version}; this version of the registry reads layout "
             f"{SCHEMA_VERSION}: register the documents again in a new data directory"
         )
+
+
+def _create_search_index(conn: sa.Connection) -> None:
+    """The full-text index's table: FTS5 on SQLite; on PostgreSQL a table, and its pg_trgm
+    GIN index if the extension can be had (else searches scan the table, and near misses
+    are not looked for: :func:`_has_trigram_index`)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(_FTS_DDL)
+        return
+    pg_passages.create(conn, checkfirst=True)
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except SQLAlchemyError:
+        _log.warning(
+            "PostgreSQL's pg_trgm extension cannot be created (ask the database owner to run "
+            "CREATE EXTENSION pg_trgm): quote searches scan every paragraph and find no near "
+            "misses"
+        )
+        return
+    conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS passages_text_trgm ON passages USING gin (text gin_trgm_ops)"
+    )
+
+
+def _has_trigram_index(conn: sa.Connection) -> bool:
+    if conn.dialect.name == "sqlite":
+        return True
+    query = "SELECT 1 FROM pg_indexes WHERE indexname = 'passages_text_trgm'"
+    return conn.exec_driver_sql(query).first() is not None
+
+
+def _fill_search_index(conn: sa.Connection) -> None:
+    """Index the paragraphs of every stored text document (the migration to layout 5).
+
+    A document whose stored copy no longer gives its recorded paragraph count (a damaged
+    copy, which ``audit`` reports) is left out rather than indexed wrongly.
+    """
+    query = (
+        sa.select(documents.c.id, documents.c.paragraph_count, blobs.c.content)
+        .select_from(documents.join(blobs, blobs.c.content_digest == documents.c.content_digest))
+        .where(documents.c.paragraph_count > 0)
+        .order_by(documents.c.id)
+    )
+    rows: list[tuple[int, str]] = []
+    for document_id, count, content in conn.execute(query):
+        canonical = canonicalize(bytes(content))
+        if canonical is None or len(canonical.paragraphs) != count:
+            continue
+        rows.extend(_passage_rows(int(document_id), canonical.paragraphs))
+        if len(rows) >= 10_000:
+            _insert_passages(conn, rows)
+            rows = []
+    _insert_passages(conn, rows)
+
+
+def _passage_rows(document_id: int, paragraphs: Sequence[str]) -> list[tuple[int, str]]:
+    limit = 1 << _PARAGRAPH_BITS
+    return [(passage_key(document_id, i), p) for i, p in enumerate(paragraphs) if i < limit]
+
+
+def _insert_passages(conn: sa.Connection, rows: Sequence[tuple[int, str]]) -> None:
+    if conn.dialect.name == "sqlite":
+        _insert_many(conn, fts_passages, ("rowid", "text"), rows)
+    else:
+        _insert_many(conn, pg_passages, ("key", "text"), rows)
+
+
+def _index_passages(conn: sa.Connection, paragraphs: dict[bytes, Sequence[str]]) -> None:
+    """Write the full-text index rows of newly stored documents, by content digest."""
+    texts = {digest: listed for digest, listed in paragraphs.items() if listed}
+    if not texts:
+        return
+    ids = _document_ids(conn, texts)
+    rows: list[tuple[int, str]] = []
+    for digest, listed in texts.items():
+        rows.extend(_passage_rows(ids[digest], listed))
+    _insert_passages(conn, rows)
+
+
+def _fts_phrase(text: str) -> str:
+    """``text`` as an FTS5 string: in double quotes, each double quote doubled."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _passage_matches(conn: sa.Connection, rows: Sequence[Any]) -> list[PassageMatch]:
+    """(key, text) rows as matches, naming each document by its content digest."""
+    mask = (1 << _PARAGRAPH_BITS) - 1
+    wanted = sorted({int(key) >> _PARAGRAPH_BITS for key, _ in rows})
+    digests: dict[int, bytes] = {}
+    for chunk in _chunks(wanted):
+        query = sa.select(documents.c.id, documents.c.content_digest).where(
+            documents.c.id.in_(chunk)
+        )
+        for document_id, digest in conn.execute(query):
+            digests[int(document_id)] = _bytes(digest)
+    return [
+        PassageMatch(digests[int(key) >> _PARAGRAPH_BITS], int(key) & mask, str(text))
+        for key, text in rows
+        if int(key) >> _PARAGRAPH_BITS in digests
+    ]
 
 
 def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
