@@ -428,11 +428,11 @@ class StorePort(Protocol):
     def find_passage(self, text: str, limit: int) -> list[PassageMatch]:
         """Paragraphs of stored documents that hold ``text``, oldest document first.
 
-        Found through the full-text index, so at most ``limit`` of them; every paragraph
-        holding ``text`` is among them unless the limit cut them short, and the index may
-        propose a few that do not (the caller checks each). A text shorter than
-        :data:`MIN_SEARCH_CHARS` finds nothing. The text is searched for literally: no
-        character of it is query syntax.
+        Found through the full-text index and checked against the paragraph's text, so
+        each holds ``text`` exactly; at most ``limit`` of them, and every paragraph holding
+        it unless the limit (or the index's own bound on rows read, a multiple of it) cut
+        the search short. A text shorter than :data:`MIN_SEARCH_CHARS` finds nothing. The
+        text is searched for literally: no character of it is query syntax.
         """
         ...
 

@@ -208,10 +208,16 @@ pg_passages = sa.Table(
     sa.Column("key", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("text", sa.Text, nullable=False),
 )
+# detail=none: the index only says which rows hold a trigram (no positions), a third of the
+# size; a search asks for a passage's rarest trigrams together and checks the text itself.
 _FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS passage_index "
-    "USING fts5(text, tokenize = 'trigram case_sensitive 1')"
+    "USING fts5(text, tokenize = 'trigram case_sensitive 1', detail = none)"
 )
+_QUERY_TRIGRAMS = 4
+"""The rarest trigrams of a passage asked for together (:func:`_rare_trigrams`)."""
+_SCAN_FACTOR = 20
+"""Rows read per row wanted before a search stops (it says so: the caller sees the limit)."""
 _PARAGRAPH_BITS = 24
 """A passage key is ``document id << 24 | paragraph index``: one integer, in document order."""
 _SEARCH_CHARS = 200
@@ -575,50 +581,61 @@ class SqlStore:
     def find_passage(self, text: str, limit: int) -> list[PassageMatch]:
         if limit < 1 or len(text) < MIN_SEARCH_CHARS:
             return []
+        with self._read() as conn:
+            return _passage_matches(conn, self._holding(conn, text, limit))
+
+    def similar_paragraphs(self, text: str, limit: int) -> list[PassageMatch]:
+        fragments = search_fragments(text)
+        if limit < 1 or not fragments:
+            return []
+        with self._read() as conn:
+            if self._engine.dialect.name == "postgresql":
+                if not self._trigram:
+                    return []
+                probe = sa.literal(text[:_SEARCH_CHARS], sa.Text)
+                query = (
+                    sa.select(pg_passages.c.key, pg_passages.c.text)
+                    .where(probe.op("<%", is_comparison=True)(pg_passages.c.text))
+                    .order_by(
+                        sa.func.word_similarity(probe, pg_passages.c.text).desc(),
+                        pg_passages.c.key,
+                    )
+                    .limit(limit)
+                )
+                return _passage_matches(conn, conn.execute(query).all())
+            # The paragraphs holding the most of the quote's fragments, the oldest first.
+            shared: Counter[tuple[int, str]] = Counter()
+            for fragment in fragments:
+                shared.update(self._holding(conn, fragment, limit))
+            ranked = sorted(shared, key=lambda row: (-shared[row], row[0]))[:limit]
+            return _passage_matches(conn, ranked)
+
+    def _holding(self, conn: sa.Connection, text: str, limit: int) -> list[tuple[int, str]]:
+        """(key, text) of up to ``limit`` paragraphs holding ``text``, oldest first."""
         probe = text[:_SEARCH_CHARS]
         query: sa.Executable
-        if self._engine.dialect.name == "sqlite":
-            # An FTS5 string (a phrase, in double quotes, a quote doubled): literal text
-            # whatever it holds (AND, NEAR(, *, ^...), bound as a parameter.
-            query = sa.text(
-                "SELECT rowid, text FROM passage_index WHERE passage_index MATCH :phrase "
-                "ORDER BY rowid LIMIT :limit"
-            ).bindparams(phrase=_fts_phrase(probe), limit=limit)
-        else:
+        if conn.dialect.name == "postgresql":
             query = (
                 sa.select(pg_passages.c.key, pg_passages.c.text)
                 .where(pg_passages.c.text.contains(probe, autoescape=True))
                 .order_by(pg_passages.c.key)
                 .limit(limit)
             )
-        with self._read() as conn:
-            return _passage_matches(conn, conn.execute(query).all())
-
-    def similar_paragraphs(self, text: str, limit: int) -> list[PassageMatch]:
-        fragments = search_fragments(text)
-        if limit < 1 or not fragments:
-            return []
-        query: sa.Executable
-        if self._engine.dialect.name == "sqlite":
-            # The paragraphs holding the most of the quote's fragments, rarest counting most.
-            query = sa.text(
-                "SELECT rowid, text FROM passage_index WHERE passage_index MATCH :any "
-                "ORDER BY rank, rowid LIMIT :limit"
-            ).bindparams(any=" OR ".join(_fts_phrase(f) for f in fragments), limit=limit)
-        elif self._trigram:
-            probe = sa.literal(text[:_SEARCH_CHARS], sa.Text)
-            query = (
-                sa.select(pg_passages.c.key, pg_passages.c.text)
-                .where(probe.op("<%", is_comparison=True)(pg_passages.c.text))
-                .order_by(
-                    sa.func.word_similarity(probe, pg_passages.c.text).desc(), pg_passages.c.key
-                )
-                .limit(limit)
-            )
-        else:
-            return []
-        with self._read() as conn:
-            return _passage_matches(conn, conn.execute(query).all())
+            return [(int(k), str(t)) for k, t in conn.execute(query) if text in t]
+        rarest = _rare_trigrams(probe)
+        # Each trigram an FTS5 string (in double quotes, a quote doubled), bound as a
+        # parameter: literal text whatever it holds (AND, NEAR(, *, ^...).
+        query = sa.text(
+            "SELECT rowid, text FROM passage_index WHERE passage_index MATCH :terms "
+            "ORDER BY rowid LIMIT :scan"
+        ).bindparams(terms=" AND ".join(_fts_phrase(t) for t in rarest), scan=limit * _SCAN_FACTOR)
+        found: list[tuple[int, str]] = []
+        for key, paragraph in conn.execute(query):
+            if text in paragraph:
+                found.append((int(key), str(paragraph)))
+                if len(found) == limit:
+                    break
+        return found
 
     def list_documents(
         self, filters: DocumentFilter, offset: int, limit: int
@@ -1093,6 +1110,33 @@ def _index_passages(conn: sa.Connection, paragraphs: dict[bytes, Sequence[str]])
     for digest, listed in texts.items():
         rows.extend(_passage_rows(ids[digest], listed))
     _insert_passages(conn, rows)
+
+
+# How common a character is in text, roughly: white space, then English's commonest letters.
+_COMMON_CHARS = {" ": 4, **dict.fromkeys("etaoinshr", 3), **dict.fromkeys("dlucmfwypgb,.", 2)}
+
+
+def _rare_trigrams(text: str) -> list[str]:
+    """The few trigrams of ``text`` likely held by fewest paragraphs, to ask the index for.
+
+    FTS5 reads the whole row list of every trigram asked for, so asking for a passage's
+    commonest ones (" th", "the") costs time in proportion to the index; a rare one
+    narrows the rows as well. Without counts (FTS5's vocabulary table counts by reading
+    those lists too) rarity is guessed from the characters: digits, capitals, CJK and
+    punctuation are rarer than white space and common lowercase letters. Trigrams that do
+    not overlap are preferred, so they narrow independently.
+    """
+    trigrams = [(i, text[i : i + 3]) for i in range(len(text) - 2)]
+    ranked = sorted(trigrams, key=lambda t: (sum(_COMMON_CHARS.get(c, 1) for c in t[1]), t[0]))
+    chosen: list[tuple[int, str]] = []
+    for index, trigram in ranked:
+        if all(abs(index - other) >= 3 for other, _ in chosen) and trigram not in (
+            t for _, t in chosen
+        ):
+            chosen.append((index, trigram))
+            if len(chosen) == _QUERY_TRIGRAMS:
+                break
+    return [trigram for _, trigram in chosen]
 
 
 def _fts_phrase(text: str) -> str:
