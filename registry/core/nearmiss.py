@@ -71,12 +71,13 @@ def search_fragments(text: str) -> list[str]:
     """Overlapping pieces of a quote to look for registered text sharing some of it.
 
     A misquote differs in a few places, so most pieces of it still occur in the
-    registered passage: 8 characters each (4 in CJK text, where a character says more),
-    every half piece, from the first 400 characters, distinct, at most
-    :data:`MAX_FRAGMENTS`, none shorter than three characters or only white space.
+    registered passage: 16 characters each (6 in CJK text, where a character says more),
+    long enough to be rare among many articles, every half piece, from the first 400
+    characters, distinct, at most :data:`MAX_FRAGMENTS`, none shorter than three
+    characters or only white space.
     """
     source = text[:_FRAGMENT_SOURCE_CHARS]
-    size = 4 if has_cjk(source) else 8
+    size = 6 if has_cjk(source) else 16
     fragments: list[str] = []
     for start in range(0, max(1, len(source) - size // 2), size // 2):
         piece = source[start : start + size]
