@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import logging
 import random
 import sqlite3
 import threading
@@ -1223,3 +1224,31 @@ class TestSqlStoreOnPostgres(StorePortContract):
         adapter: StorePort = SqlStore(postgres.new_database())
         yield adapter
         adapter.close()
+
+    def test_without_pg_trgm_a_search_scans_and_finds_no_near_miss(
+        self, postgres: PostgresServer, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        # A role that may create tables but not extensions: pg_trgm cannot be had.
+        url = postgres.new_database()
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'plain') "
+                    "THEN CREATE ROLE plain LOGIN; END IF; END $$"
+                )
+            )
+            conn.execute(sa.text("GRANT CREATE ON SCHEMA public TO plain"))
+        admin.dispose()
+        with caplog.at_level(logging.WARNING, logger="registry.adapters.store.sql"):
+            store = SqlStore(url.replace("://postgres@", "://plain@"))
+        assert "pg_trgm extension cannot be created" in caplog.text
+        try:
+            a = _text_doc("a", "The province will build 3 to 5 platforms.\n")
+            store.add_queued([a])
+            assert store.find_passage("3 to 5", 5) == [
+                PassageMatch(a.digests.content_digest, 0, a.paragraphs[0])
+            ]
+            assert store.similar_paragraphs("The province will build 30 to 50", 5) == []
+        finally:
+            store.close()
