@@ -1095,6 +1095,14 @@ class TestSqlStore(StorePortContract):
         assert store.find_passage("First", 5) == [PassageMatch(_h("text"), 0, "First paragraph.")]
         assert store.find_passage("One.", 5) == []
         assert store.find_passage("not match", 5) == []
+        # Restoring the genuine bytes indexes them (once).
+        store.replace_content(_h("damaged"), damaged.content)
+        store.replace_content(_h("damaged"), damaged.content)
+        assert store.find_passage("not match", 5) == [
+            PassageMatch(_h("damaged"), 0, "Its copy will not match.")
+        ]
+        store.replace_content(_h("text"), text.content)
+        assert len(store.find_passage("First", 5)) == 1
         store.close()
 
     def test_a_store_of_the_first_layout_is_refused(self, tmp_path: Path) -> None:

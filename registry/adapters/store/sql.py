@@ -531,6 +531,7 @@ class SqlStore:
             )
             if replaced.rowcount == 0:  # the copy was missing altogether
                 conn.execute(sa.insert(blobs).values(content_digest=digest, content=content))
+            _index_restored(conn, content_digest, content)
 
     def resolve_prefix(self, hex_prefix: str, limit: int = 2) -> list[bytes]:
         prefix = hex_prefix.lower()
@@ -1098,6 +1099,26 @@ def _insert_passages(conn: sa.Connection, rows: Sequence[tuple[int, str]]) -> No
         _insert_many(conn, fts_passages, ("rowid", "text"), rows)
     else:
         _insert_many(conn, pg_passages, ("key", "text"), rows)
+
+
+def _index_restored(conn: sa.Connection, content_digest: bytes, content: bytes) -> None:
+    """Index a restored copy's paragraphs if the index has none of them: the migration to
+    layout 5 left out a document whose stored copy was damaged then."""
+    row = conn.execute(
+        sa.select(documents.c.id, documents.c.paragraph_count).where(
+            documents.c.content_digest == _hex(content_digest)
+        )
+    ).first()
+    if row is None or not row.paragraph_count:
+        return
+    first, last = passage_key(row.id, 0), passage_key(row.id + 1, 0) - 1
+    table = fts_passages if conn.dialect.name == "sqlite" else pg_passages
+    key = table.c.rowid if conn.dialect.name == "sqlite" else table.c.key
+    if conn.execute(sa.select(key).where(key.between(first, last)).limit(1)).first():
+        return
+    canonical = canonicalize(content)
+    if canonical is not None and len(canonical.paragraphs) == row.paragraph_count:
+        _insert_passages(conn, _passage_rows(int(row.id), canonical.paragraphs))
 
 
 def _index_passages(conn: sa.Connection, paragraphs: dict[bytes, Sequence[str]]) -> None:
