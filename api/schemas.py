@@ -89,9 +89,14 @@ class VerifyText(_Request):
 
 
 class QuoteRequest(_Request):
-    text: Utf8Str = Field(description="The quoted passage: one or more whole paragraphs.")
+    text: Utf8Str = Field(
+        description="The quoted passage: a sentence, part of one, or paragraphs (at most "
+        "100,000 characters; without an article id, at least 3 in one paragraph)."
+    )
     article_id: Utf8Str | None = Field(
-        default=None, description="Look only in this article (id or unambiguous prefix)."
+        default=None,
+        description="Look only in this article (id or unambiguous prefix); without it, every "
+        "registered article is searched.",
     )
 
 

@@ -55,6 +55,7 @@ from registry.core.diff import ParagraphChange
 from registry.core.digests import ContentHasher, content_digest
 from registry.core.identity import LOCAL_CHAIN_NOTE, Pins
 from registry.core.metadata import ArticleMetadata
+from registry.core.nearmiss import render_diff
 from registry.core.quotes import MAX_QUOTE_CHARS
 from registry.core.receipt import MAX_RECEIPT_BYTES, Receipt, ReceiptAnchor
 from registry.core.records import DocumentStatus
@@ -662,15 +663,53 @@ def _echo_record(record: ArticleRecord, as_json: bool) -> None:
 
 def _quote_lines(check: QuoteCheck) -> list[str]:
     if not check.found:
-        return [f"NOT FOUND: {check.message}"]
+        near = check.near_miss
+        if near is None:
+            return [f"NOT FOUND: {check.message}"]
+        title = f" ({_shown(near.title)})" if near.title else ""
+        return [
+            "NOT FOUND word for word; the closest registered passage differs (NEAR MISS):",
+            f"  article    {near.article_id}{title}",
+            f"  where      paragraph {near.paragraph + 1}, from character {near.offset} "
+            f"({round(near.similarity * 100)}% alike; {near.state}, {_status_word(near.status)})",
+            f"  registered {_shown(near.text)}",
+            f"  diff       {_shown(render_diff(near.diff))}",
+            "             ([-as quoted-] {+as registered+})",
+        ]
     if check.whole_paragraphs:
         headline = f"QUOTE VERIFIED: {check.message}"
+    elif check.hits and check.hits[0].proof is not None:
+        headline = f"QUOTE VERIFIED (part of a paragraph): {check.message}"
     else:
         headline = f"PARTIAL QUOTE: {check.message}"
     evidence = [f"  article    {check.article_id}"]
     if check.state is not None:
         evidence.extend(_anchor_lines(check.anchor))
-    return _with_status(headline, evidence, check.status)
+    lines = _with_status(headline, evidence, check.status)
+    if len(check.hits) > 1 or check.more_hits:
+        more = "+" if check.more_hits else ""
+        lines.append(f"  found in {check.total_hits}{more} places:")
+        for number, hit in enumerate(check.hits, 1):
+            location = hit.location
+            start = (location.start or 0) + 1
+            span = str(start) if location.count == 1 else f"{start}-{start + location.count - 1}"
+            title = f" {_shown(hit.title)}" if hit.title else ""
+            lines.append(
+                f"  {number:>2}. {hit.article_id[:16]}{title}: paragraph {span}, from character "
+                f"{location.offset} ({hit.state}, {_status_word(hit.status)}"
+                f"{'' if hit.proof is not None else ', no proof yet'})"
+            )
+    return lines
+
+
+def _status_word(status: DocumentStatus | None) -> str:
+    return status.value if status is not None else "unknown status"
+
+
+def _shown(text: str, limit: int = 240) -> str:
+    """Text from the store or the user, on one line and without control characters."""
+    kept = "".join(c if c.isprintable() else " " for c in text)
+    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
 
 
 def _receipt_check_lines(name: str, check: ReceiptCheck) -> list[str]:
@@ -994,20 +1033,26 @@ def verify_quote(
         ),
     ],
     any_article: Annotated[
-        bool, typer.Option("--any", help="Look for the passage in every registered article.")
+        bool,
+        typer.Option(
+            "--any",
+            help="Search every registered article (at least 3 characters in one paragraph).",
+        ),
     ] = False,
     proof_file: Annotated[
         Path | None,
         _option(
-            "Write the quote proof (JSON) here when the passage is whole paragraphs.",
+            "Write the quote proof (JSON) of the first place found here.",
             "--proof",
             "-o",
         ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Is a passage whole paragraphs of a registered article, word for word? Says so when it
-    is only part of a paragraph (exit 1: only whole paragraphs are proven).
+    """Is a passage (a sentence, part of one, or paragraphs) in a registered article, word for
+    word? Lists every place found with its paragraph and character offset, each proven; else
+    the closest registered passage with a word-by-word diff. Exit 0 only if found, proven,
+    anchored and active.
     """
     if len(arguments) != (1 if any_article else 2):
         raise InputError(
@@ -1017,13 +1062,14 @@ def verify_quote(
     passage = _passage(arguments[-1])
     with opened_service(settings) as service:
         check = service.verify_quote(passage, article_id)
-    if proof_file is not None and check.proof is not None:
-        _write_file(proof_file, check.proof.to_json() + "\n")
+    proof = check.hits[0].proof if check.hits else None
+    if proof_file is not None and proof is not None:
+        _write_file(proof_file, proof.to_json() + "\n")
     if as_json:
         _echo_json(check)
     else:
         _echo_lines(_quote_lines(check))
-    _finish(check.found and check.whole_paragraphs and _is_current(check.state, check.status))
+    _finish(check.found and proof is not None and _is_current(check.state, check.status))
 
 
 @_registry_command("receipt")

@@ -28,8 +28,9 @@ from typing import Final, Generic, TypeVar
 
 from registry.core.batch import MAX_BATCH_SIZE
 from registry.core.canonical import is_empty_text
-from registry.core.digests import CompactDigests, compact_digests, content_digest
+from registry.core.digests import CompactDigests, content_digest
 from registry.core.metadata import ArticleMetadata
+from registry.core.quotes import searchable_digests
 from registry.errors import DocumentTooLarge, EmptyDocument, InputError, InvalidMetadata
 from registry.ids import utf8
 from registry.ports import NewDocument, StorePort
@@ -152,8 +153,9 @@ class Intake:
                 paragraph_digests=d.paragraph_digests,
                 label=label,
                 file_name=file_name(s.name),
+                paragraphs=paragraphs,
             )
-            for s, m, d in zip(submissions, metadata_json, digested, strict=True)
+            for s, m, (d, paragraphs) in zip(submissions, metadata_json, digested, strict=True)
         ]
 
     def restore(self, documents: Sequence[tuple[bytes, bytes]]) -> set[bytes]:
@@ -196,18 +198,21 @@ class Intake:
 
     # -- digesting ---------------------------------------------------------------------
 
-    def _digest(self, contents: list[bytes], metadata_json: list[bytes]) -> list[CompactDigests]:
-        """Every document's digests, in order."""
+    def _digest(
+        self, contents: list[bytes], metadata_json: list[bytes]
+    ) -> list[tuple[CompactDigests, tuple[str, ...]]]:
+        """Every document's digests and canonical paragraphs (for the full-text index), in
+        order."""
         pool = self._digest_pool() if len(contents) >= PARALLEL_DIGEST_FROM else None
         if pool is not None:
             # A few chunks per worker: fewer round trips, still an even share at the end.
             chunk = math.ceil(len(contents) / (4 * self.digest_workers))
             try:
-                return list(pool.map(compact_digests, contents, metadata_json, chunksize=chunk))
+                return list(pool.map(searchable_digests, contents, metadata_json, chunksize=chunk))
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): digest here, start afresh next time.
                 self._stop_digest_pool()
-        return [compact_digests(c, m) for c, m in zip(contents, metadata_json, strict=True)]
+        return [searchable_digests(c, m) for c, m in zip(contents, metadata_json, strict=True)]
 
     def _digest_pool(self) -> ProcessPoolExecutor | None:
         if self.digest_workers < 2:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from registry.core.hexstr import Hex32, HexAddress
 from registry.core.metadata import ArticleMetadata
+from registry.core.nearmiss import DiffSegment
 from registry.core.quotes import QuoteLocation, QuoteProof
 from registry.core.receipt import ReceiptAnchor
 from registry.core.records import DocumentStatus
@@ -120,8 +121,49 @@ class AuditReport(_Frozen):
     batch_problems: tuple[str, ...] = ()
 
 
+class QuoteHit(_Frozen):
+    """One place a passage is found, word for word, with the proof that it is there.
+
+    Every stored article is searched, whatever its state and status: both are given,
+    and only an anchored, active article's proof is current evidence. ``proof`` is
+    missing while the article is queued (no batch holds it yet).
+    """
+
+    article_id: ArticleId
+    title: str | None = None
+    location: QuoteLocation
+    whole_paragraphs: bool
+    state: AnchorState | None = None
+    anchor: ReceiptAnchor | None = None
+    status: DocumentStatus | None = None
+    proof: QuoteProof | None = None
+
+
+class NearMiss(_Frozen):
+    """The registered passage closest to a quote found nowhere word for word."""
+
+    article_id: ArticleId
+    title: str | None = None
+    paragraph: int = Field(ge=0)
+    """The paragraph's index (from 0) in the article's canonical paragraphs."""
+    offset: int = Field(ge=0)
+    """Where the passage starts in the paragraph, in code points."""
+    text: str
+    """The registered passage, as registered."""
+    similarity: float = Field(ge=0.0, le=1.0)
+    diff: tuple[DiffSegment, ...]
+    """The quote against the registered passage, word by word (CJK: character by character)."""
+    state: AnchorState | None = None
+    status: DocumentStatus | None = None
+
+
 class QuoteCheck(_Frozen):
-    """Whether a passage is one or more whole paragraphs of a registered article."""
+    """Whether a passage is one or more whole paragraphs of a registered article.
+
+    The top-level fields describe the first hit (as they did before ``hits`` existed:
+    ``proof`` there is given only for whole paragraphs); ``hits`` lists every place found,
+    each with its own proof, whole paragraphs or part of them.
+    """
 
     found: bool
     whole_paragraphs: bool
@@ -133,6 +175,14 @@ class QuoteCheck(_Frozen):
     anchor: ReceiptAnchor | None = None
     status: DocumentStatus | None = None
     proof: QuoteProof | None = None
+    hits: tuple[QuoteHit, ...] = ()
+    """The places found (at most 20), the anchored and active ones first."""
+    total_hits: int = Field(default=0, ge=0)
+    """How many places were found; a lower bound when ``more_hits``."""
+    more_hits: bool = False
+    """The search stopped at its bound: there may be more places than ``total_hits``."""
+    near_miss: NearMiss | None = None
+    """When nothing is found word for word: the closest registered passage, if one is close."""
 
 
 class ReceiptCheck(_Frozen):

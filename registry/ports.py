@@ -206,6 +206,21 @@ class NewDocument:
     """The batch label asked for: the anchorer batches documents of one label together."""
     file_name: str | None = None
     """The name of the file it came in (no folder), kept for downloads; None if not given."""
+    paragraphs: tuple[str, ...] = ()
+    """Its canonical paragraphs, for the full-text index (none for binary documents)."""
+
+
+MIN_SEARCH_CHARS = 3
+"""Shortest text the full-text index finds: its entries are runs of three characters."""
+
+
+@dataclass(frozen=True, slots=True)
+class PassageMatch:
+    """A paragraph of a stored document that the full-text index proposes for a passage."""
+
+    content_digest: bytes
+    paragraph_index: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,6 +470,25 @@ class StorePort(Protocol):
 
         A digest given twice counts once. Ordered by most paragraphs shared, then content
         digest; with ``limit``, only the first ``limit`` (none if it is below 1).
+        """
+        ...
+
+    def find_passage(self, text: str, limit: int) -> list[PassageMatch]:
+        """Paragraphs of stored documents that hold ``text``, oldest document first.
+
+        Found through the full-text index and checked against the paragraph's text, so
+        each holds ``text`` exactly; at most ``limit`` of them, and every paragraph holding
+        it unless the limit (or the index's own bound on rows read, a multiple of it) cut
+        the search short. A text shorter than :data:`MIN_SEARCH_CHARS` finds nothing. The
+        text is searched for literally: no character of it is query syntax.
+        """
+        ...
+
+    def similar_paragraphs(self, text: str, limit: int) -> list[PassageMatch]:
+        """Up to ``limit`` paragraphs sharing the most runs of text with ``text``, best first.
+
+        What a near miss is chosen from (the caller measures how close each is); an empty
+        list where the database cannot measure it (PostgreSQL without ``pg_trgm``).
         """
         ...
 

@@ -1,4 +1,4 @@
-"""``/v1/quotes``: is a passage whole paragraphs of a registered article, with the proof?"""
+"""``/v1/quotes``: where is a passage in the registered articles, with a proof for each place?"""
 
 from __future__ import annotations
 
@@ -16,5 +16,9 @@ router = APIRouter(
 
 @router.post("/verify", response_model=QuoteCheck)
 def verify_quote(request: QuoteRequest, service: ServiceDep) -> QuoteCheck:
-    """Where the passage is, whether it is whole paragraphs, and the quote proof if it is."""
+    """Every place the passage is found word for word (at most 20 listed, with a total), each
+    with its state, status and quote proof; else the closest registered passage with a
+    word-by-word diff (``near_miss``), if one is close. 422 for a passage too short to search
+    (under 3 characters in every paragraph, without an article id), empty or over 100,000
+    characters."""
     return service.verify_quote(request.text, request.article_id)

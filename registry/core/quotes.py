@@ -15,7 +15,13 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from registry.core.canonical import split_passage
-from registry.core.digests import document_leaf, paragraph_digest, paragraph_tree
+from registry.core.digests import (
+    CompactDigests,
+    digest_document,
+    document_leaf,
+    paragraph_digest,
+    paragraph_tree,
+)
 from registry.core.hexstr import Hex32, from_hex, to_hex
 from registry.core.merkle import PARAGRAPH_LEAF_ENCODING, StandardMerkleTree, process_proof
 from registry.core.records import DocumentDigests
@@ -146,14 +152,23 @@ def build_quote_proof(
     passage: str,
     batch_root: bytes,
     batch_proof: Sequence[bytes],
+    location: QuoteLocation | None = None,
 ) -> QuoteProof:
     """The proof that ``passage`` is in the article with these digests.
 
-    Raises :class:`~registry.errors.InputError` if the passage is not in the
-    article, :class:`~registry.errors.VerificationError` if the paragraphs do
-    not give the article's paragraph root.
+    The passage's first place in the article is proven, or ``location`` (one of
+    :func:`locate_all`'s) when given. Raises :class:`~registry.errors.InputError`
+    if the passage is not in the article (or not at ``location``),
+    :class:`~registry.errors.VerificationError` if the paragraphs do not give the
+    article's paragraph root.
     """
-    location = locate_passage(article_paragraphs, split_passage(passage))
+    quoted = split_passage(passage)
+    if location is None:
+        location = locate_passage(article_paragraphs, quoted)
+    elif location.kind != "absent":
+        run = article_paragraphs[location.indices.start : location.indices.stop]
+        if locate_passage(run, quoted) != location.model_copy(update={"start": 0}):
+            raise InputError("the passage is not at the given place in the article")
     if location.kind == "absent":
         raise InputError("the passage is not in the article")
     tree = paragraph_tree(article_paragraphs)
@@ -207,3 +222,41 @@ def verify_quote_proof(proof: QuoteProof) -> bool:
         return False
     batch_proof = [from_hex(node) for node in proof.batch_proof]
     return process_proof(document_leaf(digests), batch_proof) == from_hex(proof.batch_root)
+
+
+def locate_all(
+    article_paragraphs: Sequence[str], passage_paragraphs: Sequence[str], limit: int
+) -> list[QuoteLocation]:
+    """Every place the passage occurs in the article (at most ``limit``), in order.
+
+    One location per starting paragraph, with the passage's first occurrence in it:
+    the same location :func:`locate_passage` gives when the article is cut to start
+    there, so each one's :class:`QuoteProof` checks with :func:`verify_quote_proof`.
+    """
+    found: list[QuoteLocation] = []
+    if not passage_paragraphs or limit < 1:
+        return found
+    count = len(passage_paragraphs)
+    for start in range(len(article_paragraphs) - count + 1):
+        if len(found) >= limit:
+            break
+        window = article_paragraphs[start : start + count]
+        if count == 1 and passage_paragraphs[0] not in window[0]:
+            continue  # the common case, decided without building a location
+        location = locate_passage(window, passage_paragraphs)
+        if location.kind != "absent" and location.start == 0:
+            found.append(location.model_copy(update={"start": start}))
+    return found
+
+
+def searchable_digests(data: bytes, metadata_json: bytes) -> tuple[CompactDigests, tuple[str, ...]]:
+    """A document's digests and the canonical paragraphs quotes are searched in.
+
+    What registration computes for each document (in a worker process for many): the
+    paragraphs come from the same canonicalization the paragraph root commits to, so the
+    full-text index holds exactly the text a quote proof proves.
+    """
+    digested = digest_document(data, metadata_json)
+    paragraphs = digested.canonical.paragraphs if digested.canonical is not None else ()
+    compact = CompactDigests(digested.digests, digested.paragraph_digests, digested.is_text)
+    return compact, paragraphs

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import logging
 import random
 import sqlite3
 import threading
@@ -31,6 +32,8 @@ from registry.adapters.store.sql import (
     paragraphs,
     sqlite_url,
 )
+from registry.core.canonical import canonicalize
+from registry.core.digests import paragraph_digests
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import Conflict, StoreError
 from registry.ports import (
@@ -43,6 +46,7 @@ from registry.ports import (
     IndexedBatch,
     IndexedLeaf,
     NewDocument,
+    PassageMatch,
     QueuedDocument,
     StatusChangeKind,
     StatusRequestState,
@@ -133,6 +137,21 @@ def _doc(
     return _Doc(new, leaf_index, (_h(name + "/proof0"), _h(name + "/proof1")))
 
 
+def _text_doc(name: str, text: str) -> NewDocument:
+    """A text document as the intake makes it: canonical paragraphs and their digests."""
+    content = text.encode("utf-8")
+    canonical = canonicalize(content)
+    assert canonical is not None
+    return NewDocument(
+        digests=DocumentDigests(_h(name), _h(name + "/p"), _h(name + "/m")),
+        metadata_json=json.dumps({"title": name}),
+        content=content,
+        media_type="text/plain; charset=utf-8",
+        paragraph_digests=paragraph_digests(canonical.paragraphs),
+        paragraphs=canonical.paragraphs,
+    )
+
+
 def _stored(
     doc: _Doc, root: bytes, registered_at: float, status: OnChainStatus | None = None
 ) -> StoredDocument:
@@ -203,7 +222,7 @@ class StorePortContract:
     def test_signatures_follow_the_port(self, store: StorePort) -> None:
         # mypy ignores parameter names; a caller passing them by keyword does not.
         methods = [n for n, v in vars(StorePort).items() if callable(v) and n[0] != "_"]
-        assert len(methods) == 36
+        assert len(methods) == 38
         for name in methods:
             port = inspect.signature(getattr(StorePort, name)).parameters.values()
             adapter = inspect.signature(getattr(type(store), name)).parameters.values()
@@ -892,6 +911,65 @@ class StorePortContract:
         }
         assert store.index_cursor() == cursor
 
+    # -- the full-text index ------------------------------------------------------------
+
+    def test_find_passage_finds_every_paragraph_holding_the_text(self, store: StorePort) -> None:
+        a = _text_doc("a", "Alpha beta gamma.\nThe province will build 3 to 5 platforms.\n")
+        b = _text_doc("b", "Other text, 3 to 5 here.\n建设3至5个区块链产业园。\n")
+        binary = _doc("binary")
+        store.add_queued([a, binary.new, b])
+        digest_a, digest_b = a.digests.content_digest, b.digests.content_digest
+
+        assert store.find_passage("3 to 5", 10) == [
+            PassageMatch(digest_a, 1, "The province will build 3 to 5 platforms."),
+            PassageMatch(digest_b, 0, "Other text, 3 to 5 here."),
+        ]
+        assert store.find_passage("3 to 5", 1) == store.find_passage("3 to 5", 10)[:1]
+        assert store.find_passage("区块链产业", 10) == [
+            PassageMatch(digest_b, 1, "建设3至5个区块链产业园。")
+        ]
+        assert store.find_passage("3 to 50", 10) == []
+        # Under three characters the index cannot look: nothing, never everything.
+        assert store.find_passage("3 ", 10) == []
+        assert store.find_passage("3 to 5", 0) == []
+
+    @pytest.mark.parametrize(
+        "probe",
+        ['"q" *', "NEAR(x y)", 'AND "q', "x y) AND", "* ", '"', "^Alpha", "OR NOT", "%_\\"],
+    )
+    def test_find_passage_reads_query_syntax_literally(self, store: StorePort, probe: str) -> None:
+        literal = _text_doc("l", 'Say NEAR(x y) AND "q" * OR NOT %_\\ ^Alpha here.\n')
+        plain = _text_doc("p", "Alpha q x y here.\n")
+        store.add_queued([literal, plain])
+        found = store.find_passage(probe, 10)
+        holding = [m for m in found if probe in m.text]
+        if len(probe) >= 3:
+            assert [m.content_digest for m in holding] == [literal.digests.content_digest]
+        else:
+            assert found == []
+
+    def test_similar_paragraphs_proposes_the_misquoted_one_first(self, store: StorePort) -> None:
+        a = _text_doc("a", "Alpha beta gamma.\nThe province will build 3 to 5 platforms.\n")
+        b = _text_doc("b", "The council met.\n力争到2022年,建成10个以上区块链公共服务平台。\n")
+        store.add_queued([a, b])
+
+        english = store.similar_paragraphs("the province will build 30 to 50 platforms", 5)
+        assert english[0] == PassageMatch(
+            a.digests.content_digest, 1, "The province will build 3 to 5 platforms."
+        )
+        chinese = store.similar_paragraphs("建成100个以上区块链公共服务平台", 5)
+        assert chinese[0].content_digest == b.digests.content_digest
+        assert chinese[0].paragraph_index == 1
+        assert store.similar_paragraphs("zzzzzzzzzzzz", 5) == []
+
+    def test_the_text_index_outlives_an_index_rebuild(self, store: StorePort) -> None:
+        a = _text_doc("a", "Kept through a rebuild.\n")
+        store.add_queued([a])
+        store.replace_index([], [(a.digests.content_digest, a.paragraph_digests)])
+        assert store.find_passage("through a", 5) == [
+            PassageMatch(a.digests.content_digest, 0, "Kept through a rebuild.")
+        ]
+
     def test_close_twice(self, store: StorePort) -> None:
         store.close()
         store.close()
@@ -973,7 +1051,7 @@ class TestSqlStore(StorePortContract):
         engine.dispose()
 
         store = SqlStore.in_data_dir(tmp_path)
-        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "4"
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "5"
         stored = store.get_document(old.digests.content_digest)
         assert stored is not None
         assert stored.file_name is None  # registered before names were kept
@@ -985,13 +1063,55 @@ class TestSqlStore(StorePortContract):
         assert again.file_name == "new 文件.txt"
         store.close()
 
+    def test_a_store_of_layout_4_gains_its_text_index(self, tmp_path: Path) -> None:
+        store = SqlStore.in_data_dir(tmp_path)
+        text = _text_doc("text", "First paragraph.\n\n第二段:建设3至5个园区。\n")
+        damaged = _text_doc("damaged", "Its copy will not match.\n")
+        _batch(store, _h("root"), "", [_Doc(text, 0, ()), _Doc(damaged, 1, ())])
+        store.add_queued([_doc("binary").new])
+        store.close()
+        # Layout 4 was layout 5 without the full-text index.
+        engine = sa.create_engine(sqlite_url(tmp_path))
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE passage_index"))
+            conn.execute(
+                sa.update(meta_table)
+                .where(meta_table.c.key == "store_schema_version")
+                .values(value="4")
+            )
+            # A stored copy that no longer gives its paragraphs is left out, not indexed.
+            conn.execute(
+                sa.update(sql.blobs)
+                .where(sql.blobs.c.content_digest == _h("damaged").hex())
+                .values(content=b"One.\nTwo.\n")
+            )
+        engine.dispose()
+
+        store = SqlStore.in_data_dir(tmp_path)
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "5"
+        assert store.find_passage("3至5", 5) == [
+            PassageMatch(_h("text"), 1, "第二段:建设3至5个园区。")
+        ]
+        assert store.find_passage("First", 5) == [PassageMatch(_h("text"), 0, "First paragraph.")]
+        assert store.find_passage("One.", 5) == []
+        assert store.find_passage("not match", 5) == []
+        # Restoring the genuine bytes indexes them (once).
+        store.replace_content(_h("damaged"), damaged.content)
+        store.replace_content(_h("damaged"), damaged.content)
+        assert store.find_passage("not match", 5) == [
+            PassageMatch(_h("damaged"), 0, "Its copy will not match.")
+        ]
+        store.replace_content(_h("text"), text.content)
+        assert len(store.find_passage("First", 5)) == 1
+        store.close()
+
     def test_a_store_of_the_first_layout_is_refused(self, tmp_path: Path) -> None:
         # Layout 1 had no version record and keyed the paragraph index by hex digests.
         connection = sqlite3.connect(tmp_path / "registry.sqlite")
         connection.execute("CREATE TABLE documents (content_digest VARCHAR(64) PRIMARY KEY)")
         connection.commit()
         connection.close()
-        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 4"):
+        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 5"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_a_store_of_a_later_layout_is_refused(self, tmp_path: Path) -> None:
@@ -1001,10 +1121,10 @@ class TestSqlStore(StorePortContract):
             conn.execute(
                 sa.update(meta_table)
                 .where(meta_table.c.key == "store_schema_version")
-                .values(value="5")
+                .values(value="6")
             )
         engine.dispose()
-        with pytest.raises(StoreError, match="table layout 5"):
+        with pytest.raises(StoreError, match="table layout 6"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_rows_reach_a_driver_of_named_parameters_by_name(self) -> None:
@@ -1112,3 +1232,31 @@ class TestSqlStoreOnPostgres(StorePortContract):
         adapter: StorePort = SqlStore(postgres.new_database())
         yield adapter
         adapter.close()
+
+    def test_without_pg_trgm_a_search_scans_and_finds_no_near_miss(
+        self, postgres: PostgresServer, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        # A role that may create tables but not extensions: pg_trgm cannot be had.
+        url = postgres.new_database()
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'plain') "
+                    "THEN CREATE ROLE plain LOGIN; END IF; END $$"
+                )
+            )
+            conn.execute(sa.text("GRANT CREATE ON SCHEMA public TO plain"))
+        admin.dispose()
+        with caplog.at_level(logging.WARNING, logger="registry.adapters.store.sql"):
+            store = SqlStore(url.replace("://postgres@", "://plain@"))
+        assert "pg_trgm extension cannot be created" in caplog.text
+        try:
+            a = _text_doc("a", "The province will build 3 to 5 platforms.\n")
+            store.add_queued([a])
+            assert store.find_passage("3 to 5", 5) == [
+                PassageMatch(a.digests.content_digest, 0, a.paragraphs[0])
+            ]
+            assert store.similar_paragraphs("The province will build 30 to 50", 5) == []
+        finally:
+            store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from registry.adapters.chain import InMemoryChain
@@ -159,7 +160,7 @@ def test_a_quote_of_whole_paragraphs_is_found_with_its_proof(
     assert verify_quote_proof(proof) is True
 
 
-def test_part_of_a_paragraph_is_found_but_not_proven(
+def test_part_of_a_paragraph_is_found_and_its_hit_proven(
     client: TestClient, registered: dict[str, Any]
 ) -> None:
     fragment = _paragraphs()[2][5:60]
@@ -167,8 +168,76 @@ def test_part_of_a_paragraph_is_found_but_not_proven(
         "/v1/quotes/verify", json={"text": fragment, "article_id": registered["id"][:8]}
     )
     check = response.json()
+    # The top-level proof stays for whole paragraphs only, as before hits were listed.
     assert (check["found"], check["whole_paragraphs"], check["proof"]) == (True, False, None)
-    assert "only whole paragraphs are proven" in check["message"]
+    assert "(part of the paragraph)" in check["message"]
+    (hit,) = check["hits"]
+    assert hit["location"] == {"kind": "partial", "start": 2, "count": 1, "offset": 5}
+    assert verify_quote_proof(QuoteProof.model_validate(hit["proof"]))
+
+
+def test_a_sentence_is_found_across_the_registry(
+    client: TestClient, registered: dict[str, Any]
+) -> None:
+    paragraph = _paragraphs()[19]
+    sentence = "the province will build 3 to 5 blockchain open innovation platforms"
+    response = client.post("/v1/quotes/verify", json={"text": sentence})
+    assert response.status_code == 200, response.text
+    check = response.json()
+    assert (check["found"], check["article_id"], check["total_hits"]) == (
+        True,
+        registered["id"],
+        1,
+    )
+    (hit,) = check["hits"]
+    assert hit["location"]["offset"] == paragraph.index(sentence)
+    assert (hit["state"], hit["status"]) == ("anchored", "active")
+    assert verify_quote_proof(QuoteProof.model_validate(hit["proof"]))
+    assert check["near_miss"] is None
+
+
+def test_a_misquote_gets_the_nearest_registered_passage(
+    client: TestClient, registered: dict[str, Any]
+) -> None:
+    misquote = "the province will build 30 to 50 blockchain open innovation platforms"
+    check = client.post("/v1/quotes/verify", json={"text": misquote}).json()
+    assert (check["found"], check["hits"]) == (False, [])
+    near = check["near_miss"]
+    assert near["article_id"] == registered["id"]
+    assert near["text"] == "the province will build 3 to 5 blockchain open innovation platforms"
+    changed = [s for s in near["diff"] if s["op"] != "equal"]
+    assert changed == [
+        {"op": "replace", "quoted": "30", "registered": "3"},
+        {"op": "replace", "quoted": "50", "registered": "5"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"text": "ab"}, "the passage is too short to search the registry"),
+        ({"text": "x" * 100_001}, "a passage has at most 100,000 characters"),
+        ({"text": "Hunan\u0000plan"}, "NUL"),
+        ({"text": " \n\t"}, "the passage has no text"),
+    ],
+)
+def test_a_quote_the_registry_cannot_search_is_a_422(
+    client: TestClient, registered: dict[str, Any], body: dict[str, str], message: str
+) -> None:
+    response = client.post("/v1/quotes/verify", json=body)
+    assert response.status_code == 422, response.text
+    assert message in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "text", ['" OR "a', "block* AND NEAR(chain plan)", "NOT Hunan", "\x01\x1b[2J control"]
+)
+def test_query_syntax_in_a_quote_is_searched_as_text(
+    client: TestClient, registered: dict[str, Any], text: str
+) -> None:
+    response = client.post("/v1/quotes/verify", json={"text": text})
+    assert response.status_code == 200, response.text
+    assert response.json()["found"] is False
 
 
 def test_an_unknown_quote_is_not_found(client: TestClient, registered: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from tests.benchmarks import (
     bench_http,
     bench_load,
     bench_pipeline,
+    bench_quotes,
     bench_register,
     bench_scale,
 )
@@ -28,4 +29,5 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     bench_load.BENCHMARK,
     bench_pipeline.BENCHMARK,
     bench_front_ends.BENCHMARK,
+    bench_quotes.BENCHMARK,
 )

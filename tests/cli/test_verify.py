@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from registry.core.quotes import QuoteProof, verify_quote_proof
 from tests.cli.conftest import (
     CORPUS_FILES,
     DATA,
@@ -144,15 +145,73 @@ def test_whole_and_partial_quotes(corpus_registry: Registry) -> None:
 
     part = whole[len("Since May, ") : len("Since May, ") + 40]
     partial = run_cli("verify-quote", prefix, part, "--json", data_dir=corpus_registry.data_dir)
-    assert partial.returncode == 1
+    # Part of a paragraph is proven too (its hit carries the proof): exit 0.
+    assert partial.returncode == 0, partial.stderr
     check = partial.json()
     assert check["found"] is True
     assert check["whole_paragraphs"] is False
     assert check["message"] == (
-        f"the passage is in paragraph {number} of the article but is not whole paragraphs: "
-        "only whole paragraphs are proven"
+        f"the passage is in paragraph {number} of the article, word for word, from character "
+        "11 (part of the paragraph)"
     )
     assert check["proof"] is None
+    assert check["hits"][0]["proof"]["location"]["offset"] == 11
+
+
+def test_a_sentence_searched_in_every_article(corpus_registry: Registry) -> None:
+    article = paragraphs(FIRST)
+    sentence = "the national block chain development action plan has been intensively introduced"
+    (index,) = [i for i, p in enumerate(article) if sentence in p]
+    offset = article[index].index(sentence)
+    proof = corpus_registry.work / "sentence-proof.json"
+
+    result = run_cli(
+        "verify-quote", "--any", sentence, "-o", proof, data_dir=corpus_registry.data_dir
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        f"QUOTE VERIFIED (part of a paragraph): the passage is in paragraph {index + 1} of the "
+        f"article, word for word, from character {offset} (part of the paragraph)",
+        f"  article    {file_id(FIRST)}",
+    ]
+    written = QuoteProof.from_json(proof.read_text(encoding="utf-8"))
+    assert verify_quote_proof(written)
+    assert written.location.offset == offset
+
+
+def test_a_misquote_prints_the_near_miss_and_exits_1(corpus_registry: Registry) -> None:
+    misquote = "the province will build 30 to 50 blockchain open innovation platforms"
+    proof = corpus_registry.work / "never.json"
+
+    result = run_cli(
+        "verify-quote", "--any", misquote, "-o", proof, data_dir=corpus_registry.data_dir
+    )
+
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "NOT FOUND word for word; the closest registered passage differs (NEAR MISS):"
+    )
+    assert lines[1].startswith(f"  article    {file_id(FIRST)}")
+    assert lines[4] == (
+        "  diff       the province will build [-30-]{+3+} to [-50-]{+5+} blockchain open "
+        "innovation platforms"
+    )
+    assert not proof.exists()
+    as_json = run_cli(
+        "verify-quote", "--any", misquote, "--json", data_dir=corpus_registry.data_dir
+    )
+    assert as_json.json()["near_miss"]["text"] == (
+        "the province will build 3 to 5 blockchain open innovation platforms"
+    )
+
+
+def test_a_quote_too_short_to_search_is_a_usage_error(corpus_registry: Registry) -> None:
+    result = run_cli("verify-quote", "--any", "ab", data_dir=corpus_registry.data_dir)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: the passage is too short to search the registry")
+    assert result.stdout == ""
 
 
 def test_a_quote_of_two_paragraphs_from_a_file_is_found_in_any_article(

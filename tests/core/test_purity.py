@@ -20,6 +20,7 @@ MODULES = (
     "keccak",
     "merkle",
     "metadata",
+    "nearmiss",
     "quotes",
     "receipt",
     "records",

@@ -8,16 +8,18 @@ import pytest
 
 from registry.core.batch import BatchTree, build_batch
 from registry.core.canonical import split_passage
-from registry.core.digests import DigestedDocument, digest_document
+from registry.core.digests import DigestedDocument, digest_document, paragraph_tree
 from registry.core.hexstr import to_hex
 from registry.core.quotes import (
     ABSENT,
     QuoteLocation,
     QuoteProof,
     build_quote_proof,
+    locate_all,
     locate_passage,
     verify_quote_proof,
 )
+from registry.core.records import DocumentDigests
 from registry.errors import InputError, VerificationError
 from tests.core.test_batch import make_digests
 
@@ -176,3 +178,42 @@ def test_quote_proofs_with_lone_surrogates_are_refused(
     raw["paragraphs"][0]["text"] = "\ud800"
     with pytest.raises(InputError, match=r"paragraphs\.0\.text: .*lone surrogate"):
         QuoteProof.from_json(json.dumps(raw))
+
+
+# -- every place, and a proof of each ------------------------------------------------------
+
+
+def test_locate_all_lists_each_starting_paragraph_once() -> None:
+    article = ["Alpha beta. Alpha beta.", "Gamma.", "Say Alpha beta", "Alpha beta."]
+    assert locate_all(article, ["Alpha beta"], 10) == [
+        QuoteLocation(kind="partial", start=0, count=1, offset=0),
+        QuoteLocation(kind="partial", start=2, count=1, offset=4),
+        QuoteLocation(kind="partial", start=3, count=1, offset=0),
+    ]
+    assert locate_all(article, ["Alpha beta."], 10)[-1] == QuoteLocation(
+        kind="whole", start=3, count=1, offset=0
+    )
+    assert locate_all(article, ["beta.", "Gamma.", "Say"], 10) == [
+        QuoteLocation(kind="partial", start=0, count=3, offset=18)
+    ]
+    assert len(locate_all(article, ["Alpha beta"], 2)) == 2
+    assert locate_all(article, ["Delta"], 10) == []
+    assert locate_all(article, [], 10) == []
+
+
+def test_each_place_gets_a_proof_that_verifies() -> None:
+    article = ("Intro.", "The plan builds 3 to 5 hubs.", "Again, 3 to 5 hubs.")
+    digests = DocumentDigests(b"\x01" * 32, paragraph_tree(article).root, b"\x02" * 32)
+    root, batch_proof = _batch_of(digests)
+    for location in locate_all(article, ["3 to 5 hubs"], 10):
+        proof = build_quote_proof(article, digests, "3 to 5 hubs", root, batch_proof, location)
+        assert proof.location == location
+        assert verify_quote_proof(proof)
+    wrong = QuoteLocation(kind="partial", start=0, count=1, offset=0)
+    with pytest.raises(InputError, match="not at the given place"):
+        build_quote_proof(article, digests, "3 to 5 hubs", root, batch_proof, wrong)
+
+
+def _batch_of(digests: DocumentDigests) -> tuple[bytes, tuple[bytes, ...]]:
+    batch = build_batch([*make_digests("places", 3), digests])
+    return batch.root, tuple(batch.proofs()[3])

@@ -95,27 +95,27 @@ def test_part_of_a_paragraph_with_the_article_named(corpus_registry: Seeded) -> 
     assert check.article_id == registered.id
     assert check.location == QuoteLocation(kind="partial", start=index, count=1, offset=20)
     assert check.message == (
-        f"the passage is in paragraph {index + 1} of the article but is not whole paragraphs: "
-        "only whole paragraphs are proven"
+        f"the passage is in paragraph {index + 1} of the article, word for word, from "
+        "character 20 (part of the paragraph)"
     )
     assert check.state == "anchored"
     assert check.anchor is not None
+    # the top-level proof stays for whole paragraphs (as before); the hit carries its own
+    (hit,) = check.hits
+    assert hit.location == check.location
+    assert hit.proof is not None
+    assert verify_quote_proof(hit.proof)
 
 
-def test_part_of_a_paragraph_without_an_article_is_not_found(corpus_registry: Seeded) -> None:
+def test_part_of_a_paragraph_without_an_article_is_found(corpus_registry: Seeded) -> None:
     registered = article("001")
-    passage = registered.paragraphs[unique_paragraph(registered)][20:60]
+    index = unique_paragraph(registered)
+    passage = registered.paragraphs[index][20:60]
 
     check = corpus_registry.service.verify_quote(passage)
 
-    assert check == QuoteCheck(
-        found=False,
-        whole_paragraphs=False,
-        message=(
-            "the passage is not whole paragraphs of any registered article (give an article "
-            "id to look for part of a paragraph)"
-        ),
-    )
+    assert (check.found, check.article_id, check.total_hits) == (True, registered.id, 1)
+    assert check.location == QuoteLocation(kind="partial", start=index, count=1, offset=20)
 
 
 def test_a_passage_that_is_nowhere(corpus_registry: Seeded) -> None:
@@ -125,8 +125,8 @@ def test_a_passage_that_is_nowhere(corpus_registry: Seeded) -> None:
         found=False,
         whole_paragraphs=False,
         message=(
-            "the passage is not whole paragraphs of any registered article (give an article "
-            "id to look for part of a paragraph)"
+            "the passage is not in any registered article, word for word, and no registered "
+            "passage is close to it"
         ),
     )
     # a paragraph of another article is not in this one
@@ -134,7 +134,10 @@ def test_a_passage_that_is_nowhere(corpus_registry: Seeded) -> None:
     assert service.verify_quote(other, article("000").id) == QuoteCheck(
         found=False,
         whole_paragraphs=False,
-        message="the passage is not in this article, neither as whole paragraphs nor in part",
+        message=(
+            "the passage is not in this article, word for word, and no registered passage is "
+            "close to it"
+        ),
     )
 
 

@@ -16,7 +16,7 @@ from registry import intake as intake_module
 from registry.adapters.chain import InMemoryChain
 from registry.adapters.store import InMemoryStore, SqlStore
 from registry.audit import verify_receipt
-from registry.core.canonical import UTF8_BOM, decode_text
+from registry.core.canonical import UTF8_BOM, canonicalize, decode_text
 from registry.core.digests import EMPTY_PARAGRAPH_ROOT, digest_document, document_leaf
 from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
@@ -543,8 +543,14 @@ def test_worker_processes_digest_as_this_process_does(
     here = RegistryService(InMemoryStore(), chain)
     workers = RegistryService(InMemoryStore(), InMemoryChain(), digest_workers=2)
     try:
-        assert workers.intake.prepare(submissions) == here.intake.prepare(submissions)
+        prepared = workers.intake.prepare(submissions)
+        assert prepared == here.intake.prepare(submissions)
         assert workers.intake._pool is not None
+        # The canonical paragraphs come back from the workers for the full-text index.
+        for document in prepared:
+            canonical = canonicalize(document.content)
+            assert document.paragraphs == (canonical.paragraphs if canonical else ())
+        assert any(document.paragraphs for document in prepared)
         first = workers.register(submissions, wait=30)
         assert first.anchored
         assert first.batch_root == here.register(submissions, wait=30).batch_root

@@ -14,9 +14,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from registry.core.nearmiss import search_fragments
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import Conflict, StoreError
 from registry.ports import (
+    MIN_SEARCH_CHARS,
     AnchorChange,
     BatchLeaf,
     BatchState,
@@ -25,6 +27,7 @@ from registry.ports import (
     IndexCursor,
     IndexedBatch,
     NewDocument,
+    PassageMatch,
     QueuedDocument,
     StatusChangeKind,
     StatusRequest,
@@ -92,6 +95,9 @@ class InMemoryStore:
         self._leaves: dict[bytes, _Leaf] = {}
         # Paragraph digest -> the documents holding it (a set: repeats in a document count once).
         self._paragraphs: dict[bytes, set[bytes]] = {}
+        # The full-text index's equivalent: each text document's canonical paragraphs, in the
+        # order documents were stored (SqlStore's passage keys), scanned for a substring.
+        self._texts: dict[bytes, tuple[str, ...]] = {}
         # Keyed by content digest, like SqlStore's table: a status may precede its document.
         self._statuses: dict[bytes, OnChainStatus] = {}
         self._sequence = 0
@@ -125,6 +131,8 @@ class InMemoryStore:
                 self._blobs[digest] = doc.content
                 for paragraph in doc.paragraph_digests:
                     self._paragraphs.setdefault(paragraph, set()).add(digest)
+                if doc.paragraphs:
+                    self._texts[digest] = doc.paragraphs
                 created.append(digest)
         return created
 
@@ -255,6 +263,33 @@ class InMemoryStore:
                 for _, row in sorted(self._documents.items())
                 if row.digests.paragraph_root == paragraph_root
             ]
+
+    def find_passage(self, text: str, limit: int) -> list[PassageMatch]:
+        if limit < 1 or len(text) < MIN_SEARCH_CHARS:
+            return []
+        found: list[PassageMatch] = []
+        with self._lock:
+            for digest, paragraphs in self._texts.items():
+                for index, paragraph in enumerate(paragraphs):
+                    if text in paragraph:
+                        found.append(PassageMatch(digest, index, paragraph))
+                        if len(found) == limit:
+                            return found
+        return found
+
+    def similar_paragraphs(self, text: str, limit: int) -> list[PassageMatch]:
+        fragments = search_fragments(text)
+        if limit < 1 or not fragments:
+            return []
+        scored: list[tuple[int, int, PassageMatch]] = []
+        with self._lock:
+            for order, (digest, paragraphs) in enumerate(self._texts.items()):
+                for index, paragraph in enumerate(paragraphs):
+                    shared = sum(fragment in paragraph for fragment in fragments)
+                    if shared:
+                        scored.append((-shared, order, PassageMatch(digest, index, paragraph)))
+        scored.sort(key=lambda item: (item[0], item[1], item[2].paragraph_index))
+        return [match for _, _, match in scored[:limit]]
 
     def paragraph_hits(
         self, paragraph_digests: Sequence[bytes], limit: int | None = None

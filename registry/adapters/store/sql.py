@@ -17,6 +17,7 @@ import bisect
 import functools
 import itertools
 import json
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,9 +30,12 @@ from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.adapters.diskfull import STORAGE_FULL_MESSAGE, is_storage_full
+from registry.core.canonical import canonicalize
+from registry.core.nearmiss import search_fragments
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import Conflict, StorageFull, StoreError
 from registry.ports import (
+    MIN_SEARCH_CHARS,
     AnchorChange,
     BatchLeaf,
     BatchState,
@@ -40,6 +44,7 @@ from registry.ports import (
     IndexCursor,
     IndexedBatch,
     NewDocument,
+    PassageMatch,
     QueuedDocument,
     StatusChangeKind,
     StatusRequest,
@@ -48,9 +53,10 @@ from registry.ports import (
     StoredDocument,
 )
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 """The tables' layout; 2 added document ids and the compact paragraph index, 3 the queue
-(documents without a leaf, their batch and label), status requests and leases."""
+(documents without a leaf, their batch and label), status requests and leases, 4 file
+names, 5 the full-text index of paragraphs."""
 _SCHEMA_KEY = "store_schema_version"
 # Most values in one IN list: under every database's parameter limit.
 _IN_CHUNK = 500
@@ -184,7 +190,41 @@ leases = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False),
 )
 
+# The full-text index of canonical paragraphs, one row per paragraph keyed by
+# :func:`passage_key`. Written with the document (add_queued) and never removed: a rebuild
+# keeps every document, so it keeps their text. On SQLite an FTS5 table with the trigram
+# tokenizer (case-sensitive: quotes are checked exactly anyway), created by hand since
+# SQLAlchemy has no DDL for virtual tables; on PostgreSQL a table with a pg_trgm GIN index.
+_search_meta = sa.MetaData()
+fts_passages = sa.Table(
+    "passage_index",
+    _search_meta,
+    sa.Column("rowid", sa.BigInteger, primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+)
+pg_passages = sa.Table(
+    "passages",
+    _search_meta,
+    sa.Column("key", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+# detail=none: the index only says which rows hold a trigram (no positions), a third of the
+# size; a search asks for a passage's rarest trigrams together and checks the text itself.
+_FTS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS passage_index "
+    "USING fts5(text, tokenize = 'trigram case_sensitive 1', detail = none)"
+)
+_QUERY_TRIGRAMS = 4
+"""The rarest trigrams of a passage asked for together (:func:`_rare_trigrams`)."""
+_SCAN_FACTOR = 20
+"""Rows read per row wanted before a search stops (it says so: the caller sees the limit)."""
+_PARAGRAPH_BITS = 24
+"""A passage key is ``document id << 24 | paragraph index``: one integer, in document order."""
+_SEARCH_CHARS = 200
+"""Longest piece of a passage the index is asked for; the caller checks the whole."""
+
 _CURSOR_KEY = "index_cursor"
+_log = logging.getLogger(__name__)
 
 
 def _hex(value: bytes) -> str:
@@ -197,6 +237,11 @@ def _bytes(value: str) -> bytes:
 
 def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'registry.sqlite'}"
+
+
+def passage_key(document_id: int, paragraph_index: int) -> int:
+    """A paragraph's key in the full-text index: its document's id, then its index."""
+    return (document_id << _PARAGRAPH_BITS) | paragraph_index
 
 
 def paragraph_key(digest: bytes) -> int:
@@ -216,6 +261,7 @@ class SqlStore:
                 sa.event.listen(self._engine, "begin", _sqlite_begin)
             with self._engine.begin() as conn:
                 _create_schema(conn)
+                self._trigram = _has_trigram_index(conn)
         except SQLAlchemyError as exc:
             if is_storage_full(exc):
                 raise StorageFull(f"cannot open the store: {STORAGE_FULL_MESSAGE}") from exc
@@ -283,6 +329,7 @@ class SqlStore:
             _insert_many(conn, blobs, _BLOB_COLUMNS, blob_rows)
             _insert_many(conn, _documents_table, _DOCUMENT_COLUMNS, doc_rows)
             _index_paragraphs(conn, {d: doc.paragraph_digests for d, doc in new.items()})
+            _index_passages(conn, {d: doc.paragraphs for d, doc in new.items()})
         return list(new)
 
     def queued_documents(self, limit: int) -> list[QueuedDocument]:
@@ -484,6 +531,7 @@ class SqlStore:
             )
             if replaced.rowcount == 0:  # the copy was missing altogether
                 conn.execute(sa.insert(blobs).values(content_digest=digest, content=content))
+            _index_restored(conn, content_digest, content)
 
     def resolve_prefix(self, hex_prefix: str, limit: int = 2) -> list[bytes]:
         prefix = hex_prefix.lower()
@@ -530,6 +578,65 @@ class SqlStore:
                     del ranked[limit:]
         ranked.sort()
         return {digest: -negative for negative, digest in ranked}
+
+    def find_passage(self, text: str, limit: int) -> list[PassageMatch]:
+        if limit < 1 or len(text) < MIN_SEARCH_CHARS:
+            return []
+        with self._read() as conn:
+            return _passage_matches(conn, self._holding(conn, text, limit))
+
+    def similar_paragraphs(self, text: str, limit: int) -> list[PassageMatch]:
+        fragments = search_fragments(text)
+        if limit < 1 or not fragments:
+            return []
+        with self._read() as conn:
+            if self._engine.dialect.name == "postgresql":
+                if not self._trigram:
+                    return []
+                probe = sa.literal(text[:_SEARCH_CHARS], sa.Text)
+                query = (
+                    sa.select(pg_passages.c.key, pg_passages.c.text)
+                    .where(probe.op("<%", is_comparison=True)(pg_passages.c.text))
+                    .order_by(
+                        sa.func.word_similarity(probe, pg_passages.c.text).desc(),
+                        pg_passages.c.key,
+                    )
+                    .limit(limit)
+                )
+                return _passage_matches(conn, conn.execute(query).all())
+            # The paragraphs holding the most of the quote's fragments, the oldest first.
+            shared: Counter[tuple[int, str]] = Counter()
+            for fragment in fragments:
+                shared.update(self._holding(conn, fragment, limit))
+            ranked = sorted(shared, key=lambda row: (-shared[row], row[0]))[:limit]
+            return _passage_matches(conn, ranked)
+
+    def _holding(self, conn: sa.Connection, text: str, limit: int) -> list[tuple[int, str]]:
+        """(key, text) of up to ``limit`` paragraphs holding ``text``, oldest first."""
+        probe = text[:_SEARCH_CHARS]
+        query: sa.Executable
+        if conn.dialect.name == "postgresql":
+            query = (
+                sa.select(pg_passages.c.key, pg_passages.c.text)
+                .where(pg_passages.c.text.contains(probe, autoescape=True))
+                .order_by(pg_passages.c.key)
+                .limit(limit)
+            )
+            return [(int(k), str(t)) for k, t in conn.execute(query) if text in t]
+        rarest = _rare_trigrams(probe)
+        # Each trigram an FTS5 string (in double quotes, a quote doubled), bound as a
+        # parameter: literal text whatever it holds (AND, NEAR(, *, ^...).
+        query = sa.text(
+            "SELECT rowid, text FROM passage_index WHERE passage_index MATCH :terms "
+            "ORDER BY rowid LIMIT :scan"
+        ).bindparams(terms=" AND ".join(_fts_phrase(t) for t in rarest), scan=limit * _SCAN_FACTOR)
+        found: list[tuple[int, str]] = []
+        for key, paragraph in conn.execute(query):
+            if text in paragraph:
+                found.append((int(key), str(paragraph)))
+                if len(found) == limit:
+                    break
+        return found
 
     def list_documents(
         self, filters: DocumentFilter, offset: int, limit: int
@@ -908,17 +1015,172 @@ def _create_schema(conn: sa.Connection) -> None:
     ).scalar_one_or_none()
     if version is None and had_documents:
         version = "1"  # written before the layout had a version
+    _create_search_index(conn)
     if version is None:
         conn.execute(sa.insert(meta_table).values(key=_SCHEMA_KEY, value=SCHEMA_VERSION))
-    elif version == "3":
+        return
+    if version == "3":
         # Layout 4 only adds the documents' file names: older documents have none.
         conn.execute(sa.text("ALTER TABLE documents ADD COLUMN file_name VARCHAR(255)"))
         conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value="4"))
+        version = "4"
+    if version == "4":
+        # Layout 5 adds the full-text index, filled here from the stored documents.
+        _fill_search_index(conn)
+        conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value="5"))
     elif version != SCHEMA_VERSION:
         raise StoreError(
             f"the store has table layout {version}; this version of the registry reads layout "
             f"{SCHEMA_VERSION}: register the documents again in a new data directory"
         )
+
+
+def _create_search_index(conn: sa.Connection) -> None:
+    """The full-text index's table: FTS5 on SQLite; on PostgreSQL a table, and its pg_trgm
+    GIN index if the extension can be had (else searches scan the table, and near misses
+    are not looked for: :func:`_has_trigram_index`)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(_FTS_DDL)
+        return
+    pg_passages.create(conn, checkfirst=True)
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except SQLAlchemyError:
+        _log.warning(
+            "PostgreSQL's pg_trgm extension cannot be created (ask the database owner to run "
+            "CREATE EXTENSION pg_trgm): quote searches scan every paragraph and find no near "
+            "misses"
+        )
+        return
+    conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS passages_text_trgm ON passages USING gin (text gin_trgm_ops)"
+    )
+
+
+def _has_trigram_index(conn: sa.Connection) -> bool:
+    if conn.dialect.name == "sqlite":
+        return True
+    query = "SELECT 1 FROM pg_indexes WHERE indexname = 'passages_text_trgm'"
+    return conn.exec_driver_sql(query).first() is not None
+
+
+def _fill_search_index(conn: sa.Connection) -> None:
+    """Index the paragraphs of every stored text document (the migration to layout 5).
+
+    A document whose stored copy no longer gives its recorded paragraph count (a damaged
+    copy, which ``audit`` reports) is left out rather than indexed wrongly.
+    """
+    query = (
+        sa.select(documents.c.id, documents.c.paragraph_count, blobs.c.content)
+        .select_from(documents.join(blobs, blobs.c.content_digest == documents.c.content_digest))
+        .where(documents.c.paragraph_count > 0)
+        .order_by(documents.c.id)
+    )
+    rows: list[tuple[int, str]] = []
+    for document_id, count, content in conn.execute(query):
+        canonical = canonicalize(bytes(content))
+        if canonical is None or len(canonical.paragraphs) != count:
+            continue
+        rows.extend(_passage_rows(int(document_id), canonical.paragraphs))
+        if len(rows) >= 10_000:
+            _insert_passages(conn, rows)
+            rows = []
+    _insert_passages(conn, rows)
+
+
+def _passage_rows(document_id: int, paragraphs: Sequence[str]) -> list[tuple[int, str]]:
+    limit = 1 << _PARAGRAPH_BITS
+    return [(passage_key(document_id, i), p) for i, p in enumerate(paragraphs) if i < limit]
+
+
+def _insert_passages(conn: sa.Connection, rows: Sequence[tuple[int, str]]) -> None:
+    if conn.dialect.name == "sqlite":
+        _insert_many(conn, fts_passages, ("rowid", "text"), rows)
+    else:
+        _insert_many(conn, pg_passages, ("key", "text"), rows)
+
+
+def _index_restored(conn: sa.Connection, content_digest: bytes, content: bytes) -> None:
+    """Index a restored copy's paragraphs if the index has none of them: the migration to
+    layout 5 left out a document whose stored copy was damaged then."""
+    row = conn.execute(
+        sa.select(documents.c.id, documents.c.paragraph_count).where(
+            documents.c.content_digest == _hex(content_digest)
+        )
+    ).first()
+    if row is None or not row.paragraph_count:
+        return
+    first, last = passage_key(row.id, 0), passage_key(row.id + 1, 0) - 1
+    table = fts_passages if conn.dialect.name == "sqlite" else pg_passages
+    key = table.c.rowid if conn.dialect.name == "sqlite" else table.c.key
+    if conn.execute(sa.select(key).where(key.between(first, last)).limit(1)).first():
+        return
+    canonical = canonicalize(content)
+    if canonical is not None and len(canonical.paragraphs) == row.paragraph_count:
+        _insert_passages(conn, _passage_rows(int(row.id), canonical.paragraphs))
+
+
+def _index_passages(conn: sa.Connection, paragraphs: dict[bytes, Sequence[str]]) -> None:
+    """Write the full-text index rows of newly stored documents, by content digest."""
+    texts = {digest: listed for digest, listed in paragraphs.items() if listed}
+    if not texts:
+        return
+    ids = _document_ids(conn, texts)
+    rows: list[tuple[int, str]] = []
+    for digest, listed in texts.items():
+        rows.extend(_passage_rows(ids[digest], listed))
+    _insert_passages(conn, rows)
+
+
+# How common a character is in text, roughly: white space, then English's commonest letters.
+_COMMON_CHARS = {" ": 4, **dict.fromkeys("etaoinshr", 3), **dict.fromkeys("dlucmfwypgb,.", 2)}
+
+
+def _rare_trigrams(text: str) -> list[str]:
+    """The few trigrams of ``text`` likely held by fewest paragraphs, to ask the index for.
+
+    FTS5 reads the whole row list of every trigram asked for, so asking for a passage's
+    commonest ones (" th", "the") costs time in proportion to the index; a rare one
+    narrows the rows as well. Without counts (FTS5's vocabulary table counts by reading
+    those lists too) rarity is guessed from the characters: digits, capitals, CJK and
+    punctuation are rarer than white space and common lowercase letters. Trigrams that do
+    not overlap are preferred, so they narrow independently.
+    """
+    trigrams = [(i, text[i : i + 3]) for i in range(len(text) - 2)]
+    ranked = sorted(trigrams, key=lambda t: (sum(_COMMON_CHARS.get(c, 1) for c in t[1]), t[0]))
+    chosen: list[tuple[int, str]] = []
+    for index, trigram in ranked:
+        if all(abs(index - other) >= 3 for other, _ in chosen) and trigram not in (
+            t for _, t in chosen
+        ):
+            chosen.append((index, trigram))
+            if len(chosen) == _QUERY_TRIGRAMS:
+                break
+    return [trigram for _, trigram in chosen]
+
+
+def _fts_phrase(text: str) -> str:
+    """``text`` as an FTS5 string: in double quotes, each double quote doubled."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _passage_matches(conn: sa.Connection, rows: Sequence[Any]) -> list[PassageMatch]:
+    """(key, text) rows as matches, naming each document by its content digest."""
+    mask = (1 << _PARAGRAPH_BITS) - 1
+    wanted = sorted({int(key) >> _PARAGRAPH_BITS for key, _ in rows})
+    digests: dict[int, bytes] = {}
+    for chunk in _chunks(wanted):
+        query = sa.select(documents.c.id, documents.c.content_digest).where(
+            documents.c.id.in_(chunk)
+        )
+        for document_id, digest in conn.execute(query):
+            digests[int(document_id)] = _bytes(digest)
+    return [
+        PassageMatch(digests[int(key) >> _PARAGRAPH_BITS], int(key) & mask, str(text))
+        for key, text in rows
+        if int(key) >> _PARAGRAPH_BITS in digests
+    ]
 
 
 def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
