@@ -124,7 +124,11 @@ def test_rebuild_restores_the_index_from_the_chain(
     # The documents' own records are kept; without the index none is anchored or revoked.
     dropped = service.article(revoked)
     assert (dropped.state, dropped.status, dropped.batch_root) == ("queued", "active", None)
-    assert not service.verify_quote(passage).found
+    # The full-text index is the documents' own (kept with them, never dropped): the passage
+    # is still found, but in a queued article, with nothing to prove it up to.
+    unproven = service.verify_quote(passage)
+    assert (unproven.found, unproven.state, unproven.proof) == (True, "queued", None)
+    assert unproven.hits[0].proof is None
 
     report = service.rebuild()
     assert report == RebuildReport(
