@@ -69,11 +69,22 @@ class AnvilNode:
             self.process.wait(timeout=10)
 
 
-def start_anvil(*extra_args: str) -> AnvilNode:
-    """Start anvil on a free local port and return once ``eth_chainId`` answers."""
-    port = _free_port()
+def start_anvil(
+    *extra_args: str, port: int | None = None, chain_id: int = ANVIL_CHAIN_ID
+) -> AnvilNode:
+    """Start anvil and return once ``eth_chainId`` answers ``chain_id``.
+
+    On a free local port, or on ``port`` (a restarted node keeps its URL).
+    """
+    port = _free_port() if port is None else port
+    chain = ["--chain-id", str(chain_id)] if chain_id != ANVIL_CHAIN_ID else []
     process = subprocess.Popen(
-        [str(ANVIL_BINARY), "--host", "127.0.0.1", "--port", str(port), "--silent", *extra_args],
+        [
+            str(ANVIL_BINARY),
+            *("--host", "127.0.0.1", "--port", str(port), "--silent"),
+            *chain,
+            *extra_args,
+        ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -85,7 +96,7 @@ def start_anvil(*extra_args: str) -> AnvilNode:
         if not node.running:
             stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
             raise AnvilError(f"anvil exited with {process.returncode}: {stderr.strip()}")
-        if _chain_id(node.url) == ANVIL_CHAIN_ID:
+        if _chain_id(node.url) == chain_id:
             return node
         time.sleep(0.05)
     node.stop()

@@ -11,8 +11,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
-import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -24,7 +22,7 @@ from registry.adapters.chain import RpcChain, SignerKey
 from registry.core.metadata import ArticleMetadata
 from registry.ports import BatchAnchored, ChainPort
 from registry.service import Submission
-from tests.anvil import ANVIL_BINARY, ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, STARTUP_TIMEOUT, AnvilNode
+from tests.anvil import ANVIL_DEV_KEYS, AnvilNode, start_anvil
 from tests.server import ServerProcess, start_server
 
 SIGNER = SignerKey(ANVIL_DEV_KEYS[0])
@@ -104,25 +102,7 @@ def anchored_roots(chain: ChainPort) -> Counter[bytes]:
 
 def start_anvil_on(port: int, *extra_args: str) -> AnvilNode:
     """anvil on a given port (a restarted node keeps its URL); returns once it answers."""
-    process = subprocess.Popen(
-        [str(ANVIL_BINARY), "--host", "127.0.0.1", "--port", str(port), "--silent", *extra_args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # one process group with the native binary, as tests.anvil does
-    )
-    node = AnvilNode(url=f"http://127.0.0.1:{port}", port=port, process=process)
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if not node.running:
-            raise RuntimeError(f"anvil exited with {process.returncode}")
-        try:
-            if int(rpc(node.url, "eth_chainId"), 16) == ANVIL_CHAIN_ID:
-                return node
-        except OSError:
-            time.sleep(0.05)
-    node.stop()
-    raise RuntimeError(f"anvil did not answer on {node.url}")
+    return start_anvil(*extra_args, port=port)
 
 
 @contextmanager

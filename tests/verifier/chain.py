@@ -8,10 +8,6 @@ including from deployments a reader must not trust.
 from __future__ import annotations
 
 import json
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -21,52 +17,14 @@ from registry.core.batch import BatchTree, build_batch
 from registry.core.digests import digest_document
 from registry.core.hexstr import to_hex
 from registry.core.receipt import Receipt, ReceiptAnchor
-from tests.anvil import ANVIL_BINARY, STARTUP_TIMEOUT, AnvilNode, _free_port
+from tests.anvil import AnvilNode, start_anvil
 
 OTHER_CHAIN_ID: Final = 4242
 
 
 def start_node(chain_id: int) -> AnvilNode:
     """anvil answering for ``chain_id`` on a free port; returns once ``eth_chainId`` says so."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            str(ANVIL_BINARY),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--chain-id",
-            str(chain_id),
-            "--silent",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # one process group with the native binary, as tests.anvil does
-    )
-    node = AnvilNode(url=f"http://127.0.0.1:{port}", port=port, process=process)
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if not node.running:
-            raise RuntimeError(f"anvil exited with {process.returncode}")
-        if _chain_id(node.url) == chain_id:
-            return node
-        time.sleep(0.05)
-    node.stop()
-    raise RuntimeError(f"anvil did not answer on {node.url}")
-
-
-def _chain_id(url: str) -> int | None:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []})
-    request = urllib.request.Request(
-        url, data=body.encode(), headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=1) as response:
-            return int(json.loads(response.read())["result"], 16)
-    except (urllib.error.URLError, OSError, ValueError, KeyError):
-        return None
+    return start_anvil(chain_id=chain_id)
 
 
 @dataclass
