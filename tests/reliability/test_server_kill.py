@@ -98,13 +98,19 @@ class Burst:
                     return  # the server is gone: this request got no answer
                 with self.lock:
                     self.answered[response.status_code] += 1
-                    if response.status_code != 202:
+                    # 202 queued or pending; 201 when the anchorer's round happened to anchor
+                    # it between the queueing and the answer (a loaded machine)
+                    if response.status_code not in (201, 202):
                         self.problems.append(f"{response.status_code}: {response.text[:300]}")
                         return
                     body = response.json()
                     (entry,) = body["articles"]
-                    if entry["article"]["state"] not in ("queued", "pending"):
-                        self.problems.append(f"a 202 in state {entry['article']['state']}")
+                    state = entry["article"]["state"]
+                    expected = (
+                        ("anchored",) if response.status_code == 201 else ("queued", "pending")
+                    )
+                    if state not in expected:
+                        self.problems.append(f"a {response.status_code} in state {state}")
                     self.acknowledged[entry["article"]["id"]] = submission.content
 
 
