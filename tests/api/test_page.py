@@ -416,6 +416,7 @@ def test_a_quote_is_found_whole_in_part_or_not_at_all(browsing: Browsing) -> Non
     registered = paragraphs(content)
     (index,) = [i for i, p in enumerate(registered) if p.startswith("除了北上广深杭")]
     result = page.locator("#quote-result .verdict")
+    hits = result.locator(".quote-hit")
 
     # Keyboard only: type the passage, Tab to the article choice, Tab to the button, Enter.
     page.get_by_label("Passage").focus()
@@ -430,29 +431,81 @@ def test_a_quote_is_found_whole_in_part_or_not_at_all(browsing: Browsing) -> Non
     expect(result.locator(".verdict-headline")).to_have_text(
         f"Found: the passage is paragraph {index + 1} of {CHINESE_TITLE}, word for word."
     )
-    expect(fact(result, "Paragraphs")).to_have_text(f"Paragraph {index + 1}")
-    expect(fact(result, "Transaction")).to_have_text(record["anchor"]["transactionHash"])
-    proof_link = result.get_by_role("link", name="Download the quote proof")
-    expect(proof_link).to_have_attribute("download", "quote-proof.json")
+    expect(hits).to_have_count(1)
+    expect(hits).to_have_attribute("data-kind", "whole")
+    expect(hits.locator(".hit-place")).to_have_text(f"paragraph {index + 1}, whole")
+    expect(hits.locator(".badge.status-active")).to_have_text("Active")
+    expect(fact(hits, "Transaction")).to_have_text(record["anchor"]["transactionHash"])
+    expect(result.locator(".hits-title")).to_have_text("Where it is (1 place)")
+    proof_link = hits.get_by_role("link", name="Download the quote proof")
+    expect(proof_link).to_have_attribute(
+        "download", f"quote-proof-{record['id'][:12]}-p{index + 1}.json"
+    )
+    answer = browsing.http.post("/v1/quotes/verify", json={"text": registered[index]}).json()
+    with page.expect_download() as download_info:
+        proof_link.click()
+    downloaded = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))
+    assert downloaded == answer["hits"][0]["proof"]
     screenshot(page.locator("#quote"), "page-quote.png")
 
+    # Part of a paragraph is found and proven, too: its hit has its own quote proof.
     page.get_by_label("In article").select_option(record["id"])
     page.get_by_label("Passage").fill(registered[index][5:30])
     page.get_by_role("button", name="Check quote").click()
     expect(result).to_have_attribute("data-kind", "partial")
     expect(result.locator(".verdict-headline")).to_have_text(
-        f"Found in part: the passage is in paragraph {index + 1} of {CHINESE_TITLE}, starting at "
-        "character 6, but it is not whole paragraphs: only whole paragraphs are proven."
+        f"Found: the passage is in paragraph {index + 1} of {CHINESE_TITLE}, word for word, "
+        "from character 6."
     )
-    expect(result.get_by_role("link", name="Download the quote proof")).to_have_count(0)
+    expect(result).not_to_contain_text("only whole paragraphs are proven")
+    expect(hits.locator(".hit-place")).to_have_text(f"paragraph {index + 1}, from character 6")
+    expect(hits.get_by_role("link", name="Download the quote proof")).to_have_count(1)
 
+    # One figure changed: not found word for word, the closest passage with the diff inline.
     page.get_by_label("In article").select_option("")
+    original = registered[index][:40]
+    assert re.search(r"[0-9]", original) is None
+    misquote = original[:10] + "三十" + original[12:]
+    near = browsing.http.post("/v1/quotes/verify", json={"text": misquote}).json()
+    assert near["found"] is False and near["near_miss"] is not None
+    page.get_by_label("Passage").fill(misquote)
+    page.get_by_role("button", name="Check quote").click()
+    expect(result).to_have_attribute("data-kind", "near-miss")
+    miss = near["near_miss"]
+    expect(result.locator(".verdict-headline")).to_have_text(
+        f"Not found word for word: closest registered passage: paragraph {miss['paragraph'] + 1} "
+        f"of {CHINESE_TITLE}, {round(miss['similarity'] * 100)}% alike."
+    )
+    struck = "".join(seg["quoted"] for seg in miss["diff"] if seg["op"] in ("replace", "delete"))
+    added = "".join(seg["registered"] for seg in miss["diff"] if seg["op"] in ("replace", "insert"))
+    assert struck and added
+    expect(result.locator(".near-miss-diff del.diff-del")).to_have_text(
+        [seg["quoted"] for seg in miss["diff"] if seg["op"] in ("replace", "delete")]
+    )
+    expect(result.locator(".near-miss-diff ins.diff-ins")).to_have_text(
+        [seg["registered"] for seg in miss["diff"] if seg["op"] in ("replace", "insert")]
+    )
+    expect(hits).to_have_count(0)
+    screenshot(page.locator("#quote"), "page-quote-near-miss.png")
+
     absent = "A sentence that no registered article contains."
     page.get_by_label("Passage").fill(absent)
     page.get_by_role("button", name="Check quote").click()
     expect(result).to_have_attribute("data-kind", "not-found")
-    message = browsing.http.post("/v1/quotes/verify", json={"text": absent}).json()["message"]
-    expect(result.locator(".verdict-headline")).to_have_text(f"Not found: {message}")
+    expect(result.locator(".verdict-headline")).to_have_text(
+        "Not found: No registered article holds this passage, nor anything close to it."
+    )
+
+    # Too short to search the whole registry: the API's 422 message, inline.
+    page.get_by_label("Passage").fill("ab")
+    page.get_by_role("button", name="Check quote").click()
+    refused = browsing.http.post("/v1/quotes/verify", json={"text": "ab"})
+    assert refused.status_code == 422
+    notice = page.locator("#quote-result [data-kind=refused]")
+    expect(notice).to_have_text(
+        f"Cannot check this passage: {refused.json()['error']['message']}"
+    )
+    browsing.expect_problem(r"status of 422")
 
 
 def test_errors_and_untrusted_names_are_shown_as_text(browsing: Browsing) -> None:
