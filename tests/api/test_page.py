@@ -583,6 +583,11 @@ def test_revoked_and_superseded_articles_say_so(
             upload(page, "withdrawn.txt", withdrawn)
             expect(verdict).to_have_attribute("data-kind", "authentic")
             expect(verdict).to_have_class(re.compile(r"\btone-bad\b"))
+            # The status leads the headline: never "Authentic:" over a revoked article.
+            expect(verdict.locator(".verdict-kind")).to_have_text("Revoked:")
+            expect(verdict.locator(".verdict-headline")).to_contain_text(
+                "Revoked: this is exactly the article 关于数据留存的通知 registered on "
+            )
             expect(verdict.locator(".notice-error")).to_have_text(
                 f"Revoked. The registrar has revoked this article on chain: {reason}. "
                 "Do not rely on it as current."
@@ -592,8 +597,9 @@ def test_revoked_and_superseded_articles_say_so(
 
             upload(page, "draft.txt", draft)
             expect(verdict.locator(".verdict-headline")).to_contain_text(
-                "Authentic: this is exactly the article Interim guidance on data retention "
+                "Superseded: this is exactly the article Interim guidance on data retention "
             )
+            expect(verdict).to_have_class(re.compile(r"\btone-warn\b"))
             notice = verdict.locator(".notice-warning")
             expect(notice).to_have_text(
                 "Superseded. A newer article replaces this one: Guidance on data retention."
@@ -605,6 +611,26 @@ def test_revoked_and_superseded_articles_say_so(
             expect(fact(dialog, "Content SHA-256")).to_have_text(f"0x{final_id}")
             page.keyboard.press("Escape")
             expect(dialog).to_be_hidden()
+
+            # A sentence in two articles: both places listed, the current (active) one first.
+            page.get_by_label("Passage").fill("Records are kept for")
+            page.get_by_role("button", name="Check quote").click()
+            quote = page.locator("#quote-result .verdict")
+            expect(quote).to_have_attribute("data-kind", "several")
+            expect(quote.locator(".verdict-headline")).to_have_text(
+                "Found: the passage is in 2 places, word for word."
+            )
+            expect(quote.locator(".hits-title")).to_have_text("Where it is (2 places)")
+            hits = quote.locator(".quote-hit")
+            expect(hits).to_have_count(2)
+            expect(hits.nth(0)).to_have_attribute("data-article-id", final_id)
+            expect(hits.nth(0).locator(".hit-head")).to_have_text(
+                "Guidance on data retention paragraph 2, from character 1 Active Anchored"
+            )
+            expect(hits.nth(1)).to_have_attribute("data-article-id", draft_id)
+            expect(hits.nth(1).locator(".badge.status-superseded")).to_have_text("Superseded")
+            expect(hits.get_by_role("link", name="Download the quote proof")).to_have_count(2)
+            screenshot(page.locator("#quote"), "page-quote-several.png")
 
             page.get_by_label("Status").select_option("revoked")
             page.get_by_role("button", name="Filter").click()
