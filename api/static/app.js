@@ -1091,7 +1091,7 @@
   // The text preview reads at most this many bytes of the stored copy and shows at most
   // this many paragraphs of at most this many characters each.
   const PREVIEW_BYTES = 64 * 1024;
-  const PREVIEW_PARAGRAPHS = 3;
+  const PREVIEW_PARAGRAPHS = 5;
   const PREVIEW_PARAGRAPH_CHARS = 600;
 
   /** The first bytes of a response's body, at most `limit` (the rest is never read). */
@@ -1144,8 +1144,14 @@
       const response = await fetch(`${API}/articles/${encodeURIComponent(record.id)}/content`);
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       const { bytes, truncated } = await readPrefix(response, PREVIEW_BYTES);
-      const text = decoderFor(record).decode(bytes).replace(/\r\n?/g, "\n");
-      const all = text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+      // The registry's paragraphs: the non-blank lines (any line break), in NFC.
+      const text = decoderFor(record).decode(bytes).normalize("NFC");
+      const all = text
+        .split(/\r\n|\r|\n/)
+        .map((line) => line.trimEnd())
+        .filter(Boolean);
+      // the last line read may be cut short (and end inside a character)
+      if (truncated && all.length > 1) all.pop();
       const shown = all.slice(0, PREVIEW_PARAGRAPHS).map((paragraph) => {
         const chars = [...paragraph];
         return chars.length > PREVIEW_PARAGRAPH_CHARS
