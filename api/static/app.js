@@ -1217,6 +1217,8 @@
       if (depth > 0) window.history.go(-depth);
       else window.history.replaceState(null, "", "/");
     });
+    // The views are modal and share one document: moving between them must not scroll it.
+    window.history.scrollRestoration = "manual";
     window.addEventListener("popstate", () => {
       const id = articleFromLocation();
       if (id) openArticle(id, "none");

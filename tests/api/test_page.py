@@ -731,8 +731,22 @@ def test_revoked_and_superseded_articles_say_so(
             expect(dialog.locator("#dialog-title")).to_have_text("Guidance on data retention")
             expect(fact(dialog, "Supersedes")).to_have_text("Interim guidance on data retention")
             expect(fact(dialog, "Content SHA-256")).to_have_text(f"0x{final_id}")
+            expect(page).to_have_url(f"{status_server.url}/articles/{final_id}")
+            # A view opened from a view: back returns to the first, closing leaves both.
+            fact(dialog, "Supersedes").get_by_role("button").click()
+            expect(page).to_have_url(f"{status_server.url}/articles/{draft_id}")
+            expect(dialog.locator("#dialog-title")).to_have_text(
+                "Interim guidance on data retention"
+            )
+            page.go_back()
+            expect(dialog.locator("#dialog-title")).to_have_text("Guidance on data retention")
+            page.go_forward()
+            expect(dialog.locator("#dialog-title")).to_have_text(
+                "Interim guidance on data retention"
+            )
             page.keyboard.press("Escape")
             expect(dialog).to_be_hidden()
+            expect(page).to_have_url(f"{status_server.url}/")
 
             # A sentence in two articles: both places listed, the current (active) one first.
             page.get_by_label("Passage").fill("Records are kept for")
