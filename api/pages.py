@@ -1,4 +1,5 @@
-"""The pages beside the API: the web page at ``/`` and the API docs at ``/docs``.
+"""The pages beside the API: the web page at ``/`` (and at ``/articles/{id}``, an article's
+URL to share) and the API docs at ``/docs``.
 
 The page's files live in ``api/static`` (served at ``/static``). The docs use
 Swagger UI from the ``fastapi-offline`` package's bundled copy (served at
@@ -25,6 +26,7 @@ from registry.errors import NotFound
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
 DOCS_ASSETS_DIR: Final = Path(fastapi_offline.__file__).resolve().parent / "static"
 DOCS_ASSETS_URL: Final = "/docs/assets"
+_ARTICLE_ID = re.compile(r"[0-9a-fA-F]{8,64}")
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +38,18 @@ def index() -> FileResponse:
     if not page.is_file():
         raise NotFound("the web page is not installed")
     return FileResponse(page, media_type="text/html; charset=utf-8")
+
+
+@router.get("/articles/{article_id}")
+def article_page(article_id: str) -> FileResponse:
+    """An article's page URL, to share: the same page, which opens the article's view.
+
+    Only the id's shape is checked here: the page asks the API for the article, and a
+    link to one this registry does not hold gets the page, which says so.
+    """
+    if _ARTICLE_ID.fullmatch(article_id) is None:
+        raise NotFound("an article id is 8 to 64 hex digits")
+    return index()
 
 
 @router.get("/docs")

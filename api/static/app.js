@@ -470,6 +470,16 @@
     return notices;
   }
 
+  /**
+   * The headline's first words. A revoked or superseded article's status leads: its copy
+   * may be exact, but "Authentic:" must not be the first thing a reader takes away.
+   */
+  function verdictLabel(verdict) {
+    if (verdict.status === "revoked") return "Revoked";
+    if (verdict.status === "superseded") return "Superseded";
+    return KIND_LABEL[verdict.kind] || verdict.kind;
+  }
+
   function verdictTone(verdict) {
     if (verdict.status === "revoked") return "bad";
     if (verdict.kind === "unknown") return "neutral";
@@ -595,7 +605,7 @@
           h(
             "h2",
             { id: "verdict-headline", class: "verdict-headline" },
-            h("span", { class: "verdict-kind" }, `${KIND_LABEL[verdict.kind] || verdict.kind}:`),
+            h("span", { class: "verdict-kind" }, `${verdictLabel(verdict)}:`),
             " ",
             h("span", { class: "verdict-summary" }, summarySentence(verdict, title)),
           ),
@@ -736,6 +746,17 @@
 
   const dash = () => h("span", { class: "muted" }, "—");
 
+  /** When this registry recorded an article: the UTC day, the full time on hover. */
+  function registeredDate(seconds) {
+    if (typeof seconds !== "number" || !Number.isFinite(seconds)) return dash();
+    const whole = Math.floor(seconds);
+    return h(
+      "time",
+      { datetime: isoUtc(whole), title: readableUtc(whole) },
+      isoUtc(whole).slice(0, 10),
+    );
+  }
+
   function articleRow(record) {
     const metadata = metadataOf(record);
     const id = record.id;
@@ -773,6 +794,7 @@
         statusBadge(record.status),
         record.state !== "anchored" ? [" ", stateBadge(record.state)] : null,
       ),
+      h("td", { "data-label": "Registered", class: "nowrap" }, registeredDate(record.registered_at)),
       h(
         "td",
         { class: "col-action" },
@@ -893,8 +915,26 @@
 
   // ---------------------------------------------------------------- article dialog
 
-  function openArticle(id) {
+  // An article's page URL: /articles/{id} (the server serves this page for it).
+  const ARTICLE_PATH = /^\/articles\/([0-9a-fA-F]{8,64})\/?$/;
+  const articlePath = (id) => `/articles/${encodeURIComponent(id)}`;
+
+  function articleFromLocation() {
+    const match = ARTICLE_PATH.exec(window.location.pathname);
+    return match ? match[1].toLowerCase() : null;
+  }
+
+  /**
+   * Open an article's view. "push" (a reader's click) adds its URL to the history, so
+   * back returns to where they were; "none" (a page load, back or forward) only shows it.
+   */
+  function openArticle(id, history = "push") {
     const dialog = $("article-dialog");
+    if (history === "push" && articleFromLocation() !== id) {
+      // depth: how many article views back to the page the reader started from
+      const depth = ((window.history.state && window.history.state.depth) || 0) + 1;
+      window.history.pushState({ article: id, depth }, "", articlePath(id));
+    }
     replaceContent($("dialog-title"), "Article");
     if (!dialog.open) dialog.showModal();
     return run($("dialog-body"), "Loading the article…", "Loading the article", async () => {
@@ -946,6 +986,7 @@
       ["Paragraph root", mono(record.paragraph_root, "hash")],
       ["Metadata digest", mono(record.metadata_digest, "hash")],
       ["Size", plural(record.size, "byte")],
+      ["File name", record.file_name ? h("span", { class: "file-name-value" }, record.file_name) : null],
       ["Media type", record.media_type],
       ["Paragraphs", String(record.paragraph_count)],
       ["Recorded by this registry", timeBlock(Math.floor(record.registered_at))],
@@ -995,9 +1036,14 @@
           )
         : null,
     );
+    const preview = h("div", { class: "preview", lang: metadata.language || null });
+    loadPreview(record, preview);
     return [
       actions,
       checkResult,
+      shareLink(id),
+      h("h3", {}, "Text preview"),
+      preview,
       h("h3", {}, "Metadata"),
       metadataRows.length
         ? definitionList(metadataRows)
@@ -1005,6 +1051,132 @@
       h("h3", {}, "Registration and anchor"),
       definitionList(recordRows),
     ];
+  }
+
+  /** The article's page URL, to copy and share: it opens this view. */
+  function shareLink(id) {
+    const url = new URL(articlePath(id), window.location.origin).href;
+    const note = h("span", { class: "muted copy-note", "aria-live": "polite" });
+    const input = h("input", {
+      id: "share-link",
+      class: "share-input mono",
+      type: "text",
+      readonly: true,
+      value: url,
+      "aria-label": "Link to this article",
+      onfocus: (event) => event.target.select(),
+    });
+    const copy = async () => {
+      try {
+        await navigator.clipboard.writeText(url);
+        replaceContent(note, "Link copied.");
+      } catch {
+        // no clipboard access (permission, insecure origin): the link is selected to copy by hand
+        input.focus();
+        input.select();
+        replaceContent(note, "Press Ctrl+C (⌘C) to copy the selected link.");
+      }
+    };
+    return h(
+      "p",
+      { class: "share" },
+      input,
+      " ",
+      h("button", { type: "button", class: "button small", onclick: copy }, "Copy link"),
+      " ",
+      note,
+    );
+  }
+
+  // The text preview reads at most this many bytes of the stored copy and shows at most
+  // this many paragraphs of at most this many characters each.
+  const PREVIEW_BYTES = 64 * 1024;
+  const PREVIEW_PARAGRAPHS = 5;
+  const PREVIEW_PARAGRAPH_CHARS = 600;
+
+  /** The first bytes of a response's body, at most `limit` (the rest is never read). */
+  async function readPrefix(response, limit) {
+    const reader = response.body.getReader();
+    const chunks = [];
+    let size = 0;
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+    reader.cancel().catch(() => {});
+    const bytes = new Uint8Array(Math.min(size, limit));
+    let at = 0;
+    for (const chunk of chunks) {
+      const part = chunk.subarray(0, bytes.length - at);
+      bytes.set(part, at);
+      at += part.length;
+    }
+    return { bytes, truncated: size >= limit };
+  }
+
+  /** A text decoder for the article's recorded encoding, or UTF-8. */
+  function decoderFor(record) {
+    const label = record.encoding || "utf-8";
+    try {
+      return new TextDecoder(label);
+    } catch {
+      return new TextDecoder("utf-8");
+    }
+  }
+
+  /**
+   * The first paragraphs of a text document, from its stored copy: bounded, and shown as
+   * text (text nodes), never as markup. Other formats are not previewed.
+   */
+  async function loadPreview(record, container) {
+    const mediaType = String(record.media_type || "").split(";")[0].trim().toLowerCase();
+    if (!mediaType.startsWith("text/plain") && mediaType !== "text/markdown") {
+      replaceContent(
+        container,
+        h("p", { class: "muted" }, `No text preview for this format (${mediaType || "unknown"}).`),
+      );
+      return;
+    }
+    replaceContent(container, h("p", { class: "muted" }, "Loading the preview…"));
+    try {
+      const response = await fetch(`${API}/articles/${encodeURIComponent(record.id)}/content`);
+      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      const { bytes, truncated } = await readPrefix(response, PREVIEW_BYTES);
+      // The registry's paragraphs: the non-blank lines (any line break), in NFC.
+      const text = decoderFor(record).decode(bytes).normalize("NFC");
+      const all = text
+        .split(/\r\n|\r|\n/)
+        .map((line) => line.trimEnd())
+        .filter(Boolean);
+      // the last line read may be cut short (and end inside a character)
+      if (truncated && all.length > 1) all.pop();
+      const shown = all.slice(0, PREVIEW_PARAGRAPHS).map((paragraph) => {
+        const chars = [...paragraph];
+        return chars.length > PREVIEW_PARAGRAPH_CHARS
+          ? chars.slice(0, PREVIEW_PARAGRAPH_CHARS).join("") + "…"
+          : paragraph;
+      });
+      if (!shown.length) {
+        replaceContent(container, h("p", { class: "muted" }, "The document holds no text."));
+        return;
+      }
+      const rest = truncated || all.length > shown.length || shown.some((p) => p.endsWith("…"));
+      replaceContent(
+        container,
+        shown.map((paragraph) => h("p", { class: "preview-paragraph" }, paragraph)),
+        rest
+          ? h(
+              "p",
+              { class: "muted preview-more" },
+              `The first ${plural(shown.length, "paragraph")} of ${record.paragraph_count}; download the stored copy for the rest.`,
+            )
+          : null,
+      );
+    } catch {
+      replaceContent(container, h("p", { class: "muted" }, "The preview could not be loaded."));
+    }
   }
 
   function checkStoredCopy(id, container) {
@@ -1037,6 +1209,21 @@
   function setUpDialog() {
     const dialog = $("article-dialog");
     $("dialog-close").addEventListener("click", () => dialog.close());
+    // Closing an article's view leaves its URL: back past the views the reader opened,
+    // or (the page was loaded at an article's URL) to the page's own URL.
+    dialog.addEventListener("close", () => {
+      if (articleFromLocation() === null) return;
+      const depth = (window.history.state && window.history.state.depth) || 0;
+      if (depth > 0) window.history.go(-depth);
+      else window.history.replaceState(null, "", "/");
+    });
+    // The views are modal and share one document: moving between them must not scroll it.
+    window.history.scrollRestoration = "manual";
+    window.addEventListener("popstate", () => {
+      const id = articleFromLocation();
+      if (id) openArticle(id, "none");
+      else if (dialog.open) dialog.close();
+    });
     // a click on the backdrop (the dialog element itself, outside its content) closes it
     dialog.addEventListener("click", (event) => {
       if (event.target === dialog) dialog.close();
@@ -1051,34 +1238,149 @@
     return first === last ? `paragraph ${first}` : `paragraphs ${first}–${last}`;
   }
 
-  // the object URL of the last quote proof offered for download (revoked when replaced)
-  let proofUrl = null;
+  /** Where a hit lies: its paragraphs, and for part of a paragraph the character it starts at. */
+  function hitPlace(location) {
+    const where = spanText(location);
+    if (location.kind === "whole") return `${where}, whole`;
+    return `${where}, from character ${(location.offset || 0) + 1}`;
+  }
 
-  function renderQuote(check, record) {
-    const location = check.location;
-    let tone = "neutral";
-    let kind = "not-found";
-    let headline = "Not found";
-    let sentence = [check.message];
-    if (check.found && location) {
-      const where = spanText(location);
-      const article = record ? titleNode(record, "cite") : h("span", {}, "a registered article");
-      if (check.whole_paragraphs) {
-        tone = "good";
-        kind = "whole";
-        headline = "Found";
-        sentence = [`the passage is ${where} of `, article, ", word for word."];
-      } else {
-        tone = "warn";
-        kind = "partial";
-        headline = "Found in part";
-        sentence = [
-          `the passage is in ${where} of `,
-          article,
-          `, starting at character ${(location.offset || 0) + 1}, but it is not whole paragraphs: only whole paragraphs are proven.`,
-        ];
+  // the object URLs of the quote proofs offered for download (revoked when replaced)
+  let proofUrls = [];
+
+  function proofLink(hit) {
+    const url = URL.createObjectURL(
+      new Blob([JSON.stringify(hit.proof, null, 2)], { type: "application/json" }),
+    );
+    proofUrls.push(url);
+    const id = articleId(hit.article_id);
+    const name = `quote-proof-${id.slice(0, 12)}-p${hit.location.start + 1}.json`;
+    return h("a", { class: "button small", href: url, download: name }, "Download the quote proof");
+  }
+
+  /** An article named by a quote answer: its title (or id), a button opening its view. */
+  function quotedArticle(id, title) {
+    const label = title ? h("cite", { class: "article-title" }, title) : mono(shortHex(id));
+    return h(
+      "button",
+      { type: "button", class: "link-button", onclick: () => openArticle(articleId(id)) },
+      label,
+    );
+  }
+
+  function renderHit(hit) {
+    const kind = hit.whole_paragraphs ? "whole" : "partial";
+    const item = h(
+      "li",
+      { class: "quote-hit", "data-kind": kind, "data-article-id": articleId(hit.article_id) },
+      h(
+        "p",
+        { class: "hit-head" },
+        quotedArticle(hit.article_id, hit.title),
+        " ",
+        h("span", { class: "hit-place" }, hitPlace(hit.location)),
+        " ",
+        hit.status ? statusBadge(hit.status) : null,
+        " ",
+        hit.state ? stateBadge(hit.state) : null,
+      ),
+    );
+    if (hit.anchor) item.append(definitionList(anchorRows(hit.anchor), "evidence compact"));
+    item.append(
+      h(
+        "p",
+        { class: "proof-download" },
+        hit.proof
+          ? [
+              proofLink(hit),
+              h(
+                "span",
+                { class: "muted" },
+                " — the passage, its paragraphs and their Merkle proofs, checkable without the whole article.",
+              ),
+            ]
+          : h("span", { class: "muted" }, "No quote proof yet: the article's batch is not built."),
+      ),
+    );
+    return item;
+  }
+
+  /** The near miss's diff: the quote's own words struck out, the registered ones highlighted. */
+  function nearMissDiff(segments) {
+    const nodes = [];
+    for (const segment of segments) {
+      if (segment.op === "equal") nodes.push(segment.registered);
+      if (segment.op === "replace" || segment.op === "delete") {
+        nodes.push(h("del", { class: "diff-del" }, segment.quoted));
+      }
+      if (segment.op === "replace" || segment.op === "insert") {
+        nodes.push(h("ins", { class: "diff-ins" }, segment.registered));
       }
     }
+    return nodes;
+  }
+
+  function quoteHeadline(check, single) {
+    const hits = check.hits || [];
+    const near = check.near_miss;
+    if (hits.length) {
+      const first = hits[0];
+      const article = quotedArticle(first.article_id, first.title);
+      const whole = first.whole_paragraphs;
+      if (hits.length === 1 && !check.more_hits) {
+        return {
+          tone: "good",
+          kind: whole ? "whole" : "partial",
+          headline: "Found",
+          sentence: whole
+            ? [`the passage is ${spanText(first.location)} of `, article, ", word for word."]
+            : [
+                `the passage is in ${spanText(first.location)} of `,
+                article,
+                `, word for word, from character ${(first.location.offset || 0) + 1}.`,
+              ],
+        };
+      }
+      const count = check.more_hits
+        ? `at least ${check.total_hits} places (the search stopped there; the first ${hits.length} are listed)`
+        : `${check.total_hits} places`;
+      return {
+        tone: "good",
+        kind: "several",
+        headline: "Found",
+        sentence: [`the passage is in ${count}, word for word.`],
+      };
+    }
+    if (near) {
+      const percent = Math.round(near.similarity * 100);
+      return {
+        tone: "warn",
+        kind: "near-miss",
+        headline: "Not found word for word",
+        sentence: [
+          `closest registered passage: paragraph ${near.paragraph + 1} of `,
+          quotedArticle(near.article_id, near.title),
+          `, ${percent}% alike.`,
+        ],
+      };
+    }
+    return {
+      tone: "neutral",
+      kind: "not-found",
+      headline: "Not found",
+      sentence: [
+        single
+          ? "this article does not hold this passage, nor anything close to it."
+          : "No registered article holds this passage, nor anything close to it.",
+      ],
+    };
+  }
+
+  function renderQuote(check, single) {
+    for (const url of proofUrls) URL.revokeObjectURL(url);
+    proofUrls = [];
+    const { tone, kind, headline, sentence } = quoteHeadline(check, single);
+    const hits = check.hits || [];
     const container = h(
       "article",
       { class: `verdict quote-verdict tone-${tone}`, "data-kind": kind },
@@ -1095,66 +1397,62 @@
         ),
       ),
     );
-    if (check.found) {
-      if (check.status === "revoked" || check.status === "superseded") {
+    if (hits.length) {
+      const first = hits[0];
+      if (first.status === "revoked" || first.status === "superseded") {
         container.append(
           h(
             "div",
-            { class: `notice ${check.status === "revoked" ? "notice-error" : "notice-warning"}` },
-            h("strong", {}, check.status === "revoked" ? "Revoked. " : "Superseded. "),
+            { class: `notice ${first.status === "revoked" ? "notice-error" : "notice-warning"}` },
+            h("strong", {}, first.status === "revoked" ? "Revoked. " : "Superseded. "),
             "The article quoted has been ",
-            check.status,
+            first.status,
             " on chain.",
           ),
         );
       }
-      const rows = [
-        [
-          "Article",
-          h(
-            "span",
-            {},
-            record ? titleNode(record) : mono(check.article_id),
-            record ? h("br") : null,
-            h(
-              "button",
-              {
-                type: "button",
-                class: "link-button",
-                onclick: () => openArticle(check.article_id),
-              },
-              "Show its record",
-            ),
-          ),
-        ],
-        ["Paragraphs", location ? spanText(location).replace(/^p/, "P") : null],
-        ["Status", check.status ? statusBadge(check.status) : null],
-        ["Anchoring", check.state ? stateBadge(check.state) : null],
-        ...anchorRows(check.anchor),
-      ];
-      container.append(definitionList(rows, "evidence"));
-      if (check.proof) {
-        if (proofUrl) URL.revokeObjectURL(proofUrl);
-        proofUrl = URL.createObjectURL(
-          new Blob([JSON.stringify(check.proof, null, 2)], { type: "application/json" }),
-        );
+      const total = check.more_hits
+        ? `${hits.length} of at least ${check.total_hits} places, more not listed`
+        : plural(check.total_hits || hits.length, "place");
+      container.append(
+        h("h3", { class: "hits-title" }, `Where it is (${total})`),
+        h(
+          "ol",
+          { class: "quote-hits", "aria-label": "Places found" },
+          hits.map(renderHit),
+        ),
+      );
+      if (check.more_hits) {
         container.append(
           h(
             "p",
-            { class: "proof-download" },
-            h(
-              "a",
-              { class: "button small", href: proofUrl, download: "quote-proof.json" },
-              "Download the quote proof",
-            ),
-            h(
-              "span",
-              { class: "muted" },
-              " — the paragraphs and their Merkle proofs, checkable without the whole article.",
-            ),
+            { class: "muted more-hits" },
+            "There are more places than listed: choose an article to look in it alone.",
           ),
         );
       }
+    } else if (check.near_miss) {
+      const near = check.near_miss;
+      container.append(
+        h(
+          "div",
+          { class: "near-miss" },
+          h(
+            "p",
+            { class: "near-miss-where" },
+            `Paragraph ${near.paragraph + 1}, from character ${near.offset + 1}: `,
+            near.status ? statusBadge(near.status) : null,
+            " ",
+            near.state ? stateBadge(near.state) : null,
+          ),
+          h(
+            "p",
+            { class: "near-miss-diff" },
+            h("span", { class: "visually-hidden" }, "Your quote's words struck out, the registered words highlighted: "),
+            nearMissDiff(near.diff || []),
+          ),
+        ),
+      );
     }
     return container;
   }
@@ -1178,16 +1476,26 @@
       const chosen = $("quote-article").value;
       const payload = chosen ? { text, article_id: chosen } : { text };
       run(container, "Looking for the passage…", "The quote check", async () => {
-        const check = await api("/quotes/verify", {
-          method: "POST",
-          body: JSON.stringify(payload),
-          headers: { "Content-Type": "application/json" },
-        });
-        let record = null;
-        if (check.article_id) {
-          record = await fetchArticle(articleId(check.article_id)).catch(() => null);
+        let check;
+        try {
+          check = await api("/quotes/verify", {
+            method: "POST",
+            body: JSON.stringify(payload),
+            headers: { "Content-Type": "application/json" },
+          });
+        } catch (error) {
+          // 422: the passage cannot be searched (too short, too long): said inline, not as a failure
+          if (error instanceof ApiError && error.status === 422) {
+            return h(
+              "div",
+              { class: "notice notice-info", role: "alert", "data-kind": "refused" },
+              h("strong", {}, "Cannot check this passage: "),
+              error.message,
+            );
+          }
+          throw error;
         }
-        return () => renderQuote(check, record);
+        return () => renderQuote(check, Boolean(chosen));
       });
     });
   }
@@ -1200,6 +1508,8 @@
     setUpDialog();
     setUpQuote();
     loadArticleChoices();
+    const shared = articleFromLocation();
+    if (shared) openArticle(shared, "none");
     document.documentElement.dataset.ready = "true";
   }
 

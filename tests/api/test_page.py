@@ -393,11 +393,137 @@ def test_the_article_list_details_receipt_and_stored_copy_check(browsing: Browsi
     expect(details).to_be_focused()
 
 
+def test_every_article_has_a_page_url_with_a_preview_and_its_file_name(
+    browser: Browser, server: ServerProcess
+) -> None:
+    content = corpus_bytes("004")
+    article_id = hashlib.sha256(content).hexdigest()
+    with browsing_on(browser, server, articles=5) as browsing:
+        page = browsing.page
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        record = browsing.http.get(f"/v1/articles/{article_id}").json()
+        row = page.locator(f'#articles-body tr[data-article-id="{article_id}"]')
+        registered = row.locator("td").nth(5)
+        expect(registered).to_have_attribute("data-label", "Registered")
+        expect(registered).to_have_text(utc(int(record["registered_at"]))[:10])
+
+        row.get_by_role("button", name=f"Details of {CHINESE_TITLE}").click()
+        dialog = page.locator("#article-dialog")
+        expect(dialog.locator("#dialog-title")).to_have_text(CHINESE_TITLE)
+        expect(page).to_have_url(f"{server.url}/articles/{article_id}")
+        link = dialog.get_by_label("Link to this article")
+        expect(link).to_have_value(f"{server.url}/articles/{article_id}")
+        dialog.get_by_role("button", name="Copy link").click()
+        expect(dialog.locator(".copy-note")).to_have_text("Link copied.")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == f"{server.url}/articles/{article_id}"
+
+        # The first paragraphs, as text in the article's language, and where the rest is.
+        preview = dialog.locator(".preview")
+        expect(preview).to_have_attribute("lang", "zh-Hans")
+        expect(preview.locator(".preview-paragraph")).to_have_text(list(paragraphs(content)[:5]))
+        expect(preview.locator(".preview-more")).to_have_text(
+            f"The first 5 paragraphs of {record['paragraph_count']}; download the stored copy "
+            "for the rest."
+        )
+        # (the corpus's own file names; the next test registers one of its own)
+        file_name = fact(dialog, "File name")
+        expect(file_name).to_have_text([record["file_name"]] if record.get("file_name") else [])
+        screenshot(page, "page-article-url.png")
+
+        # Back closes the view and returns to the page; forward opens it again.
+        page.go_back()
+        expect(dialog).to_be_hidden()
+        expect(page).to_have_url(f"{server.url}/")
+        page.go_forward()
+        expect(dialog).to_be_visible()
+        expect(dialog.locator("#dialog-title")).to_have_text(CHINESE_TITLE)
+        # Closing it leaves the article's URL.
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        expect(page).to_have_url(f"{server.url}/")
+
+        # The shared URL opens the article's view on load (the same strict policy).
+        response = page.goto(f"/articles/{article_id}")
+        assert response is not None
+        assert response.status == 200
+        assert response.headers["content-security-policy"] == PAGE_CSP
+        expect(dialog).to_be_visible()
+        expect(dialog.locator("#dialog-title")).to_have_text(CHINESE_TITLE)
+        expect(fact(dialog, "Content SHA-256")).to_have_text(record["content_digest"])
+        page.keyboard.press("Escape")
+        expect(page).to_have_url(f"{server.url}/")
+
+        # A link to an article this registry does not hold: the page says so.
+        page.goto(f"/articles/{'0' * 64}")
+        expect(dialog.locator("[role=alert]")).to_contain_text("Loading the article failed.")
+        browsing.expect_problem(r"status of 404")
+        # Not an id at all: no page, the API's 404.
+        assert browsing.http.get("/articles/not-an-id").status_code == 404
+
+
+def test_a_registered_file_name_is_shown_and_binary_files_have_no_text_preview(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    base = tmp_path_factory.mktemp("page-file-name-server")
+    named_server = start_server(base / "data", base / "server.log")
+    try:
+        text = "第一段。\n\n<b>第二段</b> 不是标记。\n".encode()
+        binary = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+        with httpx.Client(base_url=named_server.url, timeout=60) as http:
+            for name, content, media in (
+                ("通知 2024.txt", text, "text/plain"),
+                ("chart.png", binary, "image/png"),
+            ):
+                created = http.post(
+                    "/v1/articles",
+                    files=[("file", (name, content, media))],
+                    data={"title": name, "language": "zh-Hans"},
+                    headers=named_server.auth(),
+                    params={"wait": 30},
+                )
+                assert created.status_code == 201, created.text
+        with browsing_on(browser, named_server, articles=7) as state:
+            page = state.page
+            dialog = page.locator("#article-dialog")
+            page.goto(f"/articles/{hashlib.sha256(text).hexdigest()}")
+            expect(fact(dialog, "File name")).to_have_text("通知 2024.txt")
+            preview = dialog.locator(".preview-paragraph")
+            # Shown as text: the markup in the document is its text, never elements.
+            expect(preview).to_have_text(["第一段。", "<b>第二段</b> 不是标记。"])
+            expect(dialog.locator(".preview b")).to_have_count(0)
+            expect(dialog.locator(".preview-more")).to_have_count(0)
+            page.keyboard.press("Escape")
+
+            page.goto(f"/articles/{hashlib.sha256(binary).hexdigest()}")
+            expect(fact(dialog, "File name")).to_have_text("chart.png")
+            expect(dialog.locator(".preview")).to_have_text(
+                "No text preview for this format (image/png)."
+            )
+    finally:
+        named_server.stop()
+
+
 def test_the_article_list_filters_by_language(browsing: Browsing) -> None:
     page = browsing.page
-    page.get_by_label("Language").fill("zh-Hans")
-    page.get_by_role("button", name="Filter").click()
+    language = page.get_by_label("Language")
+    expect(language).to_have_accessible_description(
+        "A language range: zh lists zh-Hans and zh-Hant."
+    )
     rows = page.locator("#articles-body tr")
+    # A range: "zh" lists every Chinese article (zh, zh-Hans, ...), "zh-Hans" only its own.
+    chinese = [
+        item["id"]
+        for item in browsing.http.get("/v1/articles").json()["items"]
+        if re.match(r"zh(-|$)", item["metadata"].get("language") or "", re.IGNORECASE)
+    ]
+    assert len(chinese) >= 2
+    language.fill("zh")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(len(chinese))
+    assert sorted(r.get_attribute("data-article-id") or "" for r in rows.all()) == sorted(chinese)
+    language.fill("zh-Hans")
+    page.get_by_role("button", name="Filter").click()
     expect(rows).to_have_count(1)
     expect(rows.locator(".article-title")).to_have_text(CHINESE_TITLE)
     expect(page.locator("#articles-count")).to_have_text("1 article")
@@ -416,6 +542,7 @@ def test_a_quote_is_found_whole_in_part_or_not_at_all(browsing: Browsing) -> Non
     registered = paragraphs(content)
     (index,) = [i for i, p in enumerate(registered) if p.startswith("除了北上广深杭")]
     result = page.locator("#quote-result .verdict")
+    hits = result.locator(".quote-hit")
 
     # Keyboard only: type the passage, Tab to the article choice, Tab to the button, Enter.
     page.get_by_label("Passage").focus()
@@ -430,29 +557,77 @@ def test_a_quote_is_found_whole_in_part_or_not_at_all(browsing: Browsing) -> Non
     expect(result.locator(".verdict-headline")).to_have_text(
         f"Found: the passage is paragraph {index + 1} of {CHINESE_TITLE}, word for word."
     )
-    expect(fact(result, "Paragraphs")).to_have_text(f"Paragraph {index + 1}")
-    expect(fact(result, "Transaction")).to_have_text(record["anchor"]["transactionHash"])
-    proof_link = result.get_by_role("link", name="Download the quote proof")
-    expect(proof_link).to_have_attribute("download", "quote-proof.json")
+    expect(hits).to_have_count(1)
+    expect(hits).to_have_attribute("data-kind", "whole")
+    expect(hits.locator(".hit-place")).to_have_text(f"paragraph {index + 1}, whole")
+    expect(hits.locator(".badge.status-active")).to_have_text("Active")
+    expect(fact(hits, "Transaction")).to_have_text(record["anchor"]["transactionHash"])
+    expect(result.locator(".hits-title")).to_have_text("Where it is (1 place)")
+    proof_link = hits.get_by_role("link", name="Download the quote proof")
+    expect(proof_link).to_have_attribute(
+        "download", f"quote-proof-{record['id'][:12]}-p{index + 1}.json"
+    )
+    answer = browsing.http.post("/v1/quotes/verify", json={"text": registered[index]}).json()
+    with page.expect_download() as download_info:
+        proof_link.click()
+    downloaded = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))
+    assert downloaded == answer["hits"][0]["proof"]
     screenshot(page.locator("#quote"), "page-quote.png")
 
+    # Part of a paragraph is found and proven, too: its hit has its own quote proof.
     page.get_by_label("In article").select_option(record["id"])
     page.get_by_label("Passage").fill(registered[index][5:30])
     page.get_by_role("button", name="Check quote").click()
     expect(result).to_have_attribute("data-kind", "partial")
     expect(result.locator(".verdict-headline")).to_have_text(
-        f"Found in part: the passage is in paragraph {index + 1} of {CHINESE_TITLE}, starting at "
-        "character 6, but it is not whole paragraphs: only whole paragraphs are proven."
+        f"Found: the passage is in paragraph {index + 1} of {CHINESE_TITLE}, word for word, "
+        "from character 6."
     )
-    expect(result.get_by_role("link", name="Download the quote proof")).to_have_count(0)
+    expect(result).not_to_contain_text("only whole paragraphs are proven")
+    expect(hits.locator(".hit-place")).to_have_text(f"paragraph {index + 1}, from character 6")
+    expect(hits.get_by_role("link", name="Download the quote proof")).to_have_count(1)
 
+    # One figure changed: not found word for word, the closest passage with the diff inline.
     page.get_by_label("In article").select_option("")
+    original = registered[index][:40]
+    assert re.search(r"[0-9]", original) is None
+    misquote = original[:10] + "三十" + original[12:]
+    near = browsing.http.post("/v1/quotes/verify", json={"text": misquote}).json()
+    assert near["found"] is False
+    assert near["near_miss"] is not None
+    page.get_by_label("Passage").fill(misquote)
+    page.get_by_role("button", name="Check quote").click()
+    expect(result).to_have_attribute("data-kind", "near-miss")
+    miss = near["near_miss"]
+    expect(result.locator(".verdict-headline")).to_have_text(
+        f"Not found word for word: closest registered passage: paragraph {miss['paragraph'] + 1} "
+        f"of {CHINESE_TITLE}, {round(miss['similarity'] * 100)}% alike."
+    )
+    struck = [seg["quoted"] for seg in miss["diff"] if seg["op"] in ("replace", "delete")]
+    added = [seg["registered"] for seg in miss["diff"] if seg["op"] in ("replace", "insert")]
+    assert struck
+    assert added
+    expect(result.locator(".near-miss-diff del.diff-del")).to_have_text(struck)
+    expect(result.locator(".near-miss-diff ins.diff-ins")).to_have_text(added)
+    expect(hits).to_have_count(0)
+    screenshot(page.locator("#quote"), "page-quote-near-miss.png")
+
     absent = "A sentence that no registered article contains."
     page.get_by_label("Passage").fill(absent)
     page.get_by_role("button", name="Check quote").click()
     expect(result).to_have_attribute("data-kind", "not-found")
-    message = browsing.http.post("/v1/quotes/verify", json={"text": absent}).json()["message"]
-    expect(result.locator(".verdict-headline")).to_have_text(f"Not found: {message}")
+    expect(result.locator(".verdict-headline")).to_have_text(
+        "Not found: No registered article holds this passage, nor anything close to it."
+    )
+
+    # Too short to search the whole registry: the API's 422 message, inline.
+    page.get_by_label("Passage").fill("ab")
+    page.get_by_role("button", name="Check quote").click()
+    refused = browsing.http.post("/v1/quotes/verify", json={"text": "ab"})
+    assert refused.status_code == 422
+    notice = page.locator("#quote-result [data-kind=refused]")
+    expect(notice).to_have_text(f"Cannot check this passage: {refused.json()['error']['message']}")
+    browsing.expect_problem(r"status of 422")
 
 
 def test_errors_and_untrusted_names_are_shown_as_text(browsing: Browsing) -> None:
@@ -530,6 +705,11 @@ def test_revoked_and_superseded_articles_say_so(
             upload(page, "withdrawn.txt", withdrawn)
             expect(verdict).to_have_attribute("data-kind", "authentic")
             expect(verdict).to_have_class(re.compile(r"\btone-bad\b"))
+            # The status leads the headline: never "Authentic:" over a revoked article.
+            expect(verdict.locator(".verdict-kind")).to_have_text("Revoked:")
+            expect(verdict.locator(".verdict-headline")).to_contain_text(
+                "Revoked: this is exactly the article 关于数据留存的通知 registered on "
+            )
             expect(verdict.locator(".notice-error")).to_have_text(
                 f"Revoked. The registrar has revoked this article on chain: {reason}. "
                 "Do not rely on it as current."
@@ -539,8 +719,9 @@ def test_revoked_and_superseded_articles_say_so(
 
             upload(page, "draft.txt", draft)
             expect(verdict.locator(".verdict-headline")).to_contain_text(
-                "Authentic: this is exactly the article Interim guidance on data retention "
+                "Superseded: this is exactly the article Interim guidance on data retention "
             )
+            expect(verdict).to_have_class(re.compile(r"\btone-warn\b"))
             notice = verdict.locator(".notice-warning")
             expect(notice).to_have_text(
                 "Superseded. A newer article replaces this one: Guidance on data retention."
@@ -550,8 +731,42 @@ def test_revoked_and_superseded_articles_say_so(
             expect(dialog.locator("#dialog-title")).to_have_text("Guidance on data retention")
             expect(fact(dialog, "Supersedes")).to_have_text("Interim guidance on data retention")
             expect(fact(dialog, "Content SHA-256")).to_have_text(f"0x{final_id}")
+            expect(page).to_have_url(f"{status_server.url}/articles/{final_id}")
+            # A view opened from a view: back returns to the first, closing leaves both.
+            fact(dialog, "Supersedes").get_by_role("button").click()
+            expect(page).to_have_url(f"{status_server.url}/articles/{draft_id}")
+            expect(dialog.locator("#dialog-title")).to_have_text(
+                "Interim guidance on data retention"
+            )
+            page.go_back()
+            expect(dialog.locator("#dialog-title")).to_have_text("Guidance on data retention")
+            page.go_forward()
+            expect(dialog.locator("#dialog-title")).to_have_text(
+                "Interim guidance on data retention"
+            )
             page.keyboard.press("Escape")
             expect(dialog).to_be_hidden()
+            expect(page).to_have_url(f"{status_server.url}/")
+
+            # A sentence in two articles: both places listed, the current (active) one first.
+            page.get_by_label("Passage").fill("Records are kept for")
+            page.get_by_role("button", name="Check quote").click()
+            quote = page.locator("#quote-result .verdict")
+            expect(quote).to_have_attribute("data-kind", "several")
+            expect(quote.locator(".verdict-headline")).to_have_text(
+                "Found: the passage is in 2 places, word for word."
+            )
+            expect(quote.locator(".hits-title")).to_have_text("Where it is (2 places)")
+            hits = quote.locator(".quote-hit")
+            expect(hits).to_have_count(2)
+            expect(hits.nth(0)).to_have_attribute("data-article-id", final_id)
+            expect(hits.nth(0).locator(".hit-head")).to_have_text(
+                "Guidance on data retention paragraph 2, from character 1 Active Anchored"
+            )
+            expect(hits.nth(1)).to_have_attribute("data-article-id", draft_id)
+            expect(hits.nth(1).locator(".badge.status-superseded")).to_have_text("Superseded")
+            expect(hits.get_by_role("link", name="Download the quote proof")).to_have_count(2)
+            screenshot(page.locator("#quote"), "page-quote-several.png")
 
             page.get_by_label("Status").select_option("revoked")
             page.get_by_role("button", name="Filter").click()
