@@ -670,7 +670,7 @@ def _quote_lines(check: QuoteCheck) -> list[str]:
         return [
             "NOT FOUND word for word; the closest registered passage differs (NEAR MISS):",
             f"  article    {near.article_id}{title}",
-            f"  where      paragraph {near.paragraph + 1}, from character {near.offset} "
+            f"  where      paragraph {near.paragraph + 1}, from character {near.offset + 1} "
             f"({round(near.similarity * 100)}% alike; {near.state}, {_status_word(near.status)})",
             f"  registered {_shown(near.text)}",
             f"  diff       {_shown(render_diff(near.diff))}",
@@ -696,7 +696,7 @@ def _quote_lines(check: QuoteCheck) -> list[str]:
             title = f" {_shown(hit.title)}" if hit.title else ""
             lines.append(
                 f"  {number:>2}. {hit.article_id[:16]}{title}: paragraph {span}, from character "
-                f"{location.offset} ({hit.state}, {_status_word(hit.status)}"
+                f"{(location.offset or 0) + 1} ({hit.state}, {_status_word(hit.status)}"
                 f"{'' if hit.proof is not None else ', no proof yet'})"
             )
     return lines

@@ -291,9 +291,12 @@ def _found_message(location: QuoteLocation, count: int, more: bool) -> str:
     if location.kind == "whole":
         message = f"the passage is {span} of the article, word for word"
     else:
+        # counted from 1 for people, as paragraphs are; the location's offset counts from 0
+        character = (location.offset or 0) + 1
+        plural = "s" if location.count > 1 else ""
         message = (
             f"the passage is in {span} of the article, word for word, from character "
-            f"{location.offset} (part of the paragraph{'s' if location.count > 1 else ''})"
+            f"{character} (part of the paragraph{plural})"
         )
     if count > 1 or more:
         others = count - 1

@@ -152,7 +152,7 @@ def test_whole_and_partial_quotes(corpus_registry: Registry) -> None:
     assert check["whole_paragraphs"] is False
     assert check["message"] == (
         f"the passage is in paragraph {number} of the article, word for word, from character "
-        "11 (part of the paragraph)"
+        "12 (part of the paragraph)"  # counted from 1; the proof's offset from 0
     )
     assert check["proof"] is None
     assert check["hits"][0]["proof"]["location"]["offset"] == 11
@@ -172,7 +172,7 @@ def test_a_sentence_searched_in_every_article(corpus_registry: Registry) -> None
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[:2] == [
         f"QUOTE VERIFIED (part of a paragraph): the passage is in paragraph {index + 1} of the "
-        f"article, word for word, from character {offset} (part of the paragraph)",
+        f"article, word for word, from character {offset + 1} (part of the paragraph)",
         f"  article    {file_id(FIRST)}",
     ]
     written = QuoteProof.from_json(proof.read_text(encoding="utf-8"))

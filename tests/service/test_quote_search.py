@@ -43,8 +43,8 @@ def test_a_sentence_of_paragraph_10(corpus_registry: Seeded) -> None:
     location = QuoteLocation(kind="partial", start=9, count=1, offset=offset)
     assert check.location == location
     assert check.message == (
-        f"the passage is in paragraph 10 of the article, word for word, from character {offset} "
-        "(part of the paragraph)"
+        "the passage is in paragraph 10 of the article, word for word, from character "
+        f"{offset + 1} (part of the paragraph)"
     )
     (hit,) = check.hits
     assert (hit.article_id, hit.location, hit.state, hit.status) == (

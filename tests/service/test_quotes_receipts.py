@@ -96,7 +96,7 @@ def test_part_of_a_paragraph_with_the_article_named(corpus_registry: Seeded) -> 
     assert check.location == QuoteLocation(kind="partial", start=index, count=1, offset=20)
     assert check.message == (
         f"the passage is in paragraph {index + 1} of the article, word for word, from "
-        "character 20 (part of the paragraph)"
+        "character 21 (part of the paragraph)"  # counted from 1, the offset from 0
     )
     assert check.state == "anchored"
     assert check.anchor is not None
