@@ -1710,8 +1710,9 @@ def _wants_json(args: Sequence[str]) -> bool:
 
 
 def main(args: Sequence[str] | None = None) -> None:
-    """Run the command line; with ``--json``, usage errors (an unknown option, a missing
-    argument, a value out of range) print a JSON error object too, still with exit code 2."""
+    """Run the command line; with ``--json``, what the command-line parser refuses (an
+    unknown option, a missing argument, a value out of range or not among the choices)
+    prints a JSON error object too, code ``usage_error``, still with exit code 2."""
     given = list(sys.argv[1:] if args is None else args)
     try:
         code = app(args=given, prog_name="policy-registry", standalone_mode=False)
@@ -1723,9 +1724,8 @@ def main(args: Sequence[str] | None = None) -> None:
             else:
                 typer.echo(f"Error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
-        error_code = "invalid_input" if isinstance(exc, typer.BadParameter) else "usage_error"
         with contextlib.suppress(typer.Exit):
-            _fail(exc.format_message(), exc.exit_code, as_json=True, error_code=error_code)
+            _fail(exc.format_message(), exc.exit_code, as_json=True, error_code="usage_error")
         sys.exit(exc.exit_code)
     except typer.Abort:
         typer.echo("Aborted!", err=True)
