@@ -986,16 +986,40 @@ def register(
 
 _OPTION_NAMES: Final = {"published": "date"}
 """Metadata keys whose command-line option has another name."""
-MAX_METADATA_FILE_BYTES: Final = 16 * 1024 * 1024
-"""A --metadata file: one object per file, each at most MAX_METADATA_JSON_BYTES."""
+MAX_METADATA_FILE_BYTES: Final = 4 * 1024 * 1024
+"""A --metadata file: an array of flat objects, about a kilobyte per file."""
+MAX_METADATA_DEPTH: Final = 4
+"""The array and its objects are 2 levels; a little room for a wrong value's error."""
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _json_depth(text: str) -> int:
+    """How deep brackets nest in JSON text (outside strings), counted without parsing.
+
+    Checked before :func:`json.loads`: py-evm raises the interpreter's recursion limit to
+    100,000, so that deeply nested input would overflow the C stack instead of raising.
+    """
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _JSON_STRING.sub('""', text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _metadata_objects(path: Path, count: int, shared: Mapping[str, str]) -> list[dict[str, Any]]:
     """The objects of a --metadata file, one per file, each completed with the shared
     options (publisher, language, policy); an object giving one of them too is refused."""
     try:
-        value: Any = json.loads(_read_file(path, MAX_METADATA_FILE_BYTES))
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        text = _read_file(path, MAX_METADATA_FILE_BYTES).decode("utf-8")
+        if _json_depth(text) > MAX_METADATA_DEPTH:
+            raise InvalidMetadata(
+                f"{path} nests deeper than {MAX_METADATA_DEPTH} levels: it must hold a JSON "
+                "array of objects, one per file"
+            )
+        value: Any = json.loads(text)
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
         raise InvalidMetadata(f"{path} is not UTF-8 JSON: {exc}") from None
     if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
         raise InvalidMetadata(f"{path} must hold a JSON array of objects, one per file")
