@@ -27,6 +27,8 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
     (work / "empty.txt").write_bytes(b"")
     (work / "large.txt").write_text("Over the limit of this test.\n" * 10, encoding="utf-8")
     (work / "good.txt").write_text("Never registered.\n", encoding="utf-8")
+    # Nested deep enough to overflow the C stack if parsed (py-evm lifts the recursion limit).
+    (work / "nested.json").write_text("[" * 250_000, encoding="utf-8")
     return Registry(data_dir, work, registration)
 
 
@@ -43,6 +45,11 @@ CASES: dict[str, tuple[list[str], str, int]] = {
     "unknown id": (["show", "deadbeefdeadbeef"], "not_found", 2),
     "short prefix": (["show", "deadbe"], "invalid_identifier", 2),
     "bad quote arguments": (["verify-quote", "some words"], "invalid_input", 2),
+    "deeply nested receipt": (
+        ["verify-receipt", "{work}/good.txt", "{work}/nested.json"],
+        "invalid_receipt",
+        2,
+    ),
     "unknown option": (["list", "--colour"], "usage_error", 2),
     "missing argument": (["show"], "usage_error", 2),
     "value out of range": (["list", "--status", "lost"], "usage_error", 2),
