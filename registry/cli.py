@@ -493,6 +493,74 @@ def _read_documents(
     return documents
 
 
+_OPTION_NAMES: Final = {"published": "date"}
+"""Metadata keys whose command-line option has another name."""
+MAX_METADATA_FILE_BYTES: Final = 4 * 1024 * 1024
+"""A --metadata file: an array of flat objects, about a kilobyte per file."""
+MAX_METADATA_DEPTH: Final = 4
+"""The array and its objects are 2 levels; a little room for a wrong value's error."""
+MAX_RECEIPT_DEPTH: Final = 16
+"""A receipt nests 3 levels (its proof's list in its anchor's object); much deeper is not one."""
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _json_depth(text: str) -> int:
+    """How deep brackets nest in JSON text (outside strings), counted without parsing.
+
+    Checked before :func:`json.loads`: py-evm raises the interpreter's recursion limit to
+    100,000, so that deeply nested input would overflow the C stack instead of raising.
+    """
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _JSON_STRING.sub('""', text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _metadata_objects(path: Path, count: int, shared: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The objects of a --metadata file, one per file, each completed with the shared
+    options (publisher, language, policy); an object giving one of them too is refused."""
+    try:
+        text = _read_file(path, MAX_METADATA_FILE_BYTES).decode("utf-8")
+        if _json_depth(text) > MAX_METADATA_DEPTH:
+            raise InvalidMetadata(
+                f"{path} nests deeper than {MAX_METADATA_DEPTH} levels: it must hold a JSON "
+                "array of objects, one per file"
+            )
+        value: Any = json.loads(text)
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
+        raise InvalidMetadata(f"{path} is not UTF-8 JSON: {exc}") from None
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise InvalidMetadata(f"{path} must hold a JSON array of objects, one per file")
+    if len(value) != count:
+        raise InvalidMetadata(
+            f"{path} has {_count(len(value), 'object')} for {_count(count, 'file')}: give one "
+            "per file, in the order of the files"
+        )
+    objects = []
+    for index, entry in enumerate(value):
+        both = sorted(set(entry) & set(shared))
+        if both:
+            raise InvalidMetadata(
+                f"{path}[{index}] gives {', '.join(both)}, given for every file by option too: "
+                "give it in one place"
+            )
+        objects.append({**shared, **entry})
+    return objects
+
+
+def _metadata_of(entry: Mapping[str, Any], where: str) -> ArticleMetadata:
+    """One file's metadata object (``supersedes`` apart), validated; ``where`` names the
+    object in errors (empty for the command-line options)."""
+    supersedes = entry.get("supersedes")
+    if supersedes is not None and not isinstance(supersedes, str):
+        raise InvalidMetadata(f"{where}supersedes must be an article id (a string)")
+    try:
+        return ArticleMetadata.parse({k: v for k, v in entry.items() if k != "supersedes"})
+    except InvalidMetadata as exc:
+        raise InvalidMetadata(f"{where}{exc}") from None
+
+
 # -- rendering ----------------------------------------------------------------------------
 
 
@@ -982,76 +1050,6 @@ def register(
     with _progress(not as_json and len(files) > 1) as progress:
         documents = _read_documents(entries, settings.max_document_bytes, progress)
     _register_and_report(settings, [documents], label, as_json, 0.0 if no_wait else wait)
-
-
-_OPTION_NAMES: Final = {"published": "date"}
-"""Metadata keys whose command-line option has another name."""
-MAX_METADATA_FILE_BYTES: Final = 4 * 1024 * 1024
-"""A --metadata file: an array of flat objects, about a kilobyte per file."""
-MAX_METADATA_DEPTH: Final = 4
-"""The array and its objects are 2 levels; a little room for a wrong value's error."""
-
-
-MAX_RECEIPT_DEPTH: Final = 16
-"""A receipt nests 3 levels (its proof's list in its anchor's object); much deeper is not one."""
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-
-
-def _json_depth(text: str) -> int:
-    """How deep brackets nest in JSON text (outside strings), counted without parsing.
-
-    Checked before :func:`json.loads`: py-evm raises the interpreter's recursion limit to
-    100,000, so that deeply nested input would overflow the C stack instead of raising.
-    """
-    depth = deepest = 0
-    for bracket in re.findall(r"[\[\]{}]", _JSON_STRING.sub('""', text)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
-    return deepest
-
-
-def _metadata_objects(path: Path, count: int, shared: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The objects of a --metadata file, one per file, each completed with the shared
-    options (publisher, language, policy); an object giving one of them too is refused."""
-    try:
-        text = _read_file(path, MAX_METADATA_FILE_BYTES).decode("utf-8")
-        if _json_depth(text) > MAX_METADATA_DEPTH:
-            raise InvalidMetadata(
-                f"{path} nests deeper than {MAX_METADATA_DEPTH} levels: it must hold a JSON "
-                "array of objects, one per file"
-            )
-        value: Any = json.loads(text)
-    except ValueError as exc:  # UnicodeDecodeError is a ValueError
-        raise InvalidMetadata(f"{path} is not UTF-8 JSON: {exc}") from None
-    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
-        raise InvalidMetadata(f"{path} must hold a JSON array of objects, one per file")
-    if len(value) != count:
-        raise InvalidMetadata(
-            f"{path} has {_count(len(value), 'object')} for {_count(count, 'file')}: give one "
-            "per file, in the order of the files"
-        )
-    objects = []
-    for index, entry in enumerate(value):
-        both = sorted(set(entry) & set(shared))
-        if both:
-            raise InvalidMetadata(
-                f"{path}[{index}] gives {', '.join(both)}, given for every file by option too: "
-                "give it in one place"
-            )
-        objects.append({**shared, **entry})
-    return objects
-
-
-def _metadata_of(entry: Mapping[str, Any], where: str) -> ArticleMetadata:
-    """One file's metadata object (``supersedes`` apart), validated; ``where`` names the
-    object in errors (empty for the command-line options)."""
-    supersedes = entry.get("supersedes")
-    if supersedes is not None and not isinstance(supersedes, str):
-        raise InvalidMetadata(f"{where}supersedes must be an article id (a string)")
-    try:
-        return ArticleMetadata.parse({k: v for k, v in entry.items() if k != "supersedes"})
-    except InvalidMetadata as exc:
-        raise InvalidMetadata(f"{where}{exc}") from None
 
 
 @_registry_command("register-dir")
