@@ -18,8 +18,10 @@ Exit codes (the same for every command):
   running ``policy-registry serve``), or the store failed (no space left on the disk
   included: what was registered before is intact; free space and run it again).
 
-Errors print one line, ``error: ...``, on stderr. Neither the signer key nor the node URL
-(which often carries an API key) is ever printed.
+Errors print one line, ``error: ...``, on stderr; with ``--json`` they print
+``{"error": {"code": ..., "message": ...}}`` on stdout instead (a script reading the JSON
+gets one document whatever happened), with the API's codes and the same exit codes.
+Neither the signer key nor the node URL (which often carries an API key) is ever printed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import json
 import os
 import re
 import secrets
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -64,14 +67,20 @@ from registry.core.wire import describe_validation_error
 from registry.errors import (
     AmbiguousIdentifier,
     ChainError,
+    ChainUnavailable,
     ConfigurationError,
     Conflict,
     ContractNotDeployed,
     DocumentTooLarge,
     EmptyDocument,
     InputError,
+    InvalidIdentifier,
+    InvalidMetadata,
+    InvalidReceipt,
+    NotAnchoredYet,
     NotFound,
     RegistryError,
+    StorageFull,
     StoreError,
     Unauthorized,
     VerificationError,
@@ -96,17 +105,23 @@ MAX_CHANGES_SHOWN: Final = 20
 DEFAULT_BATCH_DOCUMENTS: Final = 1_000
 """register-dir's documents per batch: ~95 gas each (vs ~91,500 alone), ~25 MiB at ~10 KB."""
 
+HELP_WIDTH: Final = {"max_content_width": 120}
+"""Help fills the terminal up to 120 columns (click's default stops at 80)."""
+
 app = typer.Typer(
     name="policy-registry",
-    help="Blockchain-anchored provenance registry for policy documents.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain click help: it reflows docstrings and help strings to the terminal's width (rich
+    # mode keeps their line breaks) and shows no type after a flag (rich mode shows <bool>).
+    rich_markup_mode=None,
+    context_settings=HELP_WIDTH,
     # A traceback's locals could show the node URL (it may carry an API key).
     pretty_exceptions_show_locals=False,
 )
 
 
-@app.callback()
+@app.callback(context_settings=HELP_WIDTH)
 def _root() -> None:
     """Blockchain-anchored provenance registry for policy documents.
 
@@ -120,29 +135,55 @@ def _root() -> None:
 P = ParamSpec("P")
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    typer.echo("error: " + " ".join(message.split()), err=True)
+# Most specific first: the first class an error is an instance of gives its code (the
+# API's codes, api/errors.py) and its exit code.
+_ERROR_CODES: Final[tuple[tuple[type[RegistryError], str, int], ...]] = (
+    (DocumentTooLarge, "document_too_large", EXIT_INPUT),
+    (EmptyDocument, "empty_document", EXIT_INPUT),
+    (InvalidIdentifier, "invalid_identifier", EXIT_INPUT),
+    (InvalidMetadata, "invalid_metadata", EXIT_INPUT),
+    (InvalidReceipt, "invalid_receipt", EXIT_INPUT),
+    (InputError, "invalid_input", EXIT_INPUT),
+    (NotFound, "not_found", EXIT_INPUT),
+    (AmbiguousIdentifier, "ambiguous_identifier", EXIT_INPUT),
+    (NotAnchoredYet, "not_anchored_yet", EXIT_INPUT),
+    (Conflict, "conflict", EXIT_INPUT),
+    (Unauthorized, "unauthorized", EXIT_INPUT),
+    (ConfigurationError, "configuration_error", EXIT_INPUT),
+    (ChainUnavailable, "chain_unavailable", EXIT_CHAIN),
+    (ChainError, "chain_error", EXIT_CHAIN),
+    (StorageFull, "insufficient_storage", EXIT_CHAIN),  # its message says what to do
+    (StoreError, "store_unavailable", EXIT_CHAIN),
+    (VerificationError, "integrity_error", EXIT_NOT_CURRENT),  # a record that does not check out
+)
+
+
+def _fail(message: str, code: int, as_json: bool = False, error_code: str = "error") -> NoReturn:
+    """One ``error: ...`` line on stderr, or with ``as_json`` one error object on stdout."""
+    text = " ".join(message.split())
+    if as_json:
+        _echo_json({"error": {"code": error_code, "message": text}})
+    else:
+        typer.echo("error: " + text, err=True)
     raise typer.Exit(code)
 
 
+def _error_code(exc: RegistryError) -> tuple[str, int]:
+    for kind, error_code, exit_code in _ERROR_CODES:
+        if isinstance(exc, kind):
+            return error_code, exit_code
+    return "error", EXIT_NOT_CURRENT
+
+
 @contextmanager
-def _exit_codes() -> Iterator[None]:
-    """Map the registry's typed errors to the documented exit codes, with one line on stderr."""
+def _exit_codes(as_json: bool = False) -> Iterator[None]:
+    """Map the registry's typed errors to the documented exit codes, with one line on stderr
+    (one JSON error object on stdout with ``--json``)."""
     try:
         yield
-    except (
-        InputError,
-        NotFound,
-        AmbiguousIdentifier,
-        Conflict,
-        ConfigurationError,
-        Unauthorized,
-    ) as exc:
-        _fail(str(exc), EXIT_INPUT)
-    except (ChainError, StoreError) as exc:  # StorageFull too: its message says what to do
-        _fail(str(exc), EXIT_CHAIN)
-    except RegistryError as exc:  # VerificationError: a record that does not check out
-        _fail(str(exc), EXIT_NOT_CURRENT)
+    except RegistryError as exc:
+        error_code, exit_code = _error_code(exc)
+        _fail(str(exc), exit_code, as_json, error_code)
 
 
 def _command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
@@ -151,7 +192,7 @@ def _command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
     def register(func: Callable[P, None]) -> Callable[P, None]:
         @functools.wraps(func)
         def run(*args: P.args, **kwargs: P.kwargs) -> None:
-            with _exit_codes():
+            with _exit_codes(kwargs.get("as_json") is True):
                 func(*args, **kwargs)
 
         app.command(name)(run)
@@ -173,7 +214,7 @@ def _registry_command(name: str) -> Callable[[Callable[..., None]], Callable[...
 
         @functools.wraps(func)
         def run(**options: Any) -> None:
-            with _exit_codes():
+            with _exit_codes(options.get("as_json") is True):
                 chosen = [options.pop(parameter.name) for parameter in _REGISTRY_OPTIONS]
                 func(_settings(*chosen), **options)
 
@@ -450,6 +491,74 @@ def _read_documents(
             documents.append(_Document(path, submission))
         progress.advance(task)
     return documents
+
+
+_OPTION_NAMES: Final = {"published": "date"}
+"""Metadata keys whose command-line option has another name."""
+MAX_METADATA_FILE_BYTES: Final = 4 * 1024 * 1024
+"""A --metadata file: an array of flat objects, about a kilobyte per file."""
+MAX_METADATA_DEPTH: Final = 4
+"""The array and its objects are 2 levels; a little room for a wrong value's error."""
+MAX_RECEIPT_DEPTH: Final = 16
+"""A receipt nests 3 levels (its proof's list in its anchor's object); much deeper is not one."""
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _json_depth(text: str) -> int:
+    """How deep brackets nest in JSON text (outside strings), counted without parsing.
+
+    Checked before :func:`json.loads`: py-evm raises the interpreter's recursion limit to
+    100,000, so that deeply nested input would overflow the C stack instead of raising.
+    """
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _JSON_STRING.sub('""', text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _metadata_objects(path: Path, count: int, shared: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The objects of a --metadata file, one per file, each completed with the shared
+    options (publisher, language, policy); an object giving one of them too is refused."""
+    try:
+        text = _read_file(path, MAX_METADATA_FILE_BYTES).decode("utf-8")
+        if _json_depth(text) > MAX_METADATA_DEPTH:
+            raise InvalidMetadata(
+                f"{path} nests deeper than {MAX_METADATA_DEPTH} levels: it must hold a JSON "
+                "array of objects, one per file"
+            )
+        value: Any = json.loads(text)
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
+        raise InvalidMetadata(f"{path} is not UTF-8 JSON: {exc}") from None
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise InvalidMetadata(f"{path} must hold a JSON array of objects, one per file")
+    if len(value) != count:
+        raise InvalidMetadata(
+            f"{path} has {_count(len(value), 'object')} for {_count(count, 'file')}: give one "
+            "per file, in the order of the files"
+        )
+    objects = []
+    for index, entry in enumerate(value):
+        both = sorted(set(entry) & set(shared))
+        if both:
+            raise InvalidMetadata(
+                f"{path}[{index}] gives {', '.join(both)}, given for every file by option too: "
+                "give it in one place"
+            )
+        objects.append({**shared, **entry})
+    return objects
+
+
+def _metadata_of(entry: Mapping[str, Any], where: str) -> ArticleMetadata:
+    """One file's metadata object (``supersedes`` apart), validated; ``where`` names the
+    object in errors (empty for the command-line options)."""
+    supersedes = entry.get("supersedes")
+    if supersedes is not None and not isinstance(supersedes, str):
+        raise InvalidMetadata(f"{where}supersedes must be an article id (a string)")
+    try:
+        return ArticleMetadata.parse({k: v for k, v in entry.items() if k != "supersedes"})
+    except InvalidMetadata as exc:
+        raise InvalidMetadata(f"{where}{exc}") from None
 
 
 # -- rendering ----------------------------------------------------------------------------
@@ -855,46 +964,89 @@ def register(
     settings: Settings,
     files: Annotated[
         list[Path],
-        typer.Argument(help="Files to register; several become one batch, one anchor."),
+        typer.Argument(
+            metavar="FILE",
+            help="Files to register; several become one batch, one anchor.",
+            show_default=False,
+        ),
     ],
-    title: Annotated[str | None, _option("The article's title.")] = None,
-    publisher: Annotated[str | None, _option("Who published it.")] = None,
-    author: Annotated[str | None, _option("Who wrote it.")] = None,
+    metadata_file: Annotated[
+        Path | None,
+        _option(
+            "Per-file metadata: a JSON array with one object per FILE, in order, with the "
+            "keys of the options below (published for --date, source_url, translation_of, "
+            "supersedes...), as the API's `metadata` field. Needed for per-document fields "
+            "with several files.",
+            "--metadata",
+        ),
+    ] = None,
+    title: Annotated[str | None, _option("The article's title (one file).")] = None,
+    publisher: Annotated[str | None, _option("Who published it (every file).")] = None,
+    author: Annotated[str | None, _option("Who wrote it (one file).")] = None,
     published: Annotated[
         str | None,
-        _option("Publication date, ISO 8601 (2020, 2020-05-14, 2020-05-14T02:47).", "--date"),
+        _option(
+            "Publication date, ISO 8601 (2020, 2020-05-14, 2020-05-14T02:47; one file).",
+            "--date",
+        ),
     ] = None,
-    language: Annotated[str | None, _option("BCP 47 language tag (en, zh-Hans).")] = None,
-    policy: Annotated[str | None, _option("The policy the article is about.")] = None,
+    language: Annotated[
+        str | None, _option("BCP 47 language tag (en, zh-Hans; every file).")
+    ] = None,
+    policy: Annotated[str | None, _option("The policy the article is about (every file).")] = None,
     translation_of: Annotated[
-        str | None, _option("The original's title, or its 64-hex content digest.")
+        str | None, _option("The original's title, or its 64-hex content digest (one file).")
     ] = None,
     supersedes: Annotated[
-        str | None, _option("Id (or prefix) of the registered article this file replaces.")
+        str | None,
+        _option("Id (or prefix) of the registered article this file replaces (one file)."),
     ] = None,
-    source_url: Annotated[str | None, _option("Where it was found (http or https URL).")] = None,
-    notes: Annotated[str | None, _option("Free notes.")] = None,
+    source_url: Annotated[
+        str | None, _option("Where it was found (http or https URL; one file).")
+    ] = None,
+    notes: Annotated[str | None, _option("Free notes (one file).")] = None,
     label: Annotated[str, _option("A label for the batch (at most 256 bytes).")] = "",
     wait: WaitOption = DEFAULT_WAIT,
     no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Register files with their metadata; wait until they are anchored on the chain."""
-    if supersedes is not None and len(files) > 1:
-        raise InputError("--supersedes names the article that one file replaces: give one file")
-    fields = {
+    """Register files with their metadata; wait until they are anchored on the chain.
+
+    Options marked "every file" apply to all the files; those marked "one file" describe
+    one document, so with several files they are refused: give each file its own with
+    --metadata.
+    """
+    shared = {"publisher": publisher, "language": language, "policy": policy}
+    own = {
         "title": title,
-        "publisher": publisher,
         "author": author,
         "published": published,
-        "language": language,
-        "policy": policy,
         "translation_of": translation_of,
         "source_url": source_url,
         "notes": notes,
+        "supersedes": supersedes,
     }
-    metadata = ArticleMetadata.parse({k: v for k, v in fields.items() if v is not None})
-    entries = [(path, metadata, supersedes) for path in files]
+    given_own = [_OPTION_NAMES.get(k, k) for k, v in own.items() if v is not None]
+    if given_own and (metadata_file is not None or len(files) > 1):
+        names = ", ".join("--" + name.replace("_", "-") for name in given_own)
+        raise InputError(
+            f"{names} describe one document: with several files or --metadata, give each "
+            "file its own in the --metadata JSON array"
+        )
+    given_shared = {k: v for k, v in shared.items() if v is not None}
+    if metadata_file is None:
+        fields = {**given_shared, **{k: v for k, v in own.items() if v is not None}}
+        objects: list[dict[str, Any]] = [fields for _ in files]
+    else:
+        objects = _metadata_objects(metadata_file, len(files), given_shared)
+    entries = [
+        (
+            path,
+            _metadata_of(entry, "" if metadata_file is None else f"{metadata_file}[{index}]: "),
+            entry.get("supersedes"),
+        )
+        for index, (path, entry) in enumerate(zip(files, objects, strict=True))
+    ]
     with _progress(not as_json and len(files) > 1) as progress:
         documents = _read_documents(entries, settings.max_document_bytes, progress)
     _register_and_report(settings, [documents], label, as_json, 0.0 if no_wait else wait)
@@ -903,7 +1055,9 @@ def register(
 @_registry_command("register-dir")
 def register_dir(
     settings: Settings,
-    folder: Annotated[Path, typer.Argument(help="A folder of articles.", show_default=False)],
+    folder: Annotated[
+        Path, typer.Argument(metavar="FOLDER", help="A folder of articles.", show_default=False)
+    ],
     manifest: Annotated[
         Path | None,
         _option(
@@ -989,7 +1143,9 @@ def register_dir(
 @_registry_command("verify")
 def verify(
     settings: Settings,
-    file: Annotated[Path, typer.Argument(help="The copy to check.", show_default=False)],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="The copy to check.", show_default=False)
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Is this copy what was registered? Authentic, authentic up to formatting, modified (which
@@ -1076,7 +1232,10 @@ def verify_quote(
 def receipt(
     settings: Settings,
     article_id: Annotated[
-        str, typer.Argument(help="Article id or a prefix of 8+ hex digits.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="ID", help="Article id or a prefix of 8+ hex digits.", show_default=False
+        ),
     ],
     output: Annotated[
         Path | None, _option("Write the receipt here instead of stdout.", "--output", "-o")
@@ -1135,7 +1294,7 @@ def _receipt_chain(settings: Settings, checked: Receipt, pins: Pins | None) -> I
 
 @_command("verify-receipt")
 def verify_receipt_command(
-    file: Annotated[Path, typer.Argument(help="The document.", show_default=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The document.", show_default=False)],
     receipt_file: Annotated[
         Path, typer.Argument(metavar="RECEIPT", help="Its receipt (JSON).", show_default=False)
     ],
@@ -1147,7 +1306,12 @@ def verify_receipt_command(
     ] = None,
     registrars: Annotated[
         list[str] | None,
-        _option("A registrar address to pin (repeat for several).", "--registrar"),
+        typer.Option(
+            "--registrar",
+            metavar="ADDRESS",
+            help="A registrar address to pin (repeat for several).",
+            show_default=False,
+        ),
     ] = None,
     identity_source: Annotated[
         str | None,
@@ -1174,7 +1338,10 @@ def verify_receipt_command(
     pins: Pins | None = None
     if identity is not None or contract is not None or registrars or settings.rpc_url is not None:
         pins = Pins.combined(contract, registrars or [], identity)
-    checked = Receipt.from_json(_read_file(receipt_file, MAX_RECEIPT_BYTES))
+    receipt_bytes = _read_file(receipt_file, MAX_RECEIPT_BYTES)
+    if _json_depth(receipt_bytes.decode("utf-8", "replace")) > MAX_RECEIPT_DEPTH:
+        raise InvalidReceipt(f"{receipt_file} nests deeper than a receipt: not a receipt")
+    checked = Receipt.from_json(receipt_bytes)
     data = _read_file(file, settings.max_document_bytes)
     try:
         with _receipt_chain(settings, checked, pins) as chain:
@@ -1206,7 +1373,10 @@ def verify_receipt_command(
 def revoke(
     settings: Settings,
     article_id: Annotated[
-        str, typer.Argument(help="Article id or a prefix of 8+ hex digits.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="ID", help="Article id or a prefix of 8+ hex digits.", show_default=False
+        ),
     ],
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded on chain).")],
     as_json: JsonOption = False,
@@ -1296,7 +1466,7 @@ def list_articles(
     offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """List registered articles, oldest first."""
+    """List registered articles, newest first (the most recently registered at the top)."""
     filters = DocumentFilter(language=language, publisher=publisher, policy=policy, status=status)
     with opened_service(settings) as service:
         records, total = service.list_articles(filters, offset=offset, limit=limit)
@@ -1325,7 +1495,10 @@ def list_articles(
 def show(
     settings: Settings,
     article_id: Annotated[
-        str, typer.Argument(help="Article id or a prefix of 8+ hex digits.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="ID", help="Article id or a prefix of 8+ hex digits.", show_default=False
+        ),
     ],
     as_json: JsonOption = False,
 ) -> None:
@@ -1557,5 +1730,31 @@ def serve(
         )
 
 
-def main() -> None:
-    app()
+def _wants_json(args: Sequence[str]) -> bool:
+    """Whether the command line asks for ``--json`` (before a ``--`` ending the options)."""
+    options = args[: args.index("--")] if "--" in args else args
+    return "--json" in options
+
+
+def main(args: Sequence[str] | None = None) -> None:
+    """Run the command line; with ``--json``, what the command-line parser refuses (an
+    unknown option, a missing argument, a value out of range or not among the choices)
+    prints a JSON error object too, code ``usage_error``, still with exit code 2."""
+    given = list(sys.argv[1:] if args is None else args)
+    try:
+        code = app(args=given, prog_name="policy-registry", standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors, not raised while standalone
+        if not _wants_json(given):
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()
+            else:
+                typer.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        with contextlib.suppress(typer.Exit):
+            _fail(exc.format_message(), exc.exit_code, as_json=True, error_code="usage_error")
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted!", err=True)
+        sys.exit(EXIT_NOT_CURRENT)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import typer
 from typer.testing import CliRunner
 
+from api.errors import classify
 from registry.cli import _exit_codes, app, inline_diff
 from registry.errors import (
     AmbiguousIdentifier,
@@ -14,11 +17,19 @@ from registry.errors import (
     Conflict,
     ContractNotDeployed,
     DocumentTooLarge,
+    EmptyDocument,
+    InputError,
+    InvalidIdentifier,
     InvalidManifest,
+    InvalidMetadata,
+    InvalidReceipt,
+    NotAnchoredYet,
     NotFound,
     RegistryError,
+    StorageFull,
     StoreError,
     TransactionReverted,
+    Unauthorized,
     VerificationError,
 )
 
@@ -79,6 +90,48 @@ def test_every_registry_error_has_its_exit_code_and_one_line(
     assert result.exit_code == code
     assert result.stdout == ""
     assert result.stderr == f"error: {error}\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (DocumentTooLarge("too large"), 2),
+        (EmptyDocument("empty"), 2),
+        (InvalidIdentifier("not hex"), 2),
+        (InvalidMetadata("bad date"), 2),
+        (InvalidReceipt("not a receipt"), 2),
+        (InvalidManifest("bad manifest"), 2),
+        (InputError("bad input"), 2),
+        (NotFound("no article"), 2),
+        (AmbiguousIdentifier("several articles start with 12345678"), 2),
+        (NotAnchoredYet("pending"), 2),
+        (Conflict("already revoked"), 2),
+        (Unauthorized("no token"), 2),
+        (ConfigurationError("no contract address"), 2),
+        (ChainUnavailable("node down"), 3),
+        (TransactionReverted("reverted", "AlreadyAnchored"), 3),
+        (StorageFull("disk full"), 3),
+        (StoreError("corrupt"), 3),
+        (VerificationError("proof does not lead to root"), 1),
+    ],
+)
+def test_with_json_every_registry_error_is_the_api_error_object(
+    error: RegistryError, code: int
+) -> None:
+    probe = typer.Typer()
+
+    @probe.command()
+    def fail() -> None:
+        with _exit_codes(as_json=True):
+            raise error
+
+    result = CliRunner().invoke(probe, [])
+    assert result.exit_code == code
+    assert result.stderr == ""
+    # The API's code for the same error: one vocabulary for the CLI and the API.
+    assert json.loads(result.stdout) == {
+        "error": {"code": classify(error)[1], "message": str(error)}
+    }
 
 
 def test_a_multi_line_message_is_printed_on_one_line() -> None:

@@ -122,7 +122,11 @@ def test_register_verify_receipt_revoke_supersede(cli: Cli, tmp_path: Path) -> N
         files.append(path)
     first, second, third = (str(f) for f in files)
 
-    registration = cli.json("register", first, second, third, "--title", "A note", "--label", "e2e")
+    titles = tmp_path / "titles.json"  # several files: each its own title
+    titles.write_text(json.dumps([{"title": f"Note {i}"} for i in range(3)]), encoding="utf-8")
+    registration = cli.json(
+        "register", first, second, third, "--metadata", str(titles), "--label", "e2e"
+    )
     assert registration["anchored"] is True
     ids = [entry["article"]["id"] for entry in registration["articles"]]
     assert [entry["created"] for entry in registration["articles"]] == [True] * 3
