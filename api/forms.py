@@ -72,7 +72,7 @@ def submissions_from_form(
 def _metadata_entries(text: str, count: int) -> list[ArticleCreate]:
     try:
         value: Any = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise InvalidMetadata(f"the `metadata` field is not JSON: {exc}") from None
     if isinstance(value, dict) and count == 1:
         value = [value]
