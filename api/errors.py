@@ -45,11 +45,7 @@ from registry.errors import (
     ConfigurationError,
     Conflict,
     DocumentTooLarge,
-    EmptyDocument,
     InputError,
-    InvalidIdentifier,
-    InvalidMetadata,
-    InvalidReceipt,
     NotAnchoredYet,
     NotFound,
     RegistryError,
@@ -61,25 +57,20 @@ from registry.errors import (
 
 logger = logging.getLogger("api")
 
-# Most specific first: the first class an error is an instance of decides.
-_REGISTRY_ERRORS: Final[tuple[tuple[type[RegistryError], int, str], ...]] = (
-    (DocumentTooLarge, 413, "document_too_large"),
-    (EmptyDocument, 422, "empty_document"),
-    (InvalidIdentifier, 422, "invalid_identifier"),
-    (InvalidMetadata, 422, "invalid_metadata"),
-    (InvalidReceipt, 422, "invalid_receipt"),
-    (InputError, 422, "invalid_input"),
-    (NotFound, 404, "not_found"),
-    (AmbiguousIdentifier, 409, "ambiguous_identifier"),
-    (NotAnchoredYet, 409, "not_anchored_yet"),
-    (Conflict, 409, "conflict"),
-    (Unauthorized, 401, "unauthorized"),
-    (ChainUnavailable, 503, "chain_unavailable"),
-    (ChainError, 502, "chain_error"),
-    (VerificationError, 502, "integrity_error"),
-    (StorageFull, 507, "insufficient_storage"),
-    (StoreError, 503, "store_unavailable"),
-    (ConfigurationError, 500, "configuration_error"),
+# Most specific first: the first class an error is an instance of decides its status; the
+# error's own class names its code (``RegistryError.code``, shared with the CLI).
+_REGISTRY_STATUSES: Final[tuple[tuple[type[RegistryError], int], ...]] = (
+    (DocumentTooLarge, 413),
+    (InputError, 422),
+    (NotFound, 404),
+    (Conflict, 409),
+    (AmbiguousIdentifier, 409),
+    (Unauthorized, 401),
+    (ChainUnavailable, 503),
+    (ChainError, 502),
+    (VerificationError, 502),
+    (StorageFull, 507),
+    (StoreError, 503),
 )
 
 _HTTP_CODES: Final = {
@@ -141,9 +132,11 @@ def http_error_response(status: int, scope: Mapping[str, Any]) -> JSONResponse:
 
 def classify(exc: RegistryError) -> tuple[int, str]:
     """The HTTP status and error code of a registry error."""
-    for kind, status, code in _REGISTRY_ERRORS:
+    for kind, status in _REGISTRY_STATUSES:
         if isinstance(exc, kind):
-            return status, code
+            return status, exc.code
+    if isinstance(exc, ConfigurationError):
+        return 500, exc.code
     return 500, "internal_error"
 
 

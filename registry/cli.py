@@ -67,20 +67,16 @@ from registry.core.wire import describe_validation_error
 from registry.errors import (
     AmbiguousIdentifier,
     ChainError,
-    ChainUnavailable,
     ConfigurationError,
     Conflict,
     ContractNotDeployed,
     DocumentTooLarge,
     EmptyDocument,
     InputError,
-    InvalidIdentifier,
     InvalidMetadata,
     InvalidReceipt,
-    NotAnchoredYet,
     NotFound,
     RegistryError,
-    StorageFull,
     StoreError,
     Unauthorized,
     VerificationError,
@@ -137,24 +133,18 @@ P = ParamSpec("P")
 
 # Most specific first: the first class an error is an instance of gives its code (the
 # API's codes, api/errors.py) and its exit code.
-_ERROR_CODES: Final[tuple[tuple[type[RegistryError], str, int], ...]] = (
-    (DocumentTooLarge, "document_too_large", EXIT_INPUT),
-    (EmptyDocument, "empty_document", EXIT_INPUT),
-    (InvalidIdentifier, "invalid_identifier", EXIT_INPUT),
-    (InvalidMetadata, "invalid_metadata", EXIT_INPUT),
-    (InvalidReceipt, "invalid_receipt", EXIT_INPUT),
-    (InputError, "invalid_input", EXIT_INPUT),
-    (NotFound, "not_found", EXIT_INPUT),
-    (AmbiguousIdentifier, "ambiguous_identifier", EXIT_INPUT),
-    (NotAnchoredYet, "not_anchored_yet", EXIT_INPUT),
-    (Conflict, "conflict", EXIT_INPUT),
-    (Unauthorized, "unauthorized", EXIT_INPUT),
-    (ConfigurationError, "configuration_error", EXIT_INPUT),
-    (ChainUnavailable, "chain_unavailable", EXIT_CHAIN),
-    (ChainError, "chain_error", EXIT_CHAIN),
-    (StorageFull, "insufficient_storage", EXIT_CHAIN),  # its message says what to do
-    (StoreError, "store_unavailable", EXIT_CHAIN),
-    (VerificationError, "integrity_error", EXIT_NOT_CURRENT),  # a record that does not check out
+# The exit code of each kind of error, most specific first; its JSON code is the error's own
+# (``RegistryError.code``, the API's too).
+_EXIT_CODES: Final[tuple[tuple[type[RegistryError], int], ...]] = (
+    (InputError, EXIT_INPUT),
+    (NotFound, EXIT_INPUT),
+    (AmbiguousIdentifier, EXIT_INPUT),
+    (Conflict, EXIT_INPUT),
+    (Unauthorized, EXIT_INPUT),
+    (ConfigurationError, EXIT_INPUT),
+    (ChainError, EXIT_CHAIN),
+    (StoreError, EXIT_CHAIN),  # a full disk too: its message says what to do
+    (VerificationError, EXIT_NOT_CURRENT),  # a record that does not check out
 )
 
 
@@ -169,10 +159,10 @@ def _fail(message: str, code: int, as_json: bool = False, error_code: str = "err
 
 
 def _error_code(exc: RegistryError) -> tuple[str, int]:
-    for kind, error_code, exit_code in _ERROR_CODES:
+    for kind, exit_code in _EXIT_CODES:
         if isinstance(exc, kind):
-            return error_code, exit_code
-    return "error", EXIT_NOT_CURRENT
+            return exc.code, exit_code
+    return exc.code, EXIT_NOT_CURRENT
 
 
 @contextmanager
@@ -505,11 +495,8 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
 def _json_depth(text: str) -> int:
-    """How deep brackets nest in JSON text (outside strings), counted without parsing.
-
-    Checked before :func:`json.loads`: py-evm raises the interpreter's recursion limit to
-    100,000, so that deeply nested input would overflow the C stack instead of raising.
-    """
+    """How deep brackets nest in JSON text (outside strings), counted without parsing, so
+    that a --metadata file nested deeper than an array of objects is refused as such."""
     depth = deepest = 0
     for bracket in re.findall(r"[\[\]{}]", _JSON_STRING.sub('""', text)):
         depth += 1 if bracket in "[{" else -1

@@ -29,29 +29,45 @@ exceptions never cross into the core, the service or the API::
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class RegistryError(Exception):
     """Root of every error this package raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    """The error's code in the API's and the CLI's JSON; every subclass that a client
+    may want to tell apart names its own."""
 
 
 class InputError(RegistryError):
     """The caller sent something unusable."""
 
+    code: ClassVar[str] = "invalid_input"
+
 
 class EmptyDocument(InputError):
     """A document with no bytes."""
+
+    code: ClassVar[str] = "empty_document"
 
 
 class DocumentTooLarge(InputError):
     """A document over the configured size limit."""
 
+    code: ClassVar[str] = "document_too_large"
+
 
 class InvalidIdentifier(InputError):
     """A malformed article id, digest or prefix."""
 
+    code: ClassVar[str] = "invalid_identifier"
+
 
 class InvalidMetadata(InputError):
     """Metadata that fails validation."""
+
+    code: ClassVar[str] = "invalid_metadata"
 
 
 class InvalidManifest(InputError):
@@ -61,21 +77,31 @@ class InvalidManifest(InputError):
 class InvalidReceipt(InputError):
     """A receipt that is malformed or of an unknown format or major version."""
 
+    code: ClassVar[str] = "invalid_receipt"
+
 
 class NotFound(RegistryError):
     """Unknown article, batch or digest."""
+
+    code: ClassVar[str] = "not_found"
 
 
 class AmbiguousIdentifier(RegistryError):
     """An id prefix that matches several articles."""
 
+    code: ClassVar[str] = "ambiguous_identifier"
+
 
 class Conflict(RegistryError):
     """A state change that is not allowed now (already revoked, superseded...)."""
 
+    code: ClassVar[str] = "conflict"
+
 
 class NotAnchoredYet(Conflict):
     """What is asked for needs an anchor the document does not have yet; try again later."""
+
+    code: ClassVar[str] = "not_anchored_yet"
 
     def __init__(self, message: str, retry_after: float = 1.0) -> None:
         super().__init__(message)
@@ -85,17 +111,25 @@ class NotAnchoredYet(Conflict):
 class Unauthorized(RegistryError):
     """A write without a valid token."""
 
+    code: ClassVar[str] = "unauthorized"
+
 
 class VerificationError(RegistryError):
     """A proof, receipt or stored record does not check out."""
+
+    code: ClassVar[str] = "integrity_error"
 
 
 class ChainError(RegistryError):
     """The chain refused or failed an operation."""
 
+    code: ClassVar[str] = "chain_error"
+
 
 class ChainUnavailable(ChainError):
     """The node cannot be reached."""
+
+    code: ClassVar[str] = "chain_unavailable"
 
 
 class TransactionReverted(ChainError):
@@ -113,6 +147,8 @@ class ContractNotDeployed(ChainError):
 class StoreError(RegistryError):
     """The store failed."""
 
+    code: ClassVar[str] = "store_unavailable"
+
 
 class StorageFull(StoreError):
     """No space left: the disk (or the database) refused a write. Retry once space is freed.
@@ -121,6 +157,10 @@ class StorageFull(StoreError):
     before is lost, and the failed write left nothing half done.
     """
 
+    code: ClassVar[str] = "insufficient_storage"
+
 
 class ConfigurationError(RegistryError):
     """Settings that cannot work: a missing contract address, a data directory of another chain."""
+
+    code: ClassVar[str] = "configuration_error"
