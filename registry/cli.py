@@ -74,7 +74,6 @@ from registry.errors import (
     EmptyDocument,
     InputError,
     InvalidMetadata,
-    InvalidReceipt,
     NotFound,
     RegistryError,
     StoreError,
@@ -489,8 +488,6 @@ MAX_METADATA_FILE_BYTES: Final = 4 * 1024 * 1024
 """A --metadata file: an array of flat objects, about a kilobyte per file."""
 MAX_METADATA_DEPTH: Final = 4
 """The array and its objects are 2 levels; a little room for a wrong value's error."""
-MAX_RECEIPT_DEPTH: Final = 16
-"""A receipt nests 3 levels (its proof's list in its anchor's object); much deeper is not one."""
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
@@ -1326,8 +1323,6 @@ def verify_receipt_command(
     if identity is not None or contract is not None or registrars or settings.rpc_url is not None:
         pins = Pins.combined(contract, registrars or [], identity)
     receipt_bytes = _read_file(receipt_file, MAX_RECEIPT_BYTES)
-    if _json_depth(receipt_bytes.decode("utf-8", "replace")) > MAX_RECEIPT_DEPTH:
-        raise InvalidReceipt(f"{receipt_file} nests deeper than a receipt: not a receipt")
     checked = Receipt.from_json(receipt_bytes)
     data = _read_file(file, settings.max_document_bytes)
     try:
