@@ -16,9 +16,11 @@ pragma solidity 0.8.30;
  *   (zero for binary documents);
  * - `metadataDigest`: SHA-256 of its RFC 8785 canonical metadata JSON.
  *
- * Batches are write-once. A document's status is keyed by its content digest:
+ * Batches are write-once. A document's record is keyed by its content digest:
  * every digest reads as `Active` until a registrar revokes or supersedes it, so
- * callers first prove inclusion with {verifyDocument} and then read its status.
+ * callers first prove inclusion with {verifyDocument} and then read its record
+ * with {getDocument} (one call: status, reason and both supersession links).
+ * Events start at {deploymentBlock}.
  */
 interface IPolicyRegistry {
     /// @notice Lifecycle of a document, keyed by its content digest.
@@ -39,6 +41,23 @@ interface IPolicyRegistry {
         uint48 blockNumber;
         uint32 documentCount;
         string label;
+    }
+
+    /**
+     * @notice What the registry stores for a document, keyed by its content digest.
+     * @dev The fields change only forward and together, in one transaction. A digest
+     * never revoked or superseded reads as the zero record (`Active`, empty reason,
+     * zero links); the record alone does not say that the document was anchored.
+     * @param status `Active` unless revoked or superseded.
+     * @param revocationReason The reason given when it was revoked (empty if it was not).
+     * @param supersededBy The document that superseded it (zero if none).
+     * @param supersedes The document it superseded (zero if none).
+     */
+    struct DocumentRecord {
+        DocumentStatus status;
+        string revocationReason;
+        bytes32 supersededBy;
+        bytes32 supersedes;
     }
 
     /// @notice A document's leaf values and the proof of its inclusion in an anchored batch.
@@ -99,6 +118,9 @@ interface IPolicyRegistry {
     /// @notice Semantic version of this contract.
     function version() external pure returns (string memory);
 
+    /// @notice The number of the block this contract was created in: no event of it is older.
+    function deploymentBlock() external view returns (uint256);
+
     /**
      * @notice Anchors a batch root. Only callable by a registrar.
      * @param root StandardMerkleTree root of the batch's document leaves.
@@ -152,15 +174,14 @@ interface IPolicyRegistry {
      */
     function supersedeDocument(DocumentProof calldata older, DocumentProof calldata newer) external;
 
-    /// @notice Status of the document `contentDigest` (`Active` unless revoked or superseded).
+    /// @notice The whole record of the document `contentDigest`: its status, revocation
+    /// reason and supersession links, in one call.
+    function getDocument(bytes32 contentDigest) external view returns (DocumentRecord memory);
+
+    /**
+     * @notice Status of the document `contentDigest` (`Active` unless revoked or superseded).
+     * @dev {getDocument}'s first field alone, as one word: for other contracts that only
+     * need to know whether a document is still active.
+     */
     function documentStatus(bytes32 contentDigest) external view returns (DocumentStatus);
-
-    /// @notice The reason given when `contentDigest` was revoked (empty if it was not).
-    function revocationReason(bytes32 contentDigest) external view returns (string memory);
-
-    /// @notice The document that superseded `contentDigest` (zero if none).
-    function supersededBy(bytes32 contentDigest) external view returns (bytes32);
-
-    /// @notice The document that `contentDigest` superseded (zero if none).
-    function supersedes(bytes32 contentDigest) external view returns (bytes32);
 }

@@ -21,14 +21,18 @@ contract PolicyRegistry is IPolicyRegistry, AccessControl {
     /// @notice Maximum length in bytes of a revocation reason.
     uint256 public constant MAX_REASON_LENGTH = 1024;
 
+    /// @inheritdoc IPolicyRegistry
+    /// @dev Kept in storage: a value the constructor patched into the runtime code would
+    /// make the code on chain differ from the artifact's deployed bytecode.
+    uint256 public deploymentBlock;
+
     mapping(bytes32 root => Batch) private _batches;
-    mapping(bytes32 contentDigest => DocumentStatus) private _status;
-    mapping(bytes32 contentDigest => string) private _revocationReasons;
-    mapping(bytes32 contentDigest => bytes32) private _supersededBy;
-    mapping(bytes32 contentDigest => bytes32) private _supersedes;
+    // One record per document: the four facts change together and are read together.
+    mapping(bytes32 contentDigest => DocumentRecord) private _documents;
 
     /// @param initialRegistrar Account granted {REGISTRAR_ROLE} at deployment (none if zero).
     constructor(address initialRegistrar) {
+        deploymentBlock = block.number;
         _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
         if (initialRegistrar != address(0)) {
             _grantRole(REGISTRAR_ROLE, initialRegistrar);
@@ -37,7 +41,7 @@ contract PolicyRegistry is IPolicyRegistry, AccessControl {
 
     /// @inheritdoc IPolicyRegistry
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return "2.0.0";
     }
 
     /// @inheritdoc IPolicyRegistry
@@ -100,8 +104,9 @@ contract PolicyRegistry is IPolicyRegistry, AccessControl {
         _requireAnchored(document);
         _requireActive(digest);
 
-        _status[digest] = DocumentStatus.Revoked;
-        _revocationReasons[digest] = reason;
+        DocumentRecord storage record = _documents[digest];
+        record.status = DocumentStatus.Revoked;
+        record.revocationReason = reason;
         emit DocumentRevoked(digest, document.root, msg.sender, reason);
     }
 
@@ -116,35 +121,27 @@ contract PolicyRegistry is IPolicyRegistry, AccessControl {
         _requireAnchored(older);
         _requireAnchored(newer);
         _requireActive(oldDigest);
-        DocumentStatus newStatus = _status[newDigest];
+        DocumentRecord storage newRecord = _documents[newDigest];
+        DocumentStatus newStatus = newRecord.status;
         if (newStatus != DocumentStatus.Active) revert ReplacementNotActive(newDigest, newStatus);
-        bytes32 previous = _supersedes[newDigest];
+        bytes32 previous = newRecord.supersedes;
         if (previous != bytes32(0)) revert AlreadySupersedes(newDigest, previous);
 
-        _status[oldDigest] = DocumentStatus.Superseded;
-        _supersededBy[oldDigest] = newDigest;
-        _supersedes[newDigest] = oldDigest;
+        DocumentRecord storage oldRecord = _documents[oldDigest];
+        oldRecord.status = DocumentStatus.Superseded;
+        oldRecord.supersededBy = newDigest;
+        newRecord.supersedes = oldDigest;
         emit DocumentSuperseded(oldDigest, newDigest, msg.sender);
     }
 
     /// @inheritdoc IPolicyRegistry
+    function getDocument(bytes32 contentDigest) external view returns (DocumentRecord memory) {
+        return _documents[contentDigest];
+    }
+
+    /// @inheritdoc IPolicyRegistry
     function documentStatus(bytes32 contentDigest) external view returns (DocumentStatus) {
-        return _status[contentDigest];
-    }
-
-    /// @inheritdoc IPolicyRegistry
-    function revocationReason(bytes32 contentDigest) external view returns (string memory) {
-        return _revocationReasons[contentDigest];
-    }
-
-    /// @inheritdoc IPolicyRegistry
-    function supersededBy(bytes32 contentDigest) external view returns (bytes32) {
-        return _supersededBy[contentDigest];
-    }
-
-    /// @inheritdoc IPolicyRegistry
-    function supersedes(bytes32 contentDigest) external view returns (bytes32) {
-        return _supersedes[contentDigest];
+        return _documents[contentDigest].status;
     }
 
     function _requireAnchored(DocumentProof calldata document) private view {
@@ -160,8 +157,9 @@ contract PolicyRegistry is IPolicyRegistry, AccessControl {
     }
 
     function _requireActive(bytes32 contentDigest) private view {
-        DocumentStatus status = _status[contentDigest];
+        DocumentRecord storage record = _documents[contentDigest];
+        DocumentStatus status = record.status;
         if (status == DocumentStatus.Revoked) revert AlreadyRevoked(contentDigest);
-        if (status == DocumentStatus.Superseded) revert AlreadySuperseded(contentDigest, _supersededBy[contentDigest]);
+        if (status == DocumentStatus.Superseded) revert AlreadySuperseded(contentDigest, record.supersededBy);
     }
 }

@@ -24,6 +24,7 @@ from registry.core.receipt import Receipt
 from registry.service import RegistryService
 from tests.adapters.test_embedded_signer import WELL_KNOWN_ADDRESS, _version_1_directory
 from tests.api.conftest import app_on, corpus_bytes, make_settings, register
+from tests.chain_admin import grant_registrar, revoke_registrar
 from tests.server import ServerProcess, running_server
 
 IDENTITY_KEYS = {
@@ -143,14 +144,14 @@ def test_the_identity_follows_registrar_grants_and_revocations(tmp_path: Path) -
         first = client.get("/.well-known/policy-registry.json").json()
         assert [r["address"] for r in first["registrars"]] == [service.chain.registrar]
         helper = Account.from_key(b"\x05" * 32).address
-        granted = chain.grant_registrar(helper)
+        granted = grant_registrar(chain, helper)
         second = client.get("/.well-known/policy-registry.json").json()
         assert second["registrars"][1] == {
             "address": helper,
             "grantedInBlock": granted.block_number,
             "transactionHash": "0x" + granted.tx_hash.hex(),
         }
-        chain.revoke_registrar(helper)
+        revoke_registrar(chain, helper)
         third = client.get("/.well-known/policy-registry.json").json()
         assert third["registrars"] == first["registrars"]
     finally:

@@ -31,6 +31,7 @@ from registry.errors import ConfigurationError
 from registry.ports import BatchLeaf, NewDocument
 from registry.service import RegistryService, Submission
 from tests.api.conftest import assert_error, make_settings, register
+from tests.chain_admin import revoke_registrar
 
 LEFT_PENDING = b"Recorded before a crash, never sent.\n\nThe server anchors it by itself.\n"
 WAIT_SECONDS = 60.0
@@ -171,7 +172,7 @@ def test_the_anchorer_logs_a_refused_anchor_once_and_keeps_running(
 ) -> None:
     chain = service.chain
     assert isinstance(chain, InMemoryChain)
-    chain.revoke_registrar(chain.registrar)
+    revoke_registrar(chain, chain.registrar)
     service.anchorer.batch_interval = 0.01
     registration = service.register([Submission(LEFT_PENDING, ArticleMetadata())])
     with caplog.at_level(logging.WARNING, logger="registry.anchorer"):

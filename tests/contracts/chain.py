@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from eth_tester import EthereumTester
 from eth_typing import ChecksumAddress
@@ -57,6 +57,22 @@ def chain_layer(tester: EthereumTester) -> Iterator[None]:
         yield
     finally:
         tester.revert_to_snapshot(snapshot)
+
+
+class DocumentRecord(NamedTuple):
+    """The contract's ``getDocument`` answer, field by field."""
+
+    status: int
+    revocation_reason: str
+    superseded_by: bytes
+    supersedes: bytes
+
+
+def document_record(registry: Contract, content_digest: bytes) -> DocumentRecord:
+    """``getDocument(content_digest)``, checked against ``documentStatus`` (its one-word form)."""
+    record = DocumentRecord(*registry.functions.getDocument(content_digest).call())
+    assert registry.functions.documentStatus(content_digest).call() == record.status
+    return record
 
 
 def only_event(contract: Contract, event_name: str, receipt: TxReceipt) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 
-from tests.contracts.chain import only_event, send
+from tests.contracts.chain import Deployment, deploy_registry, only_event, send
 from tests.contracts.reverts import reverts_with
 
 ROOT = keccak(text="batch root")
@@ -19,8 +19,23 @@ IERC165_ID = bytes.fromhex("01ffc9a7")
 IACCESS_CONTROL_ID = bytes.fromhex("7965db0b")
 
 
-def test_version_is_1_0_0(registry: Contract) -> None:
-    assert registry.functions.version().call() == "1.0.0"
+def test_version_is_2_0_0(registry: Contract) -> None:
+    # 2.0.0: getDocument and deploymentBlock; revocationReason, supersededBy, supersedes gone.
+    assert registry.functions.version().call() == "2.0.0"
+
+
+def test_the_deployment_block_is_the_block_of_the_creating_transaction(
+    w3: Web3, deployment: Deployment, admin: ChecksumAddress, registrar: ChecksumAddress
+) -> None:
+    assert (
+        deployment.contract.functions.deploymentBlock().call()
+        == (deployment.receipt["blockNumber"])
+    )
+    # A later deployment records its own block, not a constant of the code.
+    send(w3, deployment.contract.functions.anchorBatch(ROOT, 1, ""), registrar)
+    later = deploy_registry(w3, admin, registrar)
+    assert later.receipt["blockNumber"] > deployment.receipt["blockNumber"]
+    assert later.contract.functions.deploymentBlock().call() == later.receipt["blockNumber"]
 
 
 def test_constants(registry: Contract) -> None:

@@ -1,4 +1,4 @@
-"""revokeDocument, documentStatus and revocationReason."""
+"""revokeDocument, and the status and reason getDocument then reads."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 
-from tests.contracts.chain import only_event, send
+from tests.contracts.chain import DocumentRecord, document_record, only_event, send
 from tests.contracts.document_vectors import DocumentProofArgs, DocumentTree
 from tests.contracts.reverts import reverts_with
 
 ACTIVE, REVOKED, SUPERSEDED = 0, 1, 2
+NO_DOCUMENT = bytes(32)
 REASON = "withdrawn: replaced by the 2024 edition"
 
 
@@ -22,8 +23,7 @@ def test_a_document_is_active_with_no_reason_until_revoked(
     registry: Contract, anchored_batch: DocumentTree
 ) -> None:
     digest = anchored_batch.inclusion(0).values.content_digest
-    assert registry.functions.documentStatus(digest).call() == ACTIVE
-    assert registry.functions.revocationReason(digest).call() == ""
+    assert document_record(registry, digest) == DocumentRecord(ACTIVE, "", NO_DOCUMENT, NO_DOCUMENT)
 
 
 def test_revoke_sets_status_and_reason_and_emits_document_revoked(
@@ -38,8 +38,9 @@ def test_revoke_sets_status_and_reason_and_emits_document_revoked(
         registrar,
     )
 
-    assert registry.functions.documentStatus(digest).call() == REVOKED
-    assert registry.functions.revocationReason(digest).call() == REASON
+    assert document_record(registry, digest) == DocumentRecord(
+        REVOKED, REASON, NO_DOCUMENT, NO_DOCUMENT
+    )
     assert only_event(registry, "DocumentRevoked", receipt) == {
         "contentDigest": digest,
         "root": anchored_batch.root,
@@ -48,7 +49,7 @@ def test_revoke_sets_status_and_reason_and_emits_document_revoked(
     }
     # Revocation is per document: its batch siblings stay active and the proof still verifies.
     sibling = anchored_batch.inclusion(3).values.content_digest
-    assert registry.functions.documentStatus(sibling).call() == ACTIVE
+    assert document_record(registry, sibling).status == ACTIVE
     assert registry.functions.verifyDocument(
         anchored_batch.root, list(document.proof), *document.values.as_args()
     ).call()
@@ -62,7 +63,7 @@ def test_revoke_twice_reverts_already_revoked(
 
     with reverts_with(registry, "AlreadyRevoked", document.content_digest):
         registry.functions.revokeDocument(document, "again").transact({"from": registrar})
-    assert registry.functions.revocationReason(document.content_digest).call() == REASON
+    assert document_record(registry, document.content_digest).revocation_reason == REASON
 
 
 def _under_an_unanchored_root(
@@ -100,7 +101,7 @@ def test_revoke_without_a_valid_inclusion_reverts_document_not_anchored(
     document = claim(anchored_batch, unanchored_batch)
     with reverts_with(registry, "DocumentNotAnchored", document.content_digest):
         registry.functions.revokeDocument(document, REASON).transact({"from": registrar})
-    assert registry.functions.documentStatus(document.content_digest).call() == ACTIVE
+    assert document_record(registry, document.content_digest).status == ACTIVE
 
 
 @pytest.mark.parametrize(
@@ -125,7 +126,7 @@ def test_revoke_accepts_a_reason_of_1024_bytes(
 ) -> None:
     document = anchored_batch.inclusion(0).proof_args(anchored_batch.root)
     send(w3, registry.functions.revokeDocument(document, "r" * 1024), registrar)
-    assert registry.functions.revocationReason(document.content_digest).call() == "r" * 1024
+    assert document_record(registry, document.content_digest).revocation_reason == "r" * 1024
 
 
 def test_revoke_a_superseded_document_reverts_already_superseded(
@@ -137,4 +138,4 @@ def test_revoke_a_superseded_document_reverts_already_superseded(
 
     with reverts_with(registry, "AlreadySuperseded", older.content_digest, newer.content_digest):
         registry.functions.revokeDocument(older, REASON).transact({"from": registrar})
-    assert registry.functions.documentStatus(older.content_digest).call() == SUPERSEDED
+    assert document_record(registry, older.content_digest).status == SUPERSEDED

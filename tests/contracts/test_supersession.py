@@ -1,4 +1,4 @@
-"""supersedeDocument, supersededBy and supersedes."""
+"""supersedeDocument, and the links getDocument then reads both ways."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 
-from tests.contracts.chain import only_event, send
+from tests.contracts.chain import DocumentRecord, document_record, only_event, send
 from tests.contracts.document_vectors import DocumentProofArgs, DocumentTree, document_tree
 from tests.contracts.reverts import reverts_with
 
@@ -26,13 +26,13 @@ def test_supersede_links_both_ways_and_emits_document_superseded(
 
     receipt = send(w3, registry.functions.supersedeDocument(older, newer), registrar)
 
-    assert registry.functions.documentStatus(old_digest).call() == SUPERSEDED
-    assert registry.functions.documentStatus(new_digest).call() == ACTIVE
-    assert registry.functions.supersededBy(old_digest).call() == new_digest
-    assert registry.functions.supersedes(new_digest).call() == old_digest
     # The links are one-directional: nothing supersedes the newer, the older supersedes nothing.
-    assert registry.functions.supersededBy(new_digest).call() == NO_DOCUMENT
-    assert registry.functions.supersedes(old_digest).call() == NO_DOCUMENT
+    assert document_record(registry, old_digest) == DocumentRecord(
+        SUPERSEDED, "", new_digest, NO_DOCUMENT
+    )
+    assert document_record(registry, new_digest) == DocumentRecord(
+        ACTIVE, "", NO_DOCUMENT, old_digest
+    )
     assert only_event(registry, "DocumentSuperseded", receipt) == {
         "oldContentDigest": old_digest,
         "newContentDigest": new_digest,
@@ -48,7 +48,7 @@ def test_supersede_across_batches(
     (older,) = proofs(anchored_batch, 1)
     (newer,) = proofs(second_batch, 0)
     send(w3, registry.functions.supersedeDocument(older, newer), registrar)
-    assert registry.functions.supersededBy(older.content_digest).call() == newer.content_digest
+    assert document_record(registry, older.content_digest).superseded_by == newer.content_digest
 
 
 def test_a_supersession_chain_of_three_editions(
@@ -59,11 +59,11 @@ def test_a_supersession_chain_of_three_editions(
     # The second edition is still active, so a third edition may supersede it.
     send(w3, registry.functions.supersedeDocument(second, third), registrar)
 
-    assert registry.functions.supersededBy(first.content_digest).call() == second.content_digest
-    assert registry.functions.supersededBy(second.content_digest).call() == third.content_digest
-    assert registry.functions.supersedes(third.content_digest).call() == second.content_digest
-    assert registry.functions.supersedes(second.content_digest).call() == first.content_digest
-    assert registry.functions.documentStatus(third.content_digest).call() == ACTIVE
+    assert document_record(registry, first.content_digest).superseded_by == second.content_digest
+    assert document_record(registry, second.content_digest).superseded_by == third.content_digest
+    assert document_record(registry, third.content_digest).supersedes == second.content_digest
+    assert document_record(registry, second.content_digest).supersedes == first.content_digest
+    assert document_record(registry, third.content_digest).status == ACTIVE
 
 
 def test_supersede_twice_reverts_already_superseded(
@@ -74,7 +74,7 @@ def test_supersede_twice_reverts_already_superseded(
 
     with reverts_with(registry, "AlreadySuperseded", older.content_digest, newer.content_digest):
         registry.functions.supersedeDocument(older, rival).transact({"from": registrar})
-    assert registry.functions.supersedes(rival.content_digest).call() == NO_DOCUMENT
+    assert document_record(registry, rival.content_digest).supersedes == NO_DOCUMENT
 
 
 def test_supersede_by_an_unanchored_document_reverts_document_not_anchored(
@@ -139,7 +139,7 @@ def test_a_document_supersedes_at_most_one_other_reverts_already_supersedes(
         registry, "AlreadySupersedes", replacement.content_digest, first.content_digest
     ):
         registry.functions.supersedeDocument(second, replacement).transact({"from": registrar})
-    assert registry.functions.documentStatus(second.content_digest).call() == ACTIVE
+    assert document_record(registry, second.content_digest).status == ACTIVE
 
 
 def test_supersede_a_revoked_document_reverts_already_revoked(
@@ -150,4 +150,4 @@ def test_supersede_a_revoked_document_reverts_already_revoked(
 
     with reverts_with(registry, "AlreadyRevoked", older.content_digest):
         registry.functions.supersedeDocument(older, newer).transact({"from": registrar})
-    assert registry.functions.supersedes(newer.content_digest).call() == NO_DOCUMENT
+    assert document_record(registry, newer.content_digest).supersedes == NO_DOCUMENT

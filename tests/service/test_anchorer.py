@@ -27,6 +27,7 @@ from registry.models import ReconcileReport
 from registry.ports import BatchAnchored, BatchLeaf, BatchState, StorePort
 from registry.service import RegistryService, Submission
 from tests.anvil import ANVIL_DEV_KEYS, AnvilNode, requires_anvil, running_anvil
+from tests.chain_admin import grant_registrar, revoke_registrar
 from tests.reliability.support import anchored_roots, mine, rpc
 from tests.service.conftest import Seeded, unreachable_chain
 from tests.service.corpus import article
@@ -329,7 +330,7 @@ def test_a_refused_anchor_is_reported_and_the_batch_stays_pending(
 ) -> None:
     """A refusal (the signer lost its role) is not an outage: the round says why, keeps the
     batch pending, and does not raise."""
-    chain.revoke_registrar(chain.registrar)
+    revoke_registrar(chain, chain.registrar)
     block = chain.latest_block()
     service.register([ONE])
 
@@ -344,7 +345,7 @@ def test_a_refused_anchor_is_reported_and_the_batch_stays_pending(
     assert service.article(_id(ONE)).state == "pending"
     # a caller waiting for the anchor is told it is not there, not an exception
     assert not service.register([ONE], wait=0.3).anchored
-    chain.grant_registrar(chain.registrar)
+    grant_registrar(chain, chain.registrar)
     report = service.anchor_round()
     assert report.anchored == (root,)
     assert service.verify_content(ONE.content).is_current

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, Self, cast
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_typing import ABIEvent, BlockNumber, ChecksumAddress, HexStr
+from eth_typing import ABIEvent, ChecksumAddress, HexStr
 from eth_utils.abi import event_abi_to_log_topic
 from hexbytes import HexBytes
 from web3 import Web3
@@ -132,8 +132,7 @@ class Web3Chain:
 
     ``contract_address`` may be None until :meth:`deploy_registry` binds one. Write methods
     return once the transaction is mined (polling for the receipt at growing intervals up
-    to ``receipt_poll_interval``, for at most ``receipt_timeout`` seconds);
-    :meth:`is_confirmed` tells whether it has ``confirmations`` blocks, its own included.
+    to ``receipt_poll_interval``, for at most ``receipt_timeout`` seconds).
     ``log_block_span`` splits :meth:`events` into queries of that many blocks, the most
     many nodes answer at once.
     """
@@ -231,10 +230,9 @@ class Web3Chain:
     def deployment(self) -> Deployment:
         """The contract's deployment; found on first use if not given or recorded.
 
-        The first block holding the contract's code is found by binary search over
-        ``eth_getCode`` (O(log n) requests; a node must keep that block's state, as
-        archive nodes and local chains do), and the transaction in it whose receipt
-        names the contract is its deployment.
+        The contract records its deployment block (``deploymentBlock()``); the transaction
+        in that block that created the contract is its deployment. Three requests or so,
+        and no old state: any node that keeps blocks and receipts answers.
         """
         known = self._deployment
         if known is None:
@@ -343,21 +341,7 @@ class Web3Chain:
         data = contract.encode_abi("supersedeDocument", args=args)
         return self._tx_info(self._transact("supersede a document", data, to=contract.address))
 
-    def grant_registrar(self, account: str) -> TxInfo:
-        """Give ``account`` the registrar role (the signer must be admin)."""
-        return self._set_role("grantRole", account)
-
-    def revoke_registrar(self, account: str) -> TxInfo:
-        """Take the registrar role from ``account`` (the signer must be admin)."""
-        return self._set_role("revokeRole", account)
-
     # -- reads ------------------------------------------------------------------------
-
-    def is_registrar(self, account: str) -> bool:
-        address = _checksum("account", account)
-        with self._translated("read a role"):
-            held: bool = self._views().hasRole(REGISTRAR_ROLE, address).call()
-        return held
 
     def get_batch(self, root: bytes) -> BatchRecord | None:
         _require_digest("root", root)
@@ -412,23 +396,16 @@ class Web3Chain:
 
     def document_status(self, content_digest: bytes) -> OnChainStatus:
         _require_digest("content digest", content_digest)
-        views = self._views()
-        # The fields change only forward, together, in one transaction; read after the
-        # status, the others are at least as new as it, so the answer is never torn.
+        # One call, so the four fields come from one state of the chain.
         with self._translated("read a document status"):
-            status = _STATUS_BY_CODE[views.documentStatus(content_digest).call()]
-            supersedes = bytes(views.supersedes(content_digest).call())
-            reason = ""
-            superseded_by = ZERO32
-            if status is DocumentStatus.REVOKED:
-                reason = views.revocationReason(content_digest).call()
-            if status is DocumentStatus.SUPERSEDED:
-                superseded_by = bytes(views.supersededBy(content_digest).call())
+            code, reason, superseded_by, supersedes = (
+                self._views().getDocument(content_digest).call()
+            )
         return OnChainStatus(
-            status=status,
-            reason=reason,
-            superseded_by=superseded_by if superseded_by != ZERO32 else None,
-            supersedes=supersedes if supersedes != ZERO32 else None,
+            status=_STATUS_BY_CODE[code],
+            reason=str(reason),
+            superseded_by=bytes(superseded_by) if bytes(superseded_by) != ZERO32 else None,
+            supersedes=bytes(supersedes) if bytes(supersedes) != ZERO32 else None,
         )
 
     def events(self, from_block: int = 0, to_block: int | None = None) -> list[RegistryEvent]:
@@ -454,17 +431,6 @@ class Web3Chain:
     def confirmations_of(self, block_number: int) -> int:
         """How many blocks, counting ``block_number`` itself, the chain has on top of it."""
         return max(0, self.latest_block() - block_number + 1)
-
-    def is_confirmed(self, tx: TxInfo) -> bool:
-        """Whether ``tx`` is still in block ``tx.block_number`` with enough confirmations."""
-        with self._translated("read a receipt"):
-            try:
-                receipt = self._w3.eth.get_transaction_receipt(HexBytes(tx.tx_hash))
-            except TransactionNotFound:
-                return False
-        if receipt["blockNumber"] != tx.block_number or receipt["status"] != 1:
-            return False
-        return self.confirmations_of(tx.block_number) >= self._confirmations
 
     def resync_nonce(self) -> None:
         """Take the next nonce from the node again: a reorganisation dropped our writes.
@@ -523,34 +489,48 @@ class Web3Chain:
                 code = self._w3.eth.get_code(contract.address)
             if not code:
                 raise ContractNotDeployed(f"no contract code at {contract.address}")
+            self._deployment_block(contract)  # a registry of this version answers it
             with self._state_lock:
                 if self._contract is contract:
                     self._contract_checked = True
         return contract
 
+    def _deployment_block(self, contract: Contract) -> int:
+        """The contract's own record of the block it was created in.
+
+        ``ContractNotDeployed`` if it has none: a registry contract older than 2.0.0 (whose
+        status reads this code no longer makes) or another contract altogether.
+        """
+        try:
+            with self._translated("read the deployment block"):
+                block_number = int(contract.functions.deploymentBlock().call())
+        except TransactionReverted as exc:
+            raise ContractNotDeployed(
+                f"the contract at {contract.address} has no deploymentBlock(): it is not a "
+                "PolicyRegistry of version 2 (an older registry, or another contract); "
+                "deploy a new registry with `policy-registry deploy`"
+            ) from exc
+        return block_number
+
     def _find_deployment(self) -> Deployment:
-        address = self._require_contract().address
+        contract = self._require_contract()
+        address = contract.address
+        block_number = self._deployment_block(contract)
         with self._translated("find the contract's deployment"):
-            low, high = 0, int(self._w3.eth.block_number)
-            if not self._w3.eth.get_code(address, BlockNumber(high)):
-                raise ContractNotDeployed(f"no contract code at {address}")
-            while low < high:  # the first block with code is in [low, high]
-                middle = (low + high) // 2
-                if self._w3.eth.get_code(address, BlockNumber(middle)):
-                    high = middle
-                else:
-                    low = middle + 1
-            block = self._w3.eth.get_block(low)
-            for tx_hash in block["transactions"]:
-                receipt = self._w3.eth.get_transaction_receipt(cast(HexBytes, tx_hash))
+            block = self._w3.eth.get_block(block_number, full_transactions=True)
+            for transaction in block["transactions"]:
+                if not isinstance(transaction, Mapping) or transaction.get("to"):
+                    continue  # only a transaction without a recipient creates a contract
+                receipt = self._w3.eth.get_transaction_receipt(transaction["hash"])
                 created = receipt.get("contractAddress")
                 if created is not None and Web3.to_checksum_address(created) == address:
                     return Deployment(
-                        transaction_hash=bytes(receipt["transactionHash"]), block_number=low
+                        transaction_hash=bytes(receipt["transactionHash"]),
+                        block_number=block_number,
                     )
         raise ChainError(
-            f"the contract {address} appears in block {low}, but no transaction there created "
-            "it directly (a factory?): give its deployment block in the settings"
+            f"the contract {address} was created in block {block_number}, but no transaction "
+            "there created it directly (a factory?)"
         )
 
     def _forget_nonce(self) -> None:
@@ -560,11 +540,6 @@ class Web3Chain:
 
     def _views(self) -> Any:
         return self._require_contract().functions
-
-    def _set_role(self, function: str, account: str) -> TxInfo:
-        contract = self._require_contract()
-        data = contract.encode_abi(function, args=[REGISTRAR_ROLE, _checksum("account", account)])
-        return self._tx_info(self._transact(f"{function} registrar", data, to=contract.address))
 
     def _transact(self, action: str, data: HexStr, *, to: str | None) -> TxReceipt:
         call: TxParams = {"from": self._signer.address, "data": data}
