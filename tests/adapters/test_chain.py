@@ -522,6 +522,20 @@ class TestRpcChain(ChainPortContract):
         with pytest.raises(ContractNotDeployed, match="no contract code"):
             chain.anchor_batch(four.root, four.size, "")
 
+    def test_a_contract_without_a_deployment_block_is_refused(
+        self, anvil_node: AnvilNode, signer_key: SignerKey, four: VectorTree
+    ) -> None:
+        # Code that reverts on every call answers deploymentBlock() as a registry from before
+        # 2.0.0 does (its dispatcher knows no such function).
+        address = "0x" + "34" * 20
+        node = Web3(HTTPProvider(anvil_node.url))
+        node.provider.make_request(RPCEndpoint("anvil_setCode"), [address, "0x60006000fd"])
+        chain = RpcChain(anvil_node.url, address, signer_key)
+        with pytest.raises(ContractNotDeployed, match=r"has no deploymentBlock\(\)"):
+            chain.get_batch(four.root)
+        with pytest.raises(ContractNotDeployed, match="deploy a new registry"):
+            chain.deployment()
+
     def test_another_signer_without_the_role_reverts(
         self, chain: Web3Chain, anvil_node: AnvilNode, four: VectorTree
     ) -> None:

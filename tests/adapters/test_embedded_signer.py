@@ -1,9 +1,9 @@
-"""The embedded chain's signer: a key of its own per data directory, and old directories.
+"""The embedded chain's signer, a key of its own per data directory, and old directories.
 
 A new data directory gets a random key in a 0600 file, funded at genesis, deployer and
-registrar of its contract. A version 1 directory (made before: eth-tester's well-known
-account 0 signed it, and its deployment was not recorded) keeps working with that key,
-says so in one log line, and has its deployment found on the chain and recorded.
+registrar of its contract. A directory of an earlier format (1: signed by eth-tester's
+well-known account 0; 2: its own key) holds the registry contract 1.0.0, which this
+release no longer reads: it is refused with the steps to move to a new directory.
 """
 
 from __future__ import annotations
@@ -21,18 +21,20 @@ from registry.adapters.chain.embedded import (
     CHAIN_DIR,
     DATABASE_FILE,
     FORMAT_NAME,
+    FORMAT_VERSION,
     SIGNER_KEY_FILE,
     _jsonable,
 )
 from registry.adapters.chain.kvstore import SqliteKeyValueStore
 from registry.adapters.chain.tester import DEFAULT_FORK, TESTER_CHAIN_ID, create_genesis
-from registry.errors import ChainError
+from registry.errors import ChainError, ConfigurationError
 
 WELL_KNOWN_ADDRESS = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"
 
 
-def _version_1_directory(data_dir: Path) -> tuple[str, bytes]:
-    """A data directory as the previous release made it; its contract and deployment tx."""
+def _earlier_format_directory(data_dir: Path, version: str) -> None:
+    """A data directory recorded as chain format ``version``, signed by eth-tester's account 0
+    and holding a contract with an anchored batch, as a previous release left it."""
     chain_dir = data_dir / CHAIN_DIR
     chain_dir.mkdir(parents=True)
     store = SqliteKeyValueStore(chain_dir / DATABASE_FILE)
@@ -41,7 +43,7 @@ def _version_1_directory(data_dir: Path) -> tuple[str, bytes]:
     with store.deferred_commit():
         chain, genesis_params = create_genesis(base_db, chain_class, 1_700_000_000)
         store.set_meta("format", FORMAT_NAME)
-        store.set_meta("version", "1")
+        store.set_meta("version", version)
         store.set_meta("chain_id", str(TESTER_CHAIN_ID))
         store.set_meta("fork", DEFAULT_FORK)
         store.set_meta("genesis_params", json.dumps(_jsonable(genesis_params)))
@@ -52,12 +54,9 @@ def _version_1_directory(data_dir: Path) -> tuple[str, bytes]:
         contract_address=None,
     )
     with store.deferred_commit():
-        address = old.deploy_registry()
-        store.set_meta("contract_address", address)
-    deployment = old.deployment()
+        store.set_meta("contract_address", old.deploy_registry())
     old.anchor_batch(b"\x01" * 32, 1, "before the upgrade")
     store.close()
-    return address, deployment.transaction_hash
 
 
 def test_a_new_directory_signs_with_a_key_of_its_own(
@@ -85,28 +84,40 @@ def test_a_new_directory_signs_with_a_key_of_its_own(
         assert two.registrar not in (first, WELL_KNOWN_ADDRESS)
 
 
-def test_a_version_1_directory_keeps_its_well_known_key_and_says_so(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_a_directory_of_an_earlier_format_is_refused_with_the_steps_to_move(
+    tmp_path: Path, version: str
 ) -> None:
-    address, deployment_tx = _version_1_directory(tmp_path)
-    caplog.set_level(logging.WARNING)
-    with EmbeddedChain(tmp_path) as chain:
-        assert chain.contract_address == address
-        assert chain.registrar == tester.tester_signer().address == WELL_KNOWN_ADDRESS
-        assert chain.well_known_key
-        # Not recorded then: found on the chain (binary search) and recorded now.
-        assert chain.deployment().transaction_hash == deployment_tx
-        assert chain.get_batch(b"\x01" * 32) is not None
-        chain.anchor_batch(b"\x03" * 32, 1, "after the upgrade")
-    warnings = [r.getMessage() for r in caplog.records if "well-known key" in r.getMessage()]
-    assert len(warnings) == 1
-    assert not (tmp_path / CHAIN_DIR / SIGNER_KEY_FILE).exists()
-    store = SqliteKeyValueStore(tmp_path / CHAIN_DIR / DATABASE_FILE)
+    data_dir = tmp_path / "data"
+    _earlier_format_directory(data_dir, version)
+    with pytest.raises(ConfigurationError) as refused:
+        EmbeddedChain(data_dir)
+    message = str(refused.value)
+    assert f"the data directory {data_dir} was made by an earlier release" in message
+    assert f"(format {version}) holds the registry contract 1.0.0" in message
+    assert f"needs contract 2.0.0 (format {FORMAT_VERSION})" in message
+    assert f"`mv {data_dir} {data_dir}.format-{version}`" in message
+    assert "policy-registry register-dir FOLDER" in message
+    assert "GET /v1/articles/{id}/content" in message
+    # Nothing was changed, and the directory is free again: the refusal released its lock.
+    store = SqliteKeyValueStore(data_dir / CHAIN_DIR / DATABASE_FILE)
     try:
-        assert store.get_meta("deployment_transaction") == "0x" + deployment_tx.hex()
-        assert store.get_meta("version") == "1"
+        assert store.get_meta("version") == version
     finally:
         store.close()
+    with pytest.raises(ConfigurationError):
+        EmbeddedChain(data_dir)
+    # Moved aside as the message says, a new directory at the same path starts afresh.
+    data_dir.rename(tmp_path / f"data.format-{version}")
+    with EmbeddedChain(data_dir) as fresh:
+        assert fresh.get_batch(b"\x01" * 32) is None
+        assert fresh.deployment().block_number == 1
+
+
+def test_an_unknown_format_version_is_refused(tmp_path: Path) -> None:
+    _earlier_format_directory(tmp_path, "4")
+    with pytest.raises(ChainError, match="unknown chain format version 4"):
+        EmbeddedChain(tmp_path)
 
 
 def test_a_missing_or_damaged_key_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from registry.adapters.store import SqlStore
 from registry.core.identity import LOCAL_CHAIN_NOTE, RegistryIdentity
 from registry.core.receipt import Receipt
 from registry.service import RegistryService
-from tests.adapters.test_embedded_signer import WELL_KNOWN_ADDRESS, _version_1_directory
+from tests.adapters.test_embedded_signer import WELL_KNOWN_ADDRESS
 from tests.api.conftest import app_on, corpus_bytes, make_settings, register
 from tests.chain_admin import grant_registrar, revoke_registrar
 from tests.server import ServerProcess, running_server
@@ -156,18 +156,6 @@ def test_the_identity_follows_registrar_grants_and_revocations(tmp_path: Path) -
         assert third["registrars"] == first["registrars"]
     finally:
         service.close()
-
-
-def test_an_old_directory_signed_by_the_well_known_key_says_so(tmp_path: Path) -> None:
-    _version_1_directory(tmp_path)
-    service = RegistryService(SqlStore.in_data_dir(tmp_path / "store"), EmbeddedChain(tmp_path))
-    try:
-        client = TestClient(app_on(service, make_settings(tmp_path / "data")))
-        body = client.get("/.well-known/policy-registry.json").json()
-    finally:
-        service.close()
-    assert body["wellKnownKey"] is True
-    assert [r["address"] for r in body["registrars"]] == [WELL_KNOWN_ADDRESS]
 
 
 def test_a_host_header_that_makes_no_url_gives_a_receipt_without_identity(

@@ -19,6 +19,7 @@ from typing import Final
 import pytest
 
 from registry.adapters.chain.embedded import EmbeddedChain
+from tests.adapters.test_embedded_signer import _earlier_format_directory
 from tests.anvil import ANVIL_DEV_KEYS, AnvilNode, requires_anvil, running_anvil
 from tests.cli.conftest import Run
 
@@ -85,6 +86,19 @@ def test_a_data_directory_that_is_a_file(tmp_path: Path) -> None:
     data_dir.write_text("not a folder\n", encoding="utf-8")
     result = serve("--port", "0", "--data-dir", data_dir, cwd=tmp_path)
     assert_one_line(result, 2, "cannot create the API token file", "is a folder")
+
+
+def test_a_data_directory_of_an_earlier_release(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    _earlier_format_directory(data_dir, "2")
+    result = serve("--port", "0", "--data-dir", data_dir, cwd=tmp_path)
+    assert_one_line(
+        result,
+        2,
+        "holds the registry contract 1.0.0",
+        f"`mv {data_dir} {data_dir}.format-2`",
+        "policy-registry register-dir FOLDER",
+    )
 
 
 def test_an_unreachable_node_without_echoing_the_url(tmp_path: Path, dead_port: int) -> None:

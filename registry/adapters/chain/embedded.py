@@ -8,21 +8,23 @@ A document anchored in one process verifies in the next. The layout under
   hash, the registry contract's address and its deployment transaction and block;
 - ``signer.key``: this directory's own signer key (hex, mode 0600), made at creation,
   funded at genesis, deployer, admin and registrar of the contract. It is never printed
-  or logged. Version 1 directories have no key file: they were signed by eth-tester's
-  well-known account 0 (private key 0x…01), which they keep using, and say so;
+  or logged;
 - ``LOCK``: held (``fcntl.flock``) for as long as one process has the chain open.
 
 The database is committed after each mined block and nowhere else, and the deployment
 commits together with the contract address, so a process killed at any moment leaves
 the last committed block as the head. Reopening reads the canonical head from the
 database; nothing is replayed.
+
+Directories of an earlier format (1 and 2) hold the registry contract 1.0.0, whose
+document status this release no longer reads (contract 2.0.0 returns it in one call):
+they are refused with the steps to move to a new directory (:data:`MOVE_STEPS`).
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
-import logging
 import os
 import secrets
 import time
@@ -45,19 +47,29 @@ from registry.adapters.chain.tester import (
     tester_chain_class,
 )
 from registry.adapters.diskfull import STORAGE_FULL_MESSAGE, is_storage_full
-from registry.errors import ChainError, ChainUnavailable, StorageFull
+from registry.errors import ChainError, ChainUnavailable, ConfigurationError, StorageFull
 from registry.ports import Deployment
 
 FORMAT_NAME: Final = "policy-registry/embedded-chain"
-FORMAT_VERSION: Final = 2
-"""2: the directory's own signer key; 1 (still read): eth-tester's well-known key."""
-WELL_KNOWN_KEY_VERSION: Final = 1
+FORMAT_VERSION: Final = 3
+"""3: registry contract 2.0.0 (one-call document records, its deployment block);
+2: the directory's own signer key; 1: eth-tester's well-known key. 1 and 2 hold
+contract 1.0.0 and are refused with :data:`MOVE_STEPS`."""
+CONTRACT_1_VERSIONS: Final = frozenset({"1", "2"})
+MOVE_STEPS: Final = (
+    "To move: stop every process using it, move the whole data directory aside (e.g. "
+    "`mv {data_dir} {data_dir}.format-{version}`; a server database too: a new one) and "
+    "start again; the new directory "
+    "deploys a new contract and registers the bundled corpus again on the first `serve`. "
+    "Register your own articles again from their files (`policy-registry register-dir "
+    "FOLDER`; the previous release serves each article's bytes at "
+    "GET /v1/articles/{{id}}/content). Receipts issued before name the old contract: keep "
+    "the old directory and the previous release to verify them."
+)
 CHAIN_DIR: Final = "chain"
 DATABASE_FILE: Final = "chain.sqlite"
 LOCK_FILE: Final = "LOCK"
 SIGNER_KEY_FILE: Final = "signer.key"
-
-logger = logging.getLogger(__name__)
 
 
 class EmbeddedChain(TesterChain):
@@ -117,7 +129,7 @@ class EmbeddedChain(TesterChain):
     def _open(self, base_db: AtomicDB) -> None:
         self._base_db = base_db
         store = self._store
-        signer: LocalAccount | None
+        signer: LocalAccount
         if store.get_meta("format") is None:
             chain_id, fork = TESTER_CHAIN_ID, DEFAULT_FORK
             self._chain_class = tester_chain_class(chain_id, fork)
@@ -133,21 +145,12 @@ class EmbeddedChain(TesterChain):
                 store.set_meta("genesis_params", json.dumps(_jsonable(genesis_params)))
                 store.set_meta("genesis_hash", chain.get_canonical_block_hash(0).hex())
         else:
-            chain_id, fork, version = self._check_format()
+            chain_id, fork = self._check_format()
             self._chain_class = tester_chain_class(chain_id, fork)
             chain = self._chain_class(base_db)
             if chain.get_canonical_block_hash(0).hex() != store.get_meta("genesis_hash"):
                 raise ChainError(f"{self._chain_dir}: the genesis block does not match its record")
-            if version == WELL_KNOWN_KEY_VERSION:
-                signer = None  # eth-tester's account 0, as when the directory was made
-                logger.warning(
-                    "the embedded chain in %s is signed by eth-tester's well-known key "
-                    "(address 0x7E5F...5Bdf): anyone can sign as it; a new data directory "
-                    "gets a key of its own",
-                    self.data_dir,
-                )
-            else:
-                signer = _read_signer_key(self._chain_dir / SIGNER_KEY_FILE)
+            signer = _read_signer_key(self._chain_dir / SIGNER_KEY_FILE)
         backend = RegistryTesterBackend(
             chain, on_mined=store.commit, on_failed=self._reopened_chain
         )
@@ -164,26 +167,28 @@ class EmbeddedChain(TesterChain):
         else:
             # Our own record, committed with the deployment block: no need to look for code.
             self._bind(Web3.to_checksum_address(address), checked=True)
-            if self.known_deployment is None:
-                # A directory from before deployments were recorded: found once, then kept.
-                self.deployment()
-                with self._exclusive(), store.deferred_commit():
-                    self._record_deployment()
 
-    def _check_format(self) -> tuple[int, str, int]:
+    def _check_format(self) -> tuple[int, str]:
         store = self._store
         if store.get_meta("format") != FORMAT_NAME:
             raise ChainError(f"{self._chain_dir} does not hold an embedded registry chain")
         version = store.get_meta("version")
-        if version not in (str(WELL_KNOWN_KEY_VERSION), str(FORMAT_VERSION)):
+        if version in CONTRACT_1_VERSIONS:
+            steps = MOVE_STEPS.format(data_dir=self.data_dir, version=version)
+            raise ConfigurationError(
+                f"the data directory {self.data_dir} was made by an earlier release: its "
+                f"embedded chain (format {version}) holds the registry contract 1.0.0, and this "
+                f"release needs contract 2.0.0 (format {FORMAT_VERSION}). {steps}"
+            )
+        if version != str(FORMAT_VERSION):
             raise ChainError(
                 f"{self._chain_dir}: unknown chain format version {version} "
-                f"(this release reads versions {WELL_KNOWN_KEY_VERSION} and {FORMAT_VERSION})"
+                f"(this release reads version {FORMAT_VERSION})"
             )
         fork = store.get_meta("fork") or ""
         if fork not in FORKS:
             raise ChainError(f"{self._chain_dir}: unknown fork {fork!r}")
-        return int(store.get_meta("chain_id") or TESTER_CHAIN_ID), fork, int(version)
+        return int(store.get_meta("chain_id") or TESTER_CHAIN_ID), fork
 
     def _record_deployment(self) -> None:
         deployment = self.deployment()
