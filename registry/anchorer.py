@@ -33,6 +33,7 @@ from typing import Final
 from registry.core.batch import build_batch
 from registry.core.hexstr import to_hex
 from registry.core.records import DocumentStatus, InclusionProof, TxInfo
+from registry.defaults import DEFAULT_BATCH_INTERVAL, DEFAULT_LEASE_TTL, DEFAULT_MAX_BATCH_SIZE
 from registry.errors import ChainError, ChainUnavailable, StoreError, TransactionReverted
 from registry.follower import Follower
 from registry.ports import (
@@ -50,9 +51,6 @@ from registry.ports import (
 logger = logging.getLogger("registry.anchorer")
 
 LEASE_NAME: Final = "anchorer"
-DEFAULT_BATCH_INTERVAL: Final = 1.0
-DEFAULT_MAX_BATCH_SIZE: Final = 10_000
-DEFAULT_LEASE_TTL: Final = 10.0
 
 
 @dataclass

@@ -31,11 +31,11 @@ from registry.core.canonical import is_empty_text
 from registry.core.digests import CompactDigests, content_digest
 from registry.core.metadata import ArticleMetadata
 from registry.core.quotes import searchable_digests
+from registry.defaults import DEFAULT_MAX_DOCUMENT_BYTES
 from registry.errors import DocumentTooLarge, EmptyDocument, InputError, InvalidMetadata
 from registry.ids import utf8
 from registry.ports import NewDocument, StorePort
 
-DEFAULT_MAX_DOCUMENT_BYTES: Final = 10 * 1024 * 1024
 MAX_LABEL_BYTES: Final = 256
 MAX_FILE_NAME: Final = 255
 TEXT_MEDIA_TYPE: Final = "text/plain; charset=utf-8"

@@ -33,22 +33,23 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from registry.anchorer import (
-    DEFAULT_BATCH_INTERVAL,
-    DEFAULT_LEASE_TTL,
-    DEFAULT_MAX_BATCH_SIZE,
-    Anchorer,
-)
+from registry.anchorer import Anchorer
 from registry.audit import Auditor
 from registry.core.digests import content_digest
 from registry.core.hexstr import to_hex
 from registry.core.identity import LOCAL_CHAIN_IDS
 from registry.core.receipt import Receipt
 from registry.core.verdict import Verdict
+from registry.defaults import (
+    DEFAULT_BATCH_INTERVAL,
+    DEFAULT_LEASE_TTL,
+    DEFAULT_MAX_BATCH_SIZE,
+    DEFAULT_MAX_DOCUMENT_BYTES,
+)
 from registry.errors import ChainError, Conflict, StoreError
 from registry.follower import DEFAULT_REORG_WINDOW, Follower
 from registry.ids import resolve
-from registry.intake import DEFAULT_MAX_DOCUMENT_BYTES, Intake, Submission
+from registry.intake import Intake, Submission
 from registry.models import (
     ArticleCheck,
     ArticleRecord,

@@ -15,8 +15,12 @@ from pathlib import Path
 from pydantic import Field, HttpUrl, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from registry.anchorer import DEFAULT_BATCH_INTERVAL, DEFAULT_LEASE_TTL, DEFAULT_MAX_BATCH_SIZE
-from registry.intake import DEFAULT_MAX_DOCUMENT_BYTES
+from registry.defaults import (
+    DEFAULT_BATCH_INTERVAL,
+    DEFAULT_LEASE_TTL,
+    DEFAULT_MAX_BATCH_SIZE,
+    DEFAULT_MAX_DOCUMENT_BYTES,
+)
 
 DEFAULT_DATA_DIR = Path(".policy-registry")
 
@@ -76,4 +80,6 @@ class Settings(BaseSettings):
 
     @property
     def uses_embedded_chain(self) -> bool:
+        """The embedded chain in ``data_dir`` (no ``rpc_url``): the one rule both the runtime
+        (which adapter to open) and the server (whether a node must answer) apply."""
         return self.rpc_url is None

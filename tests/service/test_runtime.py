@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -279,3 +281,13 @@ def test_scans_start_at_the_deployment_found_once_on_the_node(
     # The setting, when given, is where scans start.
     with opened_service(settings.model_copy(update={"index_from_block": 0})) as service:
         assert service.from_block == 0
+
+
+def test_the_settings_import_nothing_of_the_registry_above_them() -> None:
+    # A fresh interpreter: this one has imported the whole registry already.
+    probe = "import json, sys, registry.settings; print(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    loaded = [name for name in json.loads(result.stdout) if name.startswith("registry")]
+    assert loaded == ["registry", "registry.defaults", "registry.settings"]

@@ -113,11 +113,6 @@ class EmbeddedChain(TesterChain):
                 raise
         return address
 
-    def disk_usage(self) -> int:
-        """Bytes the chain database takes on disk."""
-        with self._exclusive():
-            return self._store.disk_usage()
-
     def close(self) -> None:
         if self._lock.held:
             with self._exclusive():

@@ -118,11 +118,6 @@ class SqliteKeyValueStore(BaseDB):
         except sqlite3.Error as exc:
             raise ChainError(f"cannot close the chain database {self._path}: {exc}") from exc
 
-    def disk_usage(self) -> int:
-        """Bytes on disk: the database file and its write-ahead log."""
-        files = (self._path, self._path.with_name(self._path.name + "-wal"))
-        return sum(path.stat().st_size for path in files if path.exists())
-
     # -- internals --------------------------------------------------------------------
 
     def _fetch_one(self, sql: str, parameters: tuple[object, ...]) -> tuple[object, ...] | None:

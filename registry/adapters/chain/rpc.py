@@ -130,6 +130,7 @@ class RpcChain(Web3Chain):
             request_kwargs={"timeout": request_timeout},
             exception_retry_configuration=retry,
         )
+        # For the repr only: scheme, host and port (path and credentials left out).
         self._endpoint = _redacted(rpc_url)
         # No default middleware: its chain-id check alone costs a request per call.
         super().__init__(
@@ -159,11 +160,6 @@ class RpcChain(Web3Chain):
             return address, chain.deployment()
         finally:
             chain.close()
-
-    @property
-    def endpoint(self) -> str:
-        """The node's scheme, host and port (path and credentials left out)."""
-        return self._endpoint
 
     def __repr__(self) -> str:
         address = self._contract.address if self._contract is not None else None
