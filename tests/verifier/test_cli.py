@@ -48,6 +48,7 @@ ARTICLE_METADATA: dict[str, Any] = {
 }
 BINARY = bytes(range(256)) * 4
 REVOKED = b"A note that its registrar later revoked.\n"
+OUTDATED = b"An edition that the article later superseded.\n"
 
 
 @dataclass
@@ -60,6 +61,7 @@ class World:
     article: Issued
     binary: Issued
     revoked: Issued
+    outdated: Issued  # superseded by the article
     forged: Issued  # a made-up article anchored by the impostor
 
 
@@ -76,14 +78,21 @@ def world() -> Iterator[World]:
             (ARTICLE, ARTICLE_METADATA),
             (BINARY, {}),
             (REVOKED, {"title": "Revoked"}),
+            (OUTDATED, {"title": "Outdated"}),
         ]
-        article, binary, revoked = anchor(registry, documents, "batch one")
+        article, binary, revoked, outdated = anchor(registry, documents, "batch one")
         anchor(twin, documents, "batch one")
         registry.chain.revoke_document(
             revoked.batch.inclusion_proof(revoked.receipt.digests().content_digest), "withdrawn"
         )
+        registry.chain.supersede_document(
+            outdated.batch.inclusion_proof(outdated.receipt.digests().content_digest),
+            article.batch.inclusion_proof(article.receipt.digests().content_digest),
+        )
         (forged,) = anchor(impostor, [(b"A made-up article.\n", {"title": "Made up"})], "forged")
-        yield World(main, other, registry, impostor, twin, article, binary, revoked, forged)
+        yield World(
+            main, other, registry, impostor, twin, article, binary, revoked, outdated, forged
+        )
     finally:
         main.stop()
         other.stop()
@@ -287,7 +296,23 @@ def test_revoked_document_fails_on_its_status(world: World, tmp_path: Path) -> N
     assert code == 1
     checks = outcome(result)
     assert [k for k, ok in checks.items() if ok is not True] == ["status"]
-    assert detail(result, "status").startswith("revoked")
+    # getDocument's one answer carries the reason too.
+    assert detail(result, "status") == "revoked by a registrar since it was registered: withdrawn"
+
+
+def test_superseded_document_fails_on_its_status_and_names_its_successor(
+    world: World, tmp_path: Path
+) -> None:
+    code, result = check(
+        tmp_path, world.outdated.data, receipt_json(world.outdated), world.registry
+    )
+    assert code == 1
+    checks = outcome(result)
+    assert [k for k, ok in checks.items() if ok is not True] == ["status"]
+    successor = world.article.receipt.digests().content_digest.hex()
+    assert detail(result, "status") == (
+        f"superseded by a registrar since it was registered, by {successor}"
+    )
 
 
 def test_unreachable_node_fails_the_chain_checks(world: World, tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 // A minimal JSON-RPC client (fetch) and the ABI encoding of the registry contract's views the
-// verifier reads (contracts/IPolicyRegistry.sol): getBatch, verifyDocument, documentStatus,
-// revocationReason. Answers are bounded: a node cannot make the verifier hold an unbounded reply.
+// verifier reads (contracts/IPolicyRegistry.sol): getBatch, verifyDocument and getDocument.
+// Answers are bounded: a node cannot make the verifier hold an unbounded reply.
 import { concat, fromHex, keccak256, toHex, uint256Word } from "./digests.js";
 
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -122,12 +122,39 @@ export async function verifyDocumentOnChain(rpc, contract, root, proof, digests)
 }
 
 export const STATUS_NAMES = ["active", "revoked", "superseded"];
+// The contract refuses longer reasons (MAX_REASON_LENGTH); a node answering more is wrong.
+export const MAX_REASON_BYTES = 1024;
+const ZERO_WORD = "0x" + "00".repeat(32);
 
-/** documentStatus(contentDigest): "active", "revoked" or "superseded". */
-export async function documentStatus(rpc, contract, contentDigest) {
-  const data = concat(selector("documentStatus(bytes32)"), fromHex(contentDigest, 32));
-  const status = Number(wordToBigInt(word(await rpc.ethCall(contract, data), 0)));
-  return STATUS_NAMES[status] ?? `unknown (${status})`;
+/**
+ * getDocument(contentDigest), the document's whole record in one call:
+ * {status: "active" | "revoked" | "superseded", revocationReason, supersededBy, supersedes}
+ * (a link is null when zero).
+ */
+export async function getDocument(rpc, contract, contentDigest) {
+  const data = await rpc.ethCall(
+    contract,
+    concat(selector("getDocument(bytes32)"), fromHex(contentDigest, 32)),
+  );
+  // one dynamic tuple: its offset, then (uint8 status, string offset, bytes32, bytes32), string
+  const base = Number(wordToBigInt(word(data, 0)));
+  if (base % 32 !== 0 || base > data.length) throw new RpcError("the contract's answer is malformed");
+  const tuple = data.subarray(base);
+  const status = Number(wordToBigInt(word(tuple, 0)));
+  const reasonAt = Number(wordToBigInt(word(tuple, 1)));
+  if (reasonAt % 32 !== 0 || reasonAt > tuple.length) throw new RpcError("the contract's answer is malformed");
+  const reasonLength = Number(wordToBigInt(word(tuple, reasonAt / 32)));
+  if (reasonLength > MAX_REASON_BYTES || reasonAt + 32 + reasonLength > tuple.length) {
+    throw new RpcError("the contract's answer is malformed");
+  }
+  const reasonBytes = tuple.subarray(reasonAt + 32, reasonAt + 32 + reasonLength);
+  const link = (w) => (toHex(w) === ZERO_WORD ? null : toHex(w));
+  return {
+    status: STATUS_NAMES[status] ?? `unknown (${status})`,
+    revocationReason: new TextDecoder().decode(reasonBytes),
+    supersededBy: link(word(tuple, 2)),
+    supersedes: link(word(tuple, 3)),
+  };
 }
 
 export const BATCH_ANCHORED_TOPIC = eventTopic("BatchAnchored(bytes32,address,uint32,string)");

@@ -21,8 +21,8 @@ import {
   BATCH_ANCHORED_TOPIC,
   JsonRpc,
   addressTopic,
-  documentStatus,
   getBatch,
+  getDocument,
   verifyDocumentOnChain,
 } from "./rpc.js";
 
@@ -253,14 +253,17 @@ async function checkTransaction(checks, rpc, pins, receipt) {
   );
 }
 
+function statusDetail(record) {
+  if (record.status === "active") return "active";
+  const since = `${record.status} by a registrar since it was registered`;
+  if (record.status === "revoked") return `${since}: ${record.revocationReason}`;
+  if (record.status === "superseded" && record.supersededBy) return `${since}, by ${record.supersededBy.slice(2)}`;
+  return since;
+}
+
 async function checkStatus(checks, rpc, pins, contentDigest) {
-  const status = await documentStatus(rpc, pins.contract, contentDigest);
-  return checks.add(
-    "status",
-    "The document's status",
-    status === "active",
-    status === "active" ? "active" : `${status} by a registrar since it was registered`,
-  );
+  const record = await getDocument(rpc, pins.contract, contentDigest);
+  return checks.add("status", "The document's status", record.status === "active", statusDetail(record));
 }
 
 async function chainChecks(checks, rpc, pins, run, names) {
