@@ -70,9 +70,9 @@ def stored_deployment(store: StorePort) -> Deployment | None:
 def _scan_start(settings: Settings, store: StorePort, chain: ChainPort) -> int:
     """Where event scans start: the setting if given, else the deployment block.
 
-    The deployment is found once (a binary search on a node, the embedded chain's own
-    record) and remembered in the store; a node that does not answer yet means block 0,
-    slower but complete.
+    The deployment is found once (from the contract's ``deploymentBlock()`` on a node, the
+    embedded chain's own record) and remembered in the store; a node that does not answer
+    yet means block 0, slower but complete.
     """
     if settings.index_from_block is not None:
         return settings.index_from_block

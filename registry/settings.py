@@ -68,8 +68,8 @@ class Settings(BaseSettings):
     """Seconds a registration request waits for its anchor when it does not say (0: none)."""
     index_from_block: int | None = Field(default=None, ge=0)
     """Where event scans (the read index, audits, rebuilds) start; default: the contract's
-    deployment block, found on the chain once and remembered in the store. Set it only for
-    a node that cannot answer for old state (not an archive node)."""
+    deployment block (its ``deploymentBlock()``), read once and remembered in the store. Set
+    it only to skip history on purpose, or for a node that answers no logs that old."""
     operator_name: str | None = Field(default=None, min_length=1, max_length=200)
     """Who runs this registry, as the identity document names them."""
     operator_url: HttpUrl | None = None
