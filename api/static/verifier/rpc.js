@@ -138,14 +138,15 @@ export async function getDocument(rpc, contract, contentDigest) {
   );
   // one dynamic tuple: its offset, then (uint8 status, string offset, bytes32, bytes32), string
   const base = Number(wordToBigInt(word(data, 0)));
-  if (base % 32 !== 0 || base > data.length) throw new RpcError("the contract's answer is malformed");
+  const malformed = () => new RpcError("the contract's answer is malformed");
+  if (base % 32 !== 0 || base > data.length) throw malformed();
   const tuple = data.subarray(base);
   const status = Number(wordToBigInt(word(tuple, 0)));
   const reasonAt = Number(wordToBigInt(word(tuple, 1)));
-  if (reasonAt % 32 !== 0 || reasonAt > tuple.length) throw new RpcError("the contract's answer is malformed");
+  if (reasonAt % 32 !== 0 || reasonAt > tuple.length) throw malformed();
   const reasonLength = Number(wordToBigInt(word(tuple, reasonAt / 32)));
   if (reasonLength > MAX_REASON_BYTES || reasonAt + 32 + reasonLength > tuple.length) {
-    throw new RpcError("the contract's answer is malformed");
+    throw malformed();
   }
   const reasonBytes = tuple.subarray(reasonAt + 32, reasonAt + 32 + reasonLength);
   const link = (w) => (toHex(w) === ZERO_WORD ? null : toHex(w));

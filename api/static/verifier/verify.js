@@ -257,7 +257,9 @@ function statusDetail(record) {
   if (record.status === "active") return "active";
   const since = `${record.status} by a registrar since it was registered`;
   if (record.status === "revoked") return `${since}: ${record.revocationReason}`;
-  if (record.status === "superseded" && record.supersededBy) return `${since}, by ${record.supersededBy.slice(2)}`;
+  if (record.status === "superseded" && record.supersededBy) {
+    return `${since}, by ${record.supersededBy.slice(2)}`; // an article id: no 0x
+  }
   return since;
 }
 
