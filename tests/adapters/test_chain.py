@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_abi import abi
@@ -26,7 +27,8 @@ from eth_typing import HexStr
 from hexbytes import HexBytes
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractCustomError, ContractPanicError
-from web3.types import RPCEndpoint
+from web3.middleware.base import Web3Middleware
+from web3.types import MakeRequestFn, RPCEndpoint, RPCResponse
 
 from registry.adapters.chain import (
     ZERO_ADDRESS,
@@ -223,6 +225,35 @@ class ChainPortContract:
         with pytest.raises(TransactionReverted, match="SelfSupersession") as caught:
             chain.supersede_document(newer, newer)
         assert caught.value.error_name == "SelfSupersession"
+
+    def test_a_status_is_read_in_one_call(self, chain: Web3Chain, four: VectorTree) -> None:
+        chain.anchor_batch(four.root, four.size, "")
+        older, newer = four.documents[0], four.documents[1]
+        chain.supersede_document(older, newer)
+        chain.revoke_document(newer, "withdrawn")
+        sent: list[str] = []
+
+        class Counted(Web3Middleware):
+            def wrap_make_request(self, make_request: MakeRequestFn) -> MakeRequestFn:
+                def counted(method: RPCEndpoint, params: Any) -> RPCResponse:
+                    sent.append(method)
+                    return make_request(method, params)
+
+                return counted
+
+        onion = chain._w3.middleware_onion
+        onion.add(Counted, name="counted")
+        try:
+            # Revoked after superseding: the reason and the link, read together.
+            status = chain.document_status(newer.digests.content_digest)
+        finally:
+            onion.remove("counted")
+        assert status == OnChainStatus(
+            status=DocumentStatus.REVOKED,
+            reason="withdrawn",
+            supersedes=older.digests.content_digest,
+        )
+        assert sent == ["eth_call"]
 
     def test_the_head_is_the_latest_block_and_its_hash(
         self, chain: Web3Chain, four: VectorTree
