@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -22,6 +21,7 @@ from registry.core.nearmiss import render_diff
 from registry.core.receipt import ReceiptAnchor
 from registry.core.records import DocumentStatus
 from registry.core.verdict import Verdict
+from registry.core.worddiff import inline_diff
 from registry.models import ArticleRecord, QuoteCheck, ReceiptCheck
 
 MAX_CHANGES_SHOWN: Final = 20
@@ -121,38 +121,6 @@ def with_status(
     if status is DocumentStatus.ACTIVE:
         return [headline, *evidence, "  status     active"]
     return [headline, *evidence]
-
-
-# Latin words stay whole; every other character (CJK has no spaces) is its own token.
-_TOKEN = re.compile(r"[0-9A-Za-z\u00c0-\u024f]+|\s+|.", re.DOTALL)
-_MAX_DIFF_INPUT = 20_000
-
-
-def inline_diff(registered: str, presented: str, context: int = 6, limit: int = 400) -> str:
-    """A one-line word diff, ``[-removed-]{+added+}``, with a little context around changes."""
-    old = _TOKEN.findall(registered[:_MAX_DIFF_INPUT])
-    new = _TOKEN.findall(presented[:_MAX_DIFF_INPUT])
-    opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    parts: list[str] = []
-    for position, (tag, o1, o2, n1, n2) in enumerate(opcodes):
-        if tag == "equal":
-            run = old[o1:o2]
-            first, last = position == 0, position == len(opcodes) - 1
-            if first and len(run) > context:
-                parts.append("…" + "".join(run[-context:]))
-            elif last and len(run) > context:
-                parts.append("".join(run[:context]) + "…")
-            elif not first and not last and len(run) > 2 * context:
-                parts.append("".join(run[:context]) + " … " + "".join(run[-context:]))
-            else:
-                parts.append("".join(run))
-            continue
-        if o2 > o1:
-            parts.append("[-" + "".join(old[o1:o2]) + "-]")
-        if n2 > n1:
-            parts.append("{+" + "".join(new[n1:n2]) + "+}")
-    text = " ".join("".join(parts).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def change_line(change: ParagraphChange) -> str:
