@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import SecretStr
+
 from registry.cli.render import (
     counted,
 )
@@ -160,3 +162,20 @@ def metadata_of(entry: Mapping[str, Any], where: str) -> ArticleMetadata:
         return ArticleMetadata.parse({k: v for k, v in entry.items() if k != "supersedes"})
     except InvalidMetadata as exc:
         raise InvalidMetadata(f"{where}{exc}") from None
+
+
+MAX_TOKEN_FILE_BYTES: Final = 4096
+
+
+def read_token(path: Path) -> SecretStr:
+    """A write token from a file (its first line): bounded, never echoed in an error."""
+    try:
+        text = read_file(path, MAX_TOKEN_FILE_BYTES).decode("ascii")
+    except UnicodeDecodeError:
+        raise InputError(f"{path} does not hold a write token (not ASCII text)") from None
+    except EmptyDocument:
+        raise InputError(f"{path} is empty: it should hold the server's write token") from None
+    token = text.strip()
+    if not token or any(c.isspace() for c in token):
+        raise InputError(f"{path} does not hold a write token (one line, no spaces)")
+    return SecretStr(token)
