@@ -3,6 +3,11 @@
 Every command opens the registry named by ``--data-dir`` (default ``./.policy-registry``,
 env ``POLICY_REGISTRY_DATA_DIR``) on its embedded durable chain, or on a JSON-RPC node
 with ``--rpc-url``/``--contract-address`` and a signer (``--key-env``/``--keystore``).
+The commands that read and register can instead work through a running server with
+``--api-url`` (env ``POLICY_REGISTRY_API_URL``; the write token from env
+``POLICY_REGISTRY_API_TOKEN`` or ``--token-file``): they call one
+:class:`~registry.client.RegistryClient`, which the runtime gives them, the service or the
+server's API, and print and exit the same with either.
 Results print in plain words, or as JSON with ``--json``. Paragraphs are numbered from 1,
 as the registry's quote messages number them.
 
@@ -16,7 +21,8 @@ Exit codes (the same for every command):
   change not allowed now, unusable settings); nothing is written;
 - 3: the chain refused or could not be reached (or its data directory is in use by a
   running ``policy-registry serve``), or the store failed (no space left on the disk
-  included: what was registered before is intact; free space and run it again).
+  included: what was registered before is intact; free space and run it again), or the
+  server of ``--api-url`` could not be reached or failed.
 
 Errors print one line, ``error: ...``, on stderr; with ``--json`` they print
 ``{"error": {"code": ..., "message": ...}}`` on stdout instead (a script reading the JSON

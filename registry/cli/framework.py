@@ -94,7 +94,8 @@ def fail(message: str, code: int, as_json: bool = False, error_code: str = "erro
     raise typer.Exit(code)
 
 
-def _error_code(exc: RegistryError) -> tuple[str, int]:
+def codes_of(exc: RegistryError) -> tuple[str, int]:
+    """The error's JSON code and the command's exit code."""
     for kind, exit_code in _EXIT_CODES:
         if isinstance(exc, kind):
             return exc.code, exit_code
@@ -108,7 +109,7 @@ def exit_codes(as_json: bool = False) -> Iterator[None]:
     try:
         yield
     except RegistryError as exc:
-        error_code, exit_code = _error_code(exc)
+        error_code, exit_code = codes_of(exc)
         fail(str(exc), exit_code, as_json, error_code)
 
 

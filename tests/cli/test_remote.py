@@ -23,6 +23,32 @@ from typing import Any, Final
 
 import pytest
 
+from api.errors import classify, error_response
+from registry.cli.framework import codes_of
+from registry.errors import (
+    AmbiguousIdentifier,
+    ChainError,
+    ChainUnavailable,
+    ConfigurationError,
+    Conflict,
+    ContractNotDeployed,
+    DocumentTooLarge,
+    EmptyDocument,
+    InputError,
+    InvalidIdentifier,
+    InvalidManifest,
+    InvalidMetadata,
+    InvalidReceipt,
+    NotAnchoredYet,
+    NotFound,
+    RegistryError,
+    StorageFull,
+    StoreError,
+    TransactionReverted,
+    Unauthorized,
+    VerificationError,
+)
+from registry.remote import RemoteRegistry
 from tests.cli.conftest import CORPUS_FILES, DATA, Run, file_id, paragraphs, run_cli
 from tests.server import ServerProcess, running_server
 
@@ -237,6 +263,33 @@ def test_writes_without_the_right_token_are_refused(pair: Pair, tmp_path: Path) 
 
     for run in (missing, wrong, from_file, absent):
         assert pair.server.token() not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        *(kind("message") for kind in (InputError, EmptyDocument, DocumentTooLarge)),
+        *(kind("message") for kind in (InvalidIdentifier, InvalidMetadata, InvalidReceipt)),
+        *(kind("message") for kind in (InvalidManifest, NotFound, AmbiguousIdentifier)),
+        *(kind("message") for kind in (Conflict, NotAnchoredYet, Unauthorized)),
+        *(kind("message") for kind in (VerificationError, ChainError, ChainUnavailable)),
+        *(kind("message") for kind in (ContractNotDeployed, StoreError, StorageFull)),
+        TransactionReverted("message", "AlreadyAnchored"),
+        ConfigurationError("message"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_every_api_error_comes_back_with_its_code_and_exit_code(error: RegistryError) -> None:
+    """The body the API answers for an error (its own handler), read by the remote client:
+    the same JSON code and exit code as the error raised in this process."""
+    status, _ = classify(error)
+    answer = error_response(status, error.code, str(error))
+    back = RemoteRegistry("http://127.0.0.1:9", max_document_bytes=1)._error(
+        status, bytes(answer.body)
+    )
+
+    assert str(back) == "message"
+    assert codes_of(back) == codes_of(error)
 
 
 def test_a_server_that_is_down_is_a_clear_error(tmp_path: Path) -> None:
