@@ -126,3 +126,17 @@ def test_list_help_and_order_agree(tmp_path: Path) -> None:
         file_id(newer),
         file_id(older),
     ]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_arguments_are_listed_by_their_name_alone(command: str) -> None:
+    """``FILE  The copy to check.``, not ``FILE <path>``: the metavar and help say it all."""
+    text = _help(120, command)
+    if "\nArguments:\n" not in text:
+        return
+    section = text.split("\nArguments:\n", 1)[1].split("\n\n", 1)[0]
+    rows = [line for line in section.splitlines() if TABLE_ROW.match(line)]
+    assert rows, section
+    for row in rows:
+        name = row.strip().split("  ", 1)[0]
+        assert "<" not in name, row
