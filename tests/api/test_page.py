@@ -730,7 +730,7 @@ def test_revoked_and_superseded_articles_say_so(
             dialog = page.locator("#article-dialog")
             expect(dialog.locator("#dialog-title")).to_have_text("Guidance on data retention")
             expect(fact(dialog, "Supersedes")).to_have_text("Interim guidance on data retention")
-            expect(fact(dialog, "Content SHA-256")).to_have_text(f"0x{final_id}")
+            expect(fact(dialog, "Content SHA-256")).to_have_text(final_id)
             expect(page).to_have_url(f"{status_server.url}/articles/{final_id}")
             # A view opened from a view: back returns to the first, closing leaves both.
             fact(dialog, "Supersedes").get_by_role("button").click()
@@ -825,7 +825,7 @@ def test_a_queued_article_says_it_waits_for_its_anchor_and_offers_no_receipt_yet
             dialog = page.locator("#article-dialog")
             expect(dialog.locator("#dialog-title")).to_have_text("Waiting for its batch")
             expect(fact(dialog, "Anchoring")).to_have_text("Queued for anchoring")
-            expect(fact(dialog, "Content SHA-256")).to_have_text(f"0x{article_id}")
+            expect(fact(dialog, "Content SHA-256")).to_have_text(article_id)
             # No batch yet, so no root, no leaf and no receipt (the API answers 409 for it).
             expect(fact(dialog, "Batch root")).to_have_count(0)
             expect(fact(dialog, "Leaf index")).to_have_count(0)
