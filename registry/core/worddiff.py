@@ -104,6 +104,11 @@ def has_cjk(text: str) -> bool:
     return any(is_cjk(char) for char in text)
 
 
+def is_word_character(char: str) -> bool:
+    """Whether a character continues a word (not CJK, which is compared one by one)."""
+    return _kind(char) is _Kind.WORD
+
+
 def _category(char: str) -> str:
     """The General_Category as of Unicode 14.0.0 (Cn for what was unassigned then)."""
     return "Cn" if is_unassigned(ord(char)) else unicodedata.category(char)
