@@ -46,6 +46,18 @@ that a copy is exactly what was registered (or see what changed).
 Reads are public. Writes (registering, revoking, superseding) need
 `Authorization: Bearer <token>`. Every error answers with
 `{"error": {"code": "...", "message": "..."}}`.
+
+**Wire format.** The API's own JSON is snake_case. An article id (a document's
+SHA-256) is written as 64 lowercase hex characters without `0x`, as `sha256sum`
+prints it (`id`, `article_id`, `content_digest`, `presented_digest`,
+`superseded_by`...); ids given to the API may carry `0x` and any case, and a
+prefix of 8 or more digits names an article when it is unambiguous. Chain values
+keep `0x`: addresses, transaction hashes, batch roots, leaves, proofs, and the
+keccak `paragraph_root` and `metadata_digest`. Three travelling formats keep their
+own camelCase, as their specifications say: receipts
+(`/v1/articles/{article_id}/receipt`), the quote proofs in a quote check (`proof`)
+and the identity document (`/.well-known/policy-registry.json`); `/rpc` speaks
+Ethereum JSON-RPC.
 """
 
 

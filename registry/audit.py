@@ -32,12 +32,11 @@ from registry.core.identity import (
 from registry.core.merkle import process_proof
 from registry.core.receipt import (
     Receipt,
-    ReceiptAnchor,
     check_receipt_anchor,
     check_receipt_document,
 )
 from registry.core.records import DocumentDigests, OnChainStatus
-from registry.core.verdict import AnchorState
+from registry.core.verdict import Anchor, AnchorState
 from registry.errors import InputError, VerificationError
 from registry.follower import statuses_from
 from registry.ids import stored
@@ -65,11 +64,11 @@ RESTORE_HINT = (
 class _AuditContext:
     """The chain's facts an audit fetches once: each batch's checked anchor, every status."""
 
-    check_anchor: Callable[[StoredBatch], ReceiptAnchor]
+    check_anchor: Callable[[StoredBatch], Anchor]
     statuses: dict[bytes, OnChainStatus]
-    anchors: dict[bytes, ReceiptAnchor | str] = field(default_factory=dict)
+    anchors: dict[bytes, Anchor | str] = field(default_factory=dict)
 
-    def anchor(self, batch: StoredBatch) -> ReceiptAnchor | str:
+    def anchor(self, batch: StoredBatch) -> Anchor | str:
         """The batch's anchor checked against the chain, or what is wrong with it."""
         if batch.root not in self.anchors:
             try:
@@ -191,13 +190,13 @@ class Auditor:
             anchor=anchor,
         )
 
-    def _try_anchor(self, batch: StoredBatch) -> ReceiptAnchor | str:
+    def _try_anchor(self, batch: StoredBatch) -> Anchor | str:
         try:
             return self._checked_anchor(batch)
         except VerificationError as exc:
             return str(exc)
 
-    def _checked_anchor(self, batch: StoredBatch) -> ReceiptAnchor:
+    def _checked_anchor(self, batch: StoredBatch) -> Anchor:
         """The index's anchor of a batch, checked against the contract and its event log."""
         name = to_hex(batch.root)
         record = self.chain.get_batch(batch.root)
@@ -221,7 +220,7 @@ class Auditor:
                 f"batch {name}: {batch.document_count} documents recorded, "
                 f"{record.document_count} on chain"
             )
-        return ReceiptAnchor(
+        return Anchor(
             chain_id=self.chain.chain_id,
             contract=self.chain.contract_address,
             transaction_hash=to_hex(batch.tx.tx_hash),
@@ -385,14 +384,14 @@ def verify_receipt(
     local = chain.local_chain
     return ReceiptCheck(
         valid=True,
-        content_digest=to_hex(digests.content_digest),
+        content_digest=digests.content_digest.hex(),
         root=receipt.root,
         chain_id=anchor.chain_id,
         contract=anchor.contract,
         status=status.status,
         revocation_reason=status.reason or None,
         superseded_by=status.superseded_by.hex() if status.superseded_by else None,
-        anchor=anchor,
+        anchor=Anchor.of(anchor),
         pinned=pins is not None,
         local_chain=local,
         note=LOCAL_CHAIN_NOTE if local else None,

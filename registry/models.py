@@ -5,22 +5,26 @@ The core's values (:class:`~registry.core.verdict.Verdict`,
 travel as they are; the models here describe the registry's own records: an
 article as stored and anchored, a registration, a check of a stored article
 against the chain, and an audit of them all.
+
+One wire format: these models are snake_case JSON, article ids bare lowercase hex
+(:data:`ArticleId`), anchors :class:`~registry.core.verdict.Anchor`; only the
+travelling values they carry (quote proofs) keep their own camelCase.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry.core.hexstr import Hex32, HexAddress
+from registry.core.hexstr import ArticleIdHex, Hex32, HexAddress
 from registry.core.metadata import ArticleMetadata
 from registry.core.nearmiss import DiffSegment
 from registry.core.quotes import QuoteLocation, QuoteProof
-from registry.core.receipt import ReceiptAnchor
 from registry.core.records import DocumentStatus
-from registry.core.verdict import AnchorState
+from registry.core.verdict import Anchor, AnchorState
 
-ArticleId = str
-"""An article's id: the SHA-256 of its exact bytes in lowercase hex, as ``sha256sum`` prints it."""
+ArticleId = ArticleIdHex
+"""An article's id: the SHA-256 of its exact bytes in lowercase hex, as ``sha256sum`` prints it
+(no ``0x``; chain values such as batch roots and transaction hashes keep theirs)."""
 
 
 class _Frozen(BaseModel):
@@ -30,8 +34,9 @@ class _Frozen(BaseModel):
 class ArticleRecord(_Frozen):
     """A registered article: its digests, metadata, batch, anchor and status."""
 
-    id: ArticleId = Field(pattern=r"^[0-9a-f]{64}$")
-    content_digest: Hex32
+    id: ArticleId
+    content_digest: ArticleId
+    """The same SHA-256 as ``id``: the content digest of the document's leaf."""
     paragraph_root: Hex32
     metadata_digest: Hex32
     metadata: ArticleMetadata
@@ -45,7 +50,7 @@ class ArticleRecord(_Frozen):
     leaf_index: int | None = Field(default=None, ge=0)
     state: AnchorState
     """queued (accepted, in no batch yet), pending (batch not anchored yet), anchored."""
-    anchor: ReceiptAnchor | None = None
+    anchor: Anchor | None = None
     """Where the batch was anchored; none until it is."""
     status: DocumentStatus
     revocation_reason: str | None = None
@@ -94,7 +99,7 @@ class BatchView(_Frozen):
     document_count: int = Field(ge=0)
     state: AnchorState
     created_at: float
-    anchor: ReceiptAnchor | None = None
+    anchor: Anchor | None = None
     documents: tuple[ArticleId, ...] = ()
 
 
@@ -107,7 +112,7 @@ class ArticleCheck(_Frozen):
     problems: tuple[str, ...] = ()
     """What does not check out; empty when ``ok``."""
     status: DocumentStatus | None = None
-    anchor: ReceiptAnchor | None = None
+    anchor: Anchor | None = None
 
 
 class AuditReport(_Frozen):
@@ -134,9 +139,11 @@ class QuoteHit(_Frozen):
     location: QuoteLocation
     whole_paragraphs: bool
     state: AnchorState | None = None
-    anchor: ReceiptAnchor | None = None
+    anchor: Anchor | None = None
     status: DocumentStatus | None = None
     proof: QuoteProof | None = None
+    """The quote proof: a travelling value in its own camelCase format, to keep and check
+    anywhere (``registry/core/quote-proof.schema.json``)."""
 
 
 class NearMiss(_Frozen):
@@ -172,9 +179,10 @@ class QuoteCheck(_Frozen):
     article_id: ArticleId | None = None
     location: QuoteLocation | None = None
     state: AnchorState | None = None
-    anchor: ReceiptAnchor | None = None
+    anchor: Anchor | None = None
     status: DocumentStatus | None = None
     proof: QuoteProof | None = None
+    """The first hit's quote proof (travelling, camelCase), for whole paragraphs only."""
     hits: tuple[QuoteHit, ...] = ()
     """The places found (at most 20), the anchored and active ones first."""
     total_hits: int = Field(default=0, ge=0)
@@ -189,14 +197,14 @@ class ReceiptCheck(_Frozen):
     """A document and its receipt checked against a chain."""
 
     valid: bool
-    content_digest: Hex32
+    content_digest: ArticleId
     root: Hex32
     chain_id: int
     contract: HexAddress
     status: DocumentStatus
     revocation_reason: str | None = None
     superseded_by: ArticleId | None = None
-    anchor: ReceiptAnchor
+    anchor: Anchor
     pinned: bool = False
     """Whether the contract, chain and registrar were checked against pins (an identity)."""
     local_chain: bool = False

@@ -24,7 +24,6 @@ from registry.core.nearmiss import (
     token_diff,
 )
 from registry.core.quotes import MAX_QUOTE_CHARS, QuoteLocation, build_quote_proof, locate_all
-from registry.core.receipt import ReceiptAnchor
 from registry.core.records import DocumentStatus
 from registry.core.verdict import (
     Verdict,
@@ -192,7 +191,7 @@ class Verifier:
             article_id=first.document.content_digest.hex(),
             location=first.location,
             state=first.verdict.state,
-            anchor=ReceiptAnchor(**anchor.model_dump(exclude={"batch_root"})) if anchor else None,
+            anchor=anchor.without_root() if anchor else None,
             status=first.verdict.status,
             proof=listed[0].proof if whole else None,
             hits=listed,
@@ -226,7 +225,7 @@ class Verifier:
             location=hit.location,
             whole_paragraphs=hit.location.kind == "whole",
             state=hit.verdict.state,
-            anchor=ReceiptAnchor(**anchor.model_dump(exclude={"batch_root"})) if anchor else None,
+            anchor=anchor.without_root() if anchor else None,
             status=hit.verdict.status,
             proof=proof,
         )

@@ -18,8 +18,8 @@ from registry.core.hexstr import to_hex
 from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.merkle import process_proof
 from registry.core.metadata import ArticleMetadata
-from registry.core.receipt import Receipt, ReceiptAnchor
-from registry.core.verdict import AnchorEvidence, AnchorState, Verdict
+from registry.core.receipt import Receipt
+from registry.core.verdict import Anchor, AnchorState, Verdict
 from registry.errors import InputError, NotAnchoredYet, NotFound, VerificationError
 from registry.ids import parse_digest, stored
 from registry.models import ArticleRecord, BatchView
@@ -56,12 +56,12 @@ class Views:
             return "anchored"
         return "pending"
 
-    def anchor_of(self, batch: StoredBatch | None) -> ReceiptAnchor | None:
+    def anchor_of(self, batch: StoredBatch | None) -> Anchor | None:
         """The anchor the index records for a batch, if it is anchored."""
         if batch is None or batch.state is not BatchState.ANCHORED or batch.tx is None:
             return None
         chain_id, contract = self.identity()
-        return ReceiptAnchor(
+        return Anchor(
             chain_id=chain_id,
             contract=contract,
             transaction_hash=to_hex(batch.tx.tx_hash),
@@ -87,8 +87,7 @@ class Views:
                 f"the stored proof of article {document.content_digest.hex()} does not lead to "
                 f"its batch root {to_hex(document.batch_root)}; run `policy-registry audit`"
             )
-        evidence = AnchorEvidence(**anchor.model_dump(), batch_root=to_hex(document.batch_root))
-        return verdict.with_anchor(evidence)
+        return verdict.with_anchor(anchor.with_root(to_hex(document.batch_root)))
 
     def _batch(self, document: StoredDocument) -> StoredBatch | None:
         return None if document.batch_root is None else self.store.get_batch(document.batch_root)
@@ -100,7 +99,7 @@ class Views:
 
     def records(self, documents: Iterable[StoredDocument]) -> list[ArticleRecord]:
         """The records of documents, reading each batch and making its anchor once."""
-        batches: dict[bytes, tuple[StoredBatch | None, ReceiptAnchor | None]] = {}
+        batches: dict[bytes, tuple[StoredBatch | None, Anchor | None]] = {}
         records = []
         for document in documents:
             root = document.batch_root
@@ -121,13 +120,13 @@ class Views:
         return self.record(document)
 
     def _record_with(
-        self, document: StoredDocument, state: AnchorState, anchor: ReceiptAnchor | None
+        self, document: StoredDocument, state: AnchorState, anchor: Anchor | None
     ) -> ArticleRecord:
         status = document.status
         local = self.local_chain()
         return ArticleRecord(
             id=document.content_digest.hex(),
-            content_digest=to_hex(document.digests.content_digest),
+            content_digest=document.digests.content_digest.hex(),
             paragraph_root=to_hex(document.digests.paragraph_root),
             metadata_digest=to_hex(document.digests.metadata_digest),
             metadata=ArticleMetadata.from_json(document.metadata_json),
@@ -218,5 +217,9 @@ class Views:
                 self.retry_after,
             )
         return Receipt.issue(
-            document.digests, document.metadata, document.proof, document.batch_root, anchor
+            document.digests,
+            document.metadata,
+            document.proof,
+            document.batch_root,
+            anchor.for_receipt(),
         )

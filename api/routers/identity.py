@@ -32,7 +32,8 @@ router = APIRouter(tags=["identity"])
 async def get_identity(request: Request, service: ServiceDep, settings: SettingsDep) -> Response:
     """Chain id, contract, deployment, registrars (with the events that granted them), the
     operator, whether the chain is a local one only the operator can see, and the path of
-    the read-only JSON-RPC endpoint if this server has one."""
+    the read-only JSON-RPC endpoint if this server has one. A travelling document in its
+    own camelCase format (`chainId`, `localChain`), as verifiers read it."""
     cache = _cache(request, service, settings)
     identity = await to_thread.run_sync(cache.get)
     return Response(content=identity.to_json(), media_type="application/json")

@@ -47,16 +47,7 @@ import { wordDiff } from "./worddiff.js";
 
   const $ = (id) => document.getElementById(id);
 
-  /** A field of an API object, whether it travels in snake_case or camelCase. */
-  function field(object, name) {
-    if (!object) return undefined;
-    if (Object.hasOwn(object, name)) return object[name];
-    const camel = name.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase());
-    return object[camel];
-  }
-
   const plural = (count, one, many) => `${count} ${count === 1 ? one : many || one + "s"}`;
-  const articleId = (digest) => String(digest || "").replace(/^0x/, "");
   const shortHex = (hex) => {
     const text = String(hex || "");
     return text.length > 18 ? `${text.slice(0, 10)}…${text.slice(-6)}` : text;
@@ -174,7 +165,7 @@ import { wordDiff } from "./worddiff.js";
 
   /** What to call an article without a title: its publisher and the start of its id. */
   function untitledLabel(record) {
-    const id = record ? articleId(record.id || record.content_digest) : "";
+    const id = record ? record.id : "";
     const publisher = metadataOf(record).publisher;
     return publisher
       ? `Untitled (${publisher}, ${id.slice(0, 12)})`
@@ -205,14 +196,14 @@ import { wordDiff } from "./worddiff.js";
 
   function anchorRows(anchor) {
     if (!anchor) return [];
-    const timestamp = field(anchor, "block_timestamp");
+    const timestamp = anchor.block_timestamp;
     return [
       ["Anchored at", timeBlock(timestamp)],
-      ["Block", String(field(anchor, "block_number"))],
-      ["Transaction", mono(field(anchor, "transaction_hash"), "hash")],
-      ["Registrar", mono(field(anchor, "registrar"), "hash")],
-      ["Contract", mono(field(anchor, "contract"), "hash")],
-      ["Chain ID", String(field(anchor, "chain_id"))],
+      ["Block", String(anchor.block_number)],
+      ["Transaction", mono(anchor.transaction_hash, "hash")],
+      ["Registrar", mono(anchor.registrar, "hash")],
+      ["Contract", mono(anchor.contract, "hash")],
+      ["Chain ID", String(anchor.chain_id)],
     ];
   }
 
@@ -228,8 +219,7 @@ import { wordDiff } from "./worddiff.js";
   }
 
   /** A button naming an article (title once known) that opens its details. */
-  function articleButton(digest) {
-    const id = articleId(digest);
+  function articleButton(id) {
     const button = h(
       "button",
       { type: "button", class: "link-button", onclick: () => openArticle(id) },
@@ -311,7 +301,7 @@ import { wordDiff } from "./worddiff.js";
   function whenRegistered(verdict) {
     const anchor = verdict.anchor;
     if (verdict.state === "anchored" && anchor) {
-      return `registered on ${readableUtc(field(anchor, "block_timestamp"))} in block ${field(anchor, "block_number")}`;
+      return `registered on ${readableUtc(anchor.block_timestamp)} in block ${anchor.block_number}`;
     }
     return "registered here (its batch is still waiting to be anchored on chain, so there is no block yet)";
   }
@@ -564,7 +554,7 @@ import { wordDiff } from "./worddiff.js";
             {
               type: "button",
               class: "link-button",
-              onclick: () => openArticle(articleId(verdict.registered_digest)),
+              onclick: () => openArticle(verdict.registered_digest),
             },
             "Show its record",
           ),
@@ -572,8 +562,8 @@ import { wordDiff } from "./worddiff.js";
       ]);
     }
     rows.push(...anchorRows(verdict.anchor));
-    if (verdict.anchor && field(verdict.anchor, "batch_root")) {
-      rows.push(["Batch root", mono(field(verdict.anchor, "batch_root"), "hash")]);
+    if (verdict.anchor && verdict.anchor.batch_root) {
+      rows.push(["Batch root", mono(verdict.anchor.batch_root, "hash")]);
     }
     if (verdict.status) {
       rows.push([
@@ -612,7 +602,7 @@ import { wordDiff } from "./worddiff.js";
       const verdict = await api("/verify", { method: "POST", body, headers });
       let record = null;
       if (verdict.registered_digest) {
-        record = await fetchArticle(articleId(verdict.registered_digest)).catch(() => null);
+        record = await fetchArticle(verdict.registered_digest).catch(() => null);
       }
       return renderVerdict(verdict, record, sourceName);
     });
@@ -1188,7 +1178,7 @@ import { wordDiff } from "./worddiff.js";
       new Blob([JSON.stringify(hit.proof, null, 2)], { type: "application/json" }),
     );
     proofUrls.push(url);
-    const id = articleId(hit.article_id);
+    const id = hit.article_id;
     const name = `quote-proof-${id.slice(0, 12)}-p${hit.location.start + 1}.json`;
     return h("a", { class: "button small", href: url, download: name }, "Download the quote proof");
   }
@@ -1198,7 +1188,7 @@ import { wordDiff } from "./worddiff.js";
     const label = title ? h("cite", { class: "article-title" }, title) : mono(shortHex(id));
     return h(
       "button",
-      { type: "button", class: "link-button", onclick: () => openArticle(articleId(id)) },
+      { type: "button", class: "link-button", onclick: () => openArticle(id) },
       label,
     );
   }
@@ -1207,7 +1197,7 @@ import { wordDiff } from "./worddiff.js";
     const kind = hit.whole_paragraphs ? "whole" : "partial";
     const item = h(
       "li",
-      { class: "quote-hit", "data-kind": kind, "data-article-id": articleId(hit.article_id) },
+      { class: "quote-hit", "data-kind": kind, "data-article-id": hit.article_id },
       h(
         "p",
         { class: "hit-head" },

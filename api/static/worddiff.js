@@ -15,13 +15,13 @@
 // Code points unassigned in Unicode 14.0.0 (the protocol's version) count as symbols, so this
 // engine's newer Unicode classifies text as Python 3.11 does.
 //
-// The diff: the common leading and trailing tokens are equal; the tokens between are aligned by
-// a port of Python's difflib.SequenceMatcher (no junk heuristic), unless aligning them would
-// cost more than MAX_DIFF_CELLS, when the middle is shown as replaced whole.
+// The diff: the common leading and trailing tokens are equal; the tokens between are aligned as
+// Python's difflib.SequenceMatcher aligns them (no junk heuristic), unless that takes more than
+// MAX_DIFF_WORK steps, when the middle is shown as replaced whole.
 import { WHITE_SPACE, isUnassigned } from "./verifier/canonical.js";
 
-/** Most (old tokens x new tokens) between the common ends that are aligned token by token. */
-export const MAX_DIFF_CELLS = 4_000_000;
+/** Most steps the alignment between the common ends may take (see matchingBlocks). */
+export const MAX_DIFF_WORK = 4_000_000;
 
 // Inclusive ranges compared character by character (registry/core/worddiff.py, CJK_RANGES).
 export const CJK_RANGES = [
@@ -129,56 +129,52 @@ export function tokens(text) {
 
 // ------------------------------------------------------- difflib.SequenceMatcher, ported
 
-/** The longest common run of a[alo:ahi] and b[blo:bhi]: [i, j, size] (find_longest_match). */
-function findLongestMatch(a, b, b2j, alo, ahi, blo, bhi) {
-  let besti = alo;
-  let bestj = blo;
-  let bestsize = 0;
-  let j2len = new Map();
-  for (let i = alo; i < ahi; i++) {
-    const newj2len = new Map();
-    for (const j of b2j.get(a[i]) || []) {
-      if (j < blo) continue;
-      if (j >= bhi) break;
-      const k = (j2len.get(j - 1) || 0) + 1;
-      newj2len.set(j, k);
-      if (k > bestsize) {
-        besti = i - k + 1;
-        bestj = j - k + 1;
-        bestsize = k;
-      }
-    }
-    j2len = newj2len;
-  }
-  while (besti > alo && bestj > blo && a[besti - 1] === b[bestj - 1]) {
-    besti -= 1;
-    bestj -= 1;
-    bestsize += 1;
-  }
-  while (besti + bestsize < ahi && bestj + bestsize < bhi && a[besti + bestsize] === b[bestj + bestsize]) {
-    bestsize += 1;
-  }
-  return [besti, bestj, bestsize];
-}
-
-/** Matching blocks [i, j, size], in order, adjacent ones merged, ending with [len a, len b, 0]. */
+/**
+ * difflib's matching blocks [i, j, size] of `a` and `b` (no junk), adjacent ones merged, ending
+ * with [a.length, b.length, 0]; null past MAX_DIFF_WORK steps. Each step is one token of `a`
+ * looked up plus each place it occurs in `b`, counted as registry/core/worddiff.py counts them.
+ * Without junk the longest run cannot be extended, so difflib's extension loops are left out.
+ */
 function matchingBlocks(a, b) {
-  const b2j = new Map();
+  const where = new Map();
   b.forEach((token, j) => {
-    const indices = b2j.get(token);
+    const indices = where.get(token);
     if (indices) indices.push(j);
-    else b2j.set(token, [j]);
+    else where.set(token, [j]);
   });
+  let work = 0;
   const queue = [[0, a.length, 0, b.length]];
   const blocks = [];
   while (queue.length) {
     const [alo, ahi, blo, bhi] = queue.pop();
-    const match = findLongestMatch(a, b, b2j, alo, ahi, blo, bhi);
-    const [i, j, k] = match;
-    if (k) {
-      blocks.push(match);
-      if (alo < i && blo < j) queue.push([alo, i, blo, j]);
-      if (i + k < ahi && j + k < bhi) queue.push([i + k, ahi, j + k, bhi]);
+    let bestI = alo;
+    let bestJ = blo;
+    let bestSize = 0;
+    let lengths = new Map();
+    for (let i = alo; i < ahi; i++) {
+      const found = where.get(a[i]) || [];
+      work += found.length + 1;
+      if (work > MAX_DIFF_WORK) return null;
+      const longer = new Map();
+      for (const j of found) {
+        if (j < blo) continue;
+        if (j >= bhi) break;
+        const size = (lengths.get(j - 1) || 0) + 1;
+        longer.set(j, size);
+        if (size > bestSize) {
+          bestI = i - size + 1;
+          bestJ = j - size + 1;
+          bestSize = size;
+        }
+      }
+      lengths = longer;
+    }
+    if (bestSize) {
+      blocks.push([bestI, bestJ, bestSize]);
+      if (alo < bestI && blo < bestJ) queue.push([alo, bestI, blo, bestJ]);
+      if (bestI + bestSize < ahi && bestJ + bestSize < bhi) {
+        queue.push([bestI + bestSize, ahi, bestJ + bestSize, bhi]);
+      }
     }
   }
   blocks.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
@@ -196,20 +192,20 @@ function matchingBlocks(a, b) {
   return merged;
 }
 
-/** [op, a1, a2, b1, b2] turning a into b (get_opcodes). */
-function sequenceOpcodes(a, b) {
+/** [op, a1, a2, b1, b2] turning a into b (get_opcodes), or null past the budget. */
+function aligned(a, b) {
+  const blocks = matchingBlocks(a, b);
+  if (blocks === null) return null;
   const found = [];
   let i = 0;
   let j = 0;
-  for (const [ai, bj, size] of matchingBlocks(a, b)) {
-    let op = "";
-    if (i < ai && j < bj) op = "replace";
-    else if (i < ai) op = "delete";
-    else if (j < bj) op = "insert";
-    if (op) found.push([op, i, ai, j, bj]);
-    i = ai + size;
-    j = bj + size;
-    if (size) found.push(["equal", ai, i, bj, j]);
+  for (const [blockI, blockJ, size] of blocks) {
+    if (i < blockI && j < blockJ) found.push(["replace", i, blockI, j, blockJ]);
+    else if (i < blockI) found.push(["delete", i, blockI, j, blockJ]);
+    else if (j < blockJ) found.push(["insert", i, blockI, j, blockJ]);
+    i = blockI + size;
+    j = blockJ + size;
+    if (size) found.push(["equal", blockI, i, blockJ, j]);
   }
   return found;
 }
@@ -231,10 +227,10 @@ function opcodes(old, next) {
   const nextEnd = next.length - suffix;
   const found = [];
   if (prefix) found.push(["equal", 0, prefix, 0, prefix]);
-  if ((oldEnd - prefix) * (nextEnd - prefix) > MAX_DIFF_CELLS) {
+  const middle = aligned(old.slice(prefix, oldEnd), next.slice(prefix, nextEnd));
+  if (middle === null) {
     found.push(["replace", prefix, oldEnd, prefix, nextEnd]);
   } else {
-    const middle = sequenceOpcodes(old.slice(prefix, oldEnd), next.slice(prefix, nextEnd));
     for (const [op, o1, o2, n1, n2] of middle) {
       found.push([op, prefix + o1, prefix + o2, prefix + n1, prefix + n2]);
     }

@@ -1,8 +1,12 @@
-"""0x-prefixed hex strings: how digests and addresses travel in JSON.
+"""Hex strings: how digests and addresses travel in JSON.
 
-Receipts, verdicts, quote proofs and tree dumps carry bytes as lowercase
-``0x``-prefixed hex; the annotated types below validate them inside pydantic
-models and :func:`from_hex` parses them with a typed error.
+Chain values (addresses, transaction hashes, batch roots, leaves, proofs, and the
+keccak paragraph root and metadata digest) are lowercase ``0x``-prefixed hex
+everywhere, and every digest inside a travelling value (receipts, quote proofs) is
+too. An article id, a document's SHA-256, is written bare in the registry's own
+API and CLI output (:data:`ArticleIdHex`), as ``sha256sum`` prints it. The
+annotated types below validate them inside pydantic models and :func:`from_hex`
+parses ``0x`` hex with a typed error.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ _HEX = re.compile(r"0x(?:[0-9a-fA-F]{2})*")
 Hex32 = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-f]{64}$")]
 # A 20-byte account or contract address; either case, so checksummed addresses pass.
 HexAddress = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
+# An article id: a document's SHA-256 as 64 lowercase hex digits without 0x, as the API and
+# the CLI write it (inputs also accept 0x and upper case: registry.ids parses them).
+ArticleIdHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 def to_hex(data: bytes) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry.core.worddiff import DiffOp, has_cjk, word_diff
+from registry.core.worddiff import DiffOp, has_cjk, is_word_character, word_diff
 
 MIN_NEAR_MISS_SIMILARITY = 0.6
 """Least similarity (difflib's ratio over characters) for a window to be called a near miss:
@@ -104,7 +104,7 @@ def closest_window(paragraph: str, quote: str) -> Window:
     The quote's longest common run with the paragraph anchors the window where the
     quote would start; the window is widened by a quarter of the quote on each side,
     trimmed to the first and last characters that match, and, outside CJK text,
-    widened to whole words.
+    widened to whole words (words as the word diff cuts them, combining marks included).
     """
     quote = quote[:MAX_COMPARED_CHARS]
     if not paragraph or not quote:
@@ -127,9 +127,10 @@ def closest_window(paragraph: str, quote: str) -> Window:
     first = start + blocks[0].a
     last = start + blocks[-1].a + blocks[-1].size
     if not has_cjk(quote):
-        while first > 0 and paragraph[first - 1].isalnum() and paragraph[first].isalnum():
+        word = is_word_character
+        while first > 0 and word(paragraph[first - 1]) and word(paragraph[first]):
             first -= 1
-        while last < len(paragraph) and paragraph[last].isalnum() and paragraph[last - 1].isalnum():
+        while last < len(paragraph) and word(paragraph[last]) and word(paragraph[last - 1]):
             last += 1
     text = paragraph[first:last]
     ratio = difflib.SequenceMatcher(None, text, quote, autojunk=False).ratio()

@@ -138,7 +138,8 @@ class Receipt(TravellingModel):
             leaf=to_hex(document_leaf(digests)),
             proof=tuple(to_hex(node) for node in proof),
             root=to_hex(root),
-            anchor=anchor,
+            # a subclass (the API's snake_case Anchor) becomes the receipt's own anchor
+            anchor=None if anchor is None else ReceiptAnchor(**anchor.model_dump()),
         )
 
     def digests(self) -> DocumentDigests:

@@ -12,6 +12,10 @@ The service does the lookups and calls the ``judge_*`` builder that fits:
 It then attaches the chain's evidence with :meth:`Verdict.with_status` and
 :meth:`Verdict.with_anchor`. A verdict is never an error; a proof that does not
 check out is (:class:`~registry.errors.VerificationError`).
+
+A verdict is the registry's own JSON, snake_case like the rest of its API, with
+article ids as bare hex (:data:`~registry.core.hexstr.ArticleIdHex`); its anchor
+is an :class:`Anchor`, not a receipt's camelCase :class:`ReceiptAnchor`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from registry.core.canonical import canonicalize, formatting_differences
 from registry.core.diff import ParagraphChange, compare_paragraphs
 from registry.core.digests import content_digest
-from registry.core.hexstr import Hex32, to_hex
+from registry.core.hexstr import ArticleIdHex, Hex32, HexAddress
 from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.receipt import ReceiptAnchor
 from registry.core.records import DocumentStatus, OnChainStatus
@@ -34,10 +38,49 @@ AnchorState = Literal["queued", "pending", "anchored"]
 """queued: accepted, in no batch yet; pending: in a batch not anchored (deep enough) yet."""
 
 
-class AnchorEvidence(ReceiptAnchor):
+class Anchor(ReceiptAnchor):
+    """Where a batch root was anchored, as the registry's API writes it: snake_case.
+
+    The receipt's anchor (:class:`ReceiptAnchor`) travels in camelCase, a receipt's own
+    format; this one is part of the API's records, verdicts and quote checks. It is a
+    subclass so that code reading an anchor reads either; its fields are declared again
+    because the receipt's camelCase names belong to the receipt.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=None)
+
+    chain_id: int = Field(ge=1)
+    contract: HexAddress
+    transaction_hash: Hex32
+    block_number: int = Field(ge=0)
+    block_timestamp: int = Field(ge=0)
+    registrar: HexAddress
+
+    @classmethod
+    def of(cls, anchor: ReceiptAnchor) -> Anchor:
+        """A receipt's anchor as the API writes it."""
+        return cls(**anchor.model_dump(include=_ANCHOR_FIELDS))
+
+    def for_receipt(self) -> ReceiptAnchor:
+        """The same anchor as a receipt carries it."""
+        return ReceiptAnchor.model_validate(self.model_dump(include=_ANCHOR_FIELDS))
+
+    def with_root(self, batch_root: Hex32) -> AnchorEvidence:
+        """This anchor as a verdict's evidence: with the batch root it anchored."""
+        return AnchorEvidence(**self.model_dump(include=_ANCHOR_FIELDS), batch_root=batch_root)
+
+
+_ANCHOR_FIELDS: set[str] = set(ReceiptAnchor.model_fields)
+
+
+class AnchorEvidence(Anchor):
     """Where the batch holding the registered document was anchored, and its root."""
 
     batch_root: Hex32
+
+    def without_root(self) -> Anchor:
+        """The anchor alone, as records and quote checks give it."""
+        return Anchor(**self.model_dump(include=_ANCHOR_FIELDS))
 
 
 class Verdict(BaseModel):
@@ -46,8 +89,8 @@ class Verdict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: VerdictKind
-    presented_digest: Hex32
-    registered_digest: Hex32 | None = None
+    presented_digest: ArticleIdHex
+    registered_digest: ArticleIdHex | None = None
     """The registered document the verdict is about (none for "unknown")."""
     formatting_differences: tuple[str, ...] = ()
     """For "authentic_normalized": the layout aspects that differ."""
@@ -59,7 +102,7 @@ class Verdict(BaseModel):
     """Whether the registered document's batch is anchored yet (none for "unknown")."""
     status: DocumentStatus | None = None
     revocation_reason: str | None = None
-    superseded_by: Hex32 | None = None
+    superseded_by: ArticleIdHex | None = None
     anchor: AnchorEvidence | None = None
     as_of_block: int | None = Field(default=None, ge=0)
     """The chain's head block that the registry's read index reflected for this verdict."""
@@ -87,7 +130,7 @@ class Verdict(BaseModel):
 
     def with_status(self, status: OnChainStatus) -> Verdict:
         """This verdict with the registered document's on-chain status attached."""
-        superseded_by = to_hex(status.superseded_by) if status.superseded_by else None
+        superseded_by = status.superseded_by.hex() if status.superseded_by else None
         return self._with(
             status=status.status,
             revocation_reason=status.reason or None,
@@ -126,7 +169,7 @@ class Verdict(BaseModel):
 
 def judge_authentic(digest: bytes) -> Verdict:
     """The presented bytes are a registered document."""
-    hex_digest = to_hex(digest)
+    hex_digest = digest.hex()
     return Verdict(
         kind="authentic", presented_digest=hex_digest, registered_digest=hex_digest, similarity=1.0
     )
@@ -147,8 +190,8 @@ def judge_authentic_normalized(registered: bytes, presented: bytes) -> Verdict:
         raise ValueError("identical bytes are authentic, not authentic_normalized")
     return Verdict(
         kind="authentic_normalized",
-        presented_digest=to_hex(content_digest(presented)),
-        registered_digest=to_hex(content_digest(registered)),
+        presented_digest=content_digest(presented).hex(),
+        registered_digest=content_digest(registered).hex(),
         formatting_differences=differences,
         similarity=1.0,
     )
@@ -164,8 +207,8 @@ def judge_modified(
     comparison = compare_paragraphs(registered_paragraphs, presented_paragraphs)
     return Verdict(
         kind="modified",
-        presented_digest=to_hex(presented_digest),
-        registered_digest=to_hex(registered_digest),
+        presented_digest=presented_digest.hex(),
+        registered_digest=registered_digest.hex(),
         changes=comparison.changes,
         similarity=comparison.similarity,
         unified_diff=comparison.unified_diff,
@@ -174,4 +217,4 @@ def judge_modified(
 
 def judge_unknown(presented_digest: bytes) -> Verdict:
     """Nothing registered matches the presented document."""
-    return Verdict(kind="unknown", presented_digest=to_hex(presented_digest))
+    return Verdict(kind="unknown", presented_digest=presented_digest.hex())

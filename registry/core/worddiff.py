@@ -24,14 +24,13 @@ Code points unassigned in Unicode 14.0.0 (the protocol's version) count as symbo
 so a Python or a browser with a newer Unicode classifies text the same way.
 
 The diff (:func:`word_diff`): the common leading and trailing tokens are equal; the
-tokens between are aligned by difflib's ``SequenceMatcher`` (no junk heuristic),
-unless both are so long that aligning them would cost more than
-:data:`MAX_DIFF_CELLS`, when the middle is shown as replaced whole.
+tokens between are aligned as difflib's ``SequenceMatcher`` aligns them (no junk
+heuristic), unless that takes more than :data:`MAX_DIFF_WORK` steps, when the middle
+is shown as replaced whole.
 """
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,9 +42,10 @@ from registry.core.canonical import WHITE_SPACE, is_unassigned
 
 DiffOp = Literal["equal", "replace", "delete", "insert"]
 
-MAX_DIFF_CELLS: Final = 4_000_000
-"""Most (old tokens x new tokens) between the common ends that are aligned token by token;
-beyond it the middle is one replaced run (the page and the CLI stay responsive)."""
+MAX_DIFF_WORK: Final = 4_000_000
+"""Most steps the alignment between the common ends may take (see :func:`_matching_blocks`);
+beyond it the middle is one replaced run, so that no text makes a diff slow (about a second
+in Python at worst, a repeated pattern with many changes, which took minutes unbounded)."""
 MAX_INLINE_INPUT: Final = 20_000
 """Characters of each side that :func:`inline_diff` compares (it prints a few hundred)."""
 
@@ -102,6 +102,11 @@ def is_cjk(char: str) -> bool:
 def has_cjk(text: str) -> bool:
     """Whether ``text`` holds a CJK character (:func:`is_cjk`)."""
     return any(is_cjk(char) for char in text)
+
+
+def is_word_character(char: str) -> bool:
+    """Whether a character continues a word (not CJK, which is compared one by one)."""
+    return _kind(char) is _Kind.WORD
 
 
 def _category(char: str) -> str:
@@ -211,6 +216,85 @@ Opcode = tuple[DiffOp, int, int, int, int]
 """``(op, old_start, old_end, new_start, new_end)`` over token indices, as difflib gives them."""
 
 
+def _matching_blocks(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int, int]] | None:
+    """difflib's matching blocks of ``old`` and ``new`` (no junk), or None past the budget.
+
+    SequenceMatcher's algorithm, written out so that it can count its steps: repeatedly
+    the longest common run of a range of ``old`` and one of ``new`` (the first such run,
+    scanning ``old`` then ``new``), then the same left and right of it. Each step is one
+    token of ``old`` looked up, plus each place it occurs in ``new``; past
+    :data:`MAX_DIFF_WORK` steps it gives up (the page's copy counts the same steps).
+    Without junk the longest run cannot be extended, so difflib's extension loops are
+    left out.
+    """
+    where: dict[str, list[int]] = {}
+    for j, token in enumerate(new):
+        where.setdefault(token, []).append(j)
+    work = 0
+    queue = [(0, len(old), 0, len(new))]
+    blocks: list[tuple[int, int, int]] = []
+    while queue:
+        alo, ahi, blo, bhi = queue.pop()
+        best_i, best_j, best_size = alo, blo, 0
+        lengths: dict[int, int] = {}
+        for i in range(alo, ahi):
+            found = where.get(old[i], [])
+            work += len(found) + 1
+            if work > MAX_DIFF_WORK:
+                return None
+            longer: dict[int, int] = {}
+            for j in found:
+                if j < blo:
+                    continue
+                if j >= bhi:
+                    break
+                size = longer[j] = lengths.get(j - 1, 0) + 1
+                if size > best_size:
+                    best_i, best_j, best_size = i - size + 1, j - size + 1, size
+            lengths = longer
+        if best_size:
+            blocks.append((best_i, best_j, best_size))
+            if alo < best_i and blo < best_j:
+                queue.append((alo, best_i, blo, best_j))
+            if best_i + best_size < ahi and best_j + best_size < bhi:
+                queue.append((best_i + best_size, ahi, best_j + best_size, bhi))
+    blocks.sort()
+    merged: list[tuple[int, int, int]] = []
+    i1 = j1 = k1 = 0
+    for i2, j2, k2 in blocks:
+        if i1 + k1 == i2 and j1 + k1 == j2:
+            k1 += k2
+        else:
+            if k1:
+                merged.append((i1, j1, k1))
+            i1, j1, k1 = i2, j2, k2
+    if k1:
+        merged.append((i1, j1, k1))
+    merged.append((len(old), len(new), 0))
+    return merged
+
+
+def _aligned(old: Sequence[str], new: Sequence[str]) -> list[Opcode] | None:
+    """``SequenceMatcher(None, old, new, autojunk=False).get_opcodes()``, or None past the
+    budget (:func:`_matching_blocks`)."""
+    blocks = _matching_blocks(old, new)
+    if blocks is None:
+        return None
+    found: list[Opcode] = []
+    i = j = 0
+    for block_i, block_j, size in blocks:
+        if i < block_i and j < block_j:
+            found.append(("replace", i, block_i, j, block_j))
+        elif i < block_i:
+            found.append(("delete", i, block_i, j, block_j))
+        elif j < block_j:
+            found.append(("insert", i, block_i, j, block_j))
+        i, j = block_i + size, block_j + size
+        if size:
+            found.append(("equal", block_i, i, block_j, j))
+    return found
+
+
 def _opcodes(old: Sequence[str], new: Sequence[str]) -> list[Opcode]:
     prefix = _common_prefix(old, new)
     suffix = _common_suffix(old, new, prefix)
@@ -218,13 +302,11 @@ def _opcodes(old: Sequence[str], new: Sequence[str]) -> list[Opcode]:
     found: list[Opcode] = []
     if prefix:
         found.append(("equal", 0, prefix, 0, prefix))
-    if (old_end - prefix) * (new_end - prefix) > MAX_DIFF_CELLS:
+    middle = _aligned(old[prefix:old_end], new[prefix:new_end])
+    if middle is None:
         found.append(("replace", prefix, old_end, prefix, new_end))
     else:
-        matcher = difflib.SequenceMatcher(
-            None, old[prefix:old_end], new[prefix:new_end], autojunk=False
-        )
-        for op, o1, o2, n1, n2 in matcher.get_opcodes():
+        for op, o1, o2, n1, n2 in middle:
             found.append((op, prefix + o1, prefix + o2, prefix + n1, prefix + n2))
     if suffix:
         found.append(("equal", old_end, len(old), new_end, len(new)))

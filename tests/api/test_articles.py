@@ -60,7 +60,7 @@ def test_register_one_document_with_form_metadata(client: TestClient) -> None:
     assert article["size"] == len(data)
     assert article["media_type"] == "text/plain; charset=utf-8"
     assert article["batch_root"] == body["batch_root"]
-    assert article["anchor"]["transactionHash"].startswith("0x")
+    assert article["anchor"]["transaction_hash"].startswith("0x")
     assert {k: v for k, v in article["metadata"].items() if v is not None} == {
         "title": "Who is the model?",
         "publisher": "Odaily",
@@ -369,7 +369,7 @@ def test_receipt_is_the_camel_case_receipt_and_checks_against_the_chain(
     assert body["version"] == "1.1"
     assert body["identity"] == identity
     assert body["document"]["contentDigest"] == "0x" + registered["id"]
-    assert body["anchor"]["blockNumber"] == registered["anchor"]["blockNumber"]
+    assert body["anchor"]["blockNumber"] == registered["anchor"]["block_number"]
     receipt = Receipt.from_json(response.text)
     check = verify_receipt(receipt, corpus_bytes("000"), service.chain)
     assert check.valid is True
@@ -389,7 +389,7 @@ def test_check_article_re_checks_it_against_the_chain(
         "active",
     )
     assert body["problems"] == []
-    assert body["anchor"]["transactionHash"] == registered["anchor"]["transactionHash"]
+    assert body["anchor"]["transaction_hash"] == registered["anchor"]["transaction_hash"]
     assert_error(client.get("/v1/articles/xyz/verify"), 422, "invalid_identifier")
 
 

@@ -78,7 +78,7 @@ def test_local_reads_still_answer(down: TestClient, corpus_ids: list[str], tmp_p
         store.close()
     for item in page.json()["items"]:
         assert item["state"] == "anchored"
-        assert str(item["anchor"]["chainId"]) == chain_id  # as recorded when it was anchored
+        assert str(item["anchor"]["chain_id"]) == chain_id  # as recorded when it was anchored
     article = down.get(f"/v1/articles/{corpus_ids[0][:8]}")
     assert article.status_code == 200, article.text
     assert article.json()["id"] == corpus_ids[0]
@@ -111,7 +111,7 @@ def test_verification_answers_from_the_index_and_says_which_block(
     )
     receipt = down.get(f"/v1/articles/{article_id}/receipt")
     assert receipt.status_code == 200, receipt.text
-    assert json.loads(receipt.text)["anchor"]["blockNumber"] == body["anchor"]["blockNumber"]
+    assert json.loads(receipt.text)["anchor"]["blockNumber"] == body["anchor"]["block_number"]
     batch_root = down.get(f"/v1/articles/{article_id}").json()["batch_root"]
     batch = down.get(f"/v1/batches/{batch_root}")
     assert batch.status_code == 200, batch.text

@@ -158,8 +158,8 @@ def utc(seconds: int) -> str:
 
 def registered_when(anchor: dict[str, Any]) -> str:
     """How the page's headline says when and where an article was anchored."""
-    when = utc(anchor["blockTimestamp"]).replace("T", " ").replace("Z", " UTC")
-    return f"registered on {when} in block {anchor['blockNumber']}"
+    when = utc(anchor["block_timestamp"]).replace("T", " ").replace("Z", " UTC")
+    return f"registered on {when} in block {anchor['block_number']}"
 
 
 def article_json(http: httpx.Client, content: bytes) -> dict[str, Any]:
@@ -194,14 +194,16 @@ def test_an_uploaded_corpus_article_is_authentic_with_its_evidence(browsing: Bro
     expect(verdict.locator(".verdict-source")).to_have_text(f"Checked: {path.name}")
     evidence = verdict.locator(".evidence")
     anchored_at = fact(evidence, "Anchored at")
-    expect(anchored_at.locator("time")).to_have_attribute("datetime", utc(anchor["blockTimestamp"]))
-    expect(anchored_at).to_contain_text(utc(anchor["blockTimestamp"]))
+    expect(anchored_at.locator("time")).to_have_attribute(
+        "datetime", utc(anchor["block_timestamp"])
+    )
+    expect(anchored_at).to_contain_text(utc(anchor["block_timestamp"]))
     expect(anchored_at).to_contain_text("GMT+8")  # the reader's local time, Asia/Shanghai
-    expect(fact(evidence, "Block")).to_have_text(str(anchor["blockNumber"]))
-    expect(fact(evidence, "Transaction")).to_have_text(anchor["transactionHash"])
+    expect(fact(evidence, "Block")).to_have_text(str(anchor["block_number"]))
+    expect(fact(evidence, "Transaction")).to_have_text(anchor["transaction_hash"])
     expect(fact(evidence, "Registrar")).to_have_text(anchor["registrar"])
     expect(fact(evidence, "Contract")).to_have_text(anchor["contract"])
-    expect(fact(evidence, "Chain ID")).to_have_text(str(anchor["chainId"]))
+    expect(fact(evidence, "Chain ID")).to_have_text(str(anchor["chain_id"]))
     expect(fact(evidence, "Batch root")).to_have_text(record["batch_root"])
     expect(fact(evidence, "Status")).to_have_text("Active")
     expect(fact(evidence, "Anchoring")).to_have_text("Anchored")
@@ -245,7 +247,7 @@ def test_an_edited_copy_shows_the_changed_paragraph_beside_the_registered_one(
     expect(changed.locator(".side.presented ins.diff-ins")).to_have_text(["nationwide"])
     expect(changed.locator(".side.registered ins, .side.presented del")).to_have_count(0)
     expect(fact(verdict.locator(".evidence"), "SHA-256 of your copy")).to_have_text(
-        "0x" + hashlib.sha256(edited).hexdigest()
+        hashlib.sha256(edited).hexdigest()
     )
     unified = verdict.locator(".unified-diff")
     expect(unified.locator("pre")).to_be_hidden()
@@ -323,10 +325,10 @@ def test_a_pasted_reformatted_copy_is_authentic_up_to_formatting(browsing: Brows
     )
     evidence = verdict.locator(".evidence")
     expect(fact(evidence, "SHA-256 of your copy")).to_have_text(
-        "0x" + hashlib.sha256(reformatted.encode("utf-8")).hexdigest()
+        hashlib.sha256(reformatted.encode("utf-8")).hexdigest()
     )
     expect(fact(evidence, "SHA-256 registered")).to_have_text(record["content_digest"])
-    expect(fact(evidence, "Transaction")).to_have_text(record["anchor"]["transactionHash"])
+    expect(fact(evidence, "Transaction")).to_have_text(record["anchor"]["transaction_hash"])
     screenshot(page.locator("#verify-result"), "page-verdict-normalized.png")
 
 
@@ -364,7 +366,7 @@ def test_the_article_list_details_receipt_and_stored_copy_check(browsing: Browsi
     expect(fact(dialog, "Metadata digest")).to_have_text(record["metadata_digest"])
     expect(fact(dialog, "Batch root")).to_have_text(record["batch_root"])
     expect(fact(dialog, "Leaf index")).to_have_text(str(record["leaf_index"]))
-    expect(fact(dialog, "Transaction")).to_have_text(record["anchor"]["transactionHash"])
+    expect(fact(dialog, "Transaction")).to_have_text(record["anchor"]["transaction_hash"])
     expect(fact(dialog, "Publisher")).to_have_text("链得得 (ChainDD)")
     expect(fact(dialog, "Paragraphs")).to_have_text(str(record["paragraph_count"]))
 
@@ -561,7 +563,7 @@ def test_a_quote_is_found_whole_in_part_or_not_at_all(browsing: Browsing) -> Non
     expect(hits).to_have_attribute("data-kind", "whole")
     expect(hits.locator(".hit-place")).to_have_text(f"paragraph {index + 1}, whole")
     expect(hits.locator(".badge.status-active")).to_have_text("Active")
-    expect(fact(hits, "Transaction")).to_have_text(record["anchor"]["transactionHash"])
+    expect(fact(hits, "Transaction")).to_have_text(record["anchor"]["transaction_hash"])
     expect(result.locator(".hits-title")).to_have_text("Where it is (1 place)")
     proof_link = hits.get_by_role("link", name="Download the quote proof")
     expect(proof_link).to_have_attribute(
@@ -652,9 +654,7 @@ def test_errors_and_untrusted_names_are_shown_as_text(browsing: Browsing) -> Non
         "Unknown: nothing registered matches this document. It is neither a registered "
         "article, nor the same text laid out differently, nor a modified copy of one."
     )
-    expect(fact(verdict, "SHA-256 of your copy")).to_have_text(
-        "0x" + hashlib.sha256(unknown).hexdigest()
-    )
+    expect(fact(verdict, "SHA-256 of your copy")).to_have_text(hashlib.sha256(unknown).hexdigest())
     assert page.title() == "Policy provenance registry"
 
 
@@ -730,7 +730,7 @@ def test_revoked_and_superseded_articles_say_so(
             dialog = page.locator("#article-dialog")
             expect(dialog.locator("#dialog-title")).to_have_text("Guidance on data retention")
             expect(fact(dialog, "Supersedes")).to_have_text("Interim guidance on data retention")
-            expect(fact(dialog, "Content SHA-256")).to_have_text(f"0x{final_id}")
+            expect(fact(dialog, "Content SHA-256")).to_have_text(final_id)
             expect(page).to_have_url(f"{status_server.url}/articles/{final_id}")
             # A view opened from a view: back returns to the first, closing leaves both.
             fact(dialog, "Supersedes").get_by_role("button").click()
@@ -825,7 +825,7 @@ def test_a_queued_article_says_it_waits_for_its_anchor_and_offers_no_receipt_yet
             dialog = page.locator("#article-dialog")
             expect(dialog.locator("#dialog-title")).to_have_text("Waiting for its batch")
             expect(fact(dialog, "Anchoring")).to_have_text("Queued for anchoring")
-            expect(fact(dialog, "Content SHA-256")).to_have_text(f"0x{article_id}")
+            expect(fact(dialog, "Content SHA-256")).to_have_text(article_id)
             # No batch yet, so no root, no leaf and no receipt (the API answers 409 for it).
             expect(fact(dialog, "Batch root")).to_have_count(0)
             expect(fact(dialog, "Leaf index")).to_have_count(0)

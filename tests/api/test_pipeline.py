@@ -115,10 +115,10 @@ def test_asking_to_wait_answers_201_with_the_anchor(
     assert response.headers["location"] == f"/v1/articles/{article['id']}"
     assert (article["state"], article["batch_root"]) == ("anchored", body["batch_root"])
     assert article["leaf_index"] == 0
-    assert article["anchor"]["blockNumber"] == service.chain.latest_block()
+    assert article["anchor"]["block_number"] == service.chain.latest_block()
     receipt = client.get(f"/v1/articles/{article['id']}/receipt")
     assert receipt.status_code == 200, receipt.text
-    assert receipt.json()["anchor"]["transactionHash"] == article["anchor"]["transactionHash"]
+    assert receipt.json()["anchor"]["transactionHash"] == article["anchor"]["transaction_hash"]
 
 
 def test_a_zero_wait_answers_at_once_and_a_wait_over_the_limit_is_refused(
@@ -266,7 +266,7 @@ def test_registrations_sent_within_one_interval_share_one_batch_and_one_transact
     roots = {record["batch_root"] for record in records}
     assert len(roots) == 1
     assert registration.batch_root in roots
-    assert len({record["anchor"]["transactionHash"] for record in records}) == 1
+    assert len({record["anchor"]["transaction_hash"] for record in records}) == 1
     assert sorted(record["leaf_index"] for record in records) == list(range(5))
     batch = client.get(f"/v1/batches/{roots.pop()}").json()
     assert (batch["document_count"], sorted(batch["documents"])) == (5, sorted(ids))

@@ -88,8 +88,8 @@ def anchored(client: TestClient, registered: dict[str, Any]) -> dict[str, Any]:
     assert anchor is not None, registered
     return {
         "root": registered["batch_root"],
-        "tx": anchor["transactionHash"],
-        "block": anchor["blockNumber"],
+        "tx": anchor["transaction_hash"],
+        "block": anchor["block_number"],
         "contract": anchor["contract"],
     }
 

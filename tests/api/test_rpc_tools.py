@@ -97,8 +97,8 @@ def register(server: ServerProcess, workdir: Path, text: str) -> dict[str, Any]:
         "document": document,
         "receipt": receipt_file,
         "root": article["batch_root"],
-        "tx": anchor["transactionHash"],
-        "block": anchor["blockNumber"],
+        "tx": anchor["transaction_hash"],
+        "block": anchor["block_number"],
         "contract": anchor["contract"],
         "registrar": anchor["registrar"],
     }

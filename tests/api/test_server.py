@@ -108,7 +108,7 @@ def test_register_stop_restart_and_verify(tmp_path: Path, servers: list[ServerPr
             "anchored",
             "active",
         )
-        assert verdict["anchor"]["transactionHash"] == article["anchor"]["transactionHash"]
+        assert verdict["anchor"]["transaction_hash"] == article["anchor"]["transaction_hash"]
         assert http.get(f"/v1/verify/{article['id']}").json()["kind"] == "authentic"
         assert http.get("/v1/articles").json()["total"] == 6  # nothing registered twice
         check = http.get(f"/v1/articles/{article['id'][:8]}/verify").json()

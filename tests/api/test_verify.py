@@ -27,9 +27,9 @@ def test_verify_an_uploaded_copy_that_is_authentic(
         "anchored",
         "active",
     )
-    assert verdict["registered_digest"] == "0x" + registered["id"]
-    assert verdict["anchor"]["batchRoot"] == registered["batch_root"]
-    assert verdict["anchor"]["transactionHash"] == registered["anchor"]["transactionHash"]
+    assert verdict["registered_digest"] == registered["id"]
+    assert verdict["anchor"]["batch_root"] == registered["batch_root"]
+    assert verdict["anchor"]["transaction_hash"] == registered["anchor"]["transaction_hash"]
 
 
 def test_verify_text_with_another_layout_is_authentic_normalized(
@@ -40,8 +40,8 @@ def test_verify_text_with_another_layout_is_authentic_normalized(
     assert response.status_code == 200, response.text
     verdict = response.json()
     assert verdict["kind"] == "authentic_normalized"
-    assert verdict["registered_digest"] == "0x" + registered["id"]
-    assert verdict["presented_digest"] == "0x" + hashlib.sha256(text.encode()).hexdigest()
+    assert verdict["registered_digest"] == registered["id"]
+    assert verdict["presented_digest"] == hashlib.sha256(text.encode()).hexdigest()
     assert "line endings" in " ".join(verdict["formatting_differences"])
 
 
@@ -53,7 +53,7 @@ def test_verify_a_modified_copy_names_the_changed_paragraph(
     response = client.post("/v1/verify", json={"text": "\n".join(paragraphs)})
     verdict = response.json()
     assert verdict["kind"] == "modified", verdict
-    assert verdict["registered_digest"] == "0x" + registered["id"]
+    assert verdict["registered_digest"] == registered["id"]
     assert verdict["changes"], verdict
     assert "This sentence was not in the registered article." in verdict["unified_diff"]
     assert 0 < verdict["similarity"] < 1
@@ -125,7 +125,7 @@ def test_verify_a_digest(client: TestClient, registered: dict[str, Any]) -> None
     )
     assert client.get(f"/v1/verify/0x{registered['id'].upper()}").json()["kind"] == "authentic"
     unknown = client.get(f"/v1/verify/{'0' * 64}").json()
-    assert (unknown["kind"], unknown["presented_digest"]) == ("unknown", "0x" + "0" * 64)
+    assert (unknown["kind"], unknown["presented_digest"]) == ("unknown", "0" * 64)
 
 
 def test_verify_a_malformed_digest_is_422(client: TestClient, registered: dict[str, Any]) -> None:

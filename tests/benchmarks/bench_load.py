@@ -98,7 +98,7 @@ def _registration_errors(outcomes: Sequence[Outcome]) -> list[str]:
             continue
         article = json.loads(outcome.body)["articles"][0]["article"]
         anchor = article.get("anchor") or {}
-        if article["state"] != "anchored" or not anchor.get("transactionHash"):
+        if article["state"] != "anchored" or not anchor.get("transaction_hash"):
             errors.append(f"register: {article['id']} answered {article['state']}")
     return errors
 
@@ -130,10 +130,10 @@ def _read_back(server: ServerProcess, ids: Sequence[str]) -> tuple[dict[str, str
             continue
         article = json.loads(outcome.body)
         anchor = article.get("anchor") or {}
-        if article.get("state") != "anchored" or not anchor.get("transactionHash"):
+        if article.get("state") != "anchored" or not anchor.get("transaction_hash"):
             lost.append(f"{article_id}: {article.get('state')}")
             continue
-        anchors[article_id] = anchor["transactionHash"]
+        anchors[article_id] = anchor["transaction_hash"]
     return anchors, lost
 
 

@@ -130,15 +130,10 @@ def _verdict_errors(run: Run, kind: str, expected: dict[str, str] | None = None)
         if (verdict.get("kind"), verdict.get("state")) != (kind, "anchored"):
             errors.append(f"{outcome.request.kind}: verdict {outcome.body[:200]!r}")
         elif expected is not None:
-            wanted = expected.get(_bare(verdict.get("presented_digest")))
-            if _bare(verdict.get("registered_digest")) != wanted:
+            wanted = expected.get(str(verdict.get("presented_digest")))
+            if verdict.get("registered_digest") != wanted:
                 errors.append(f"{outcome.request.kind}: names {verdict.get('registered_digest')}")
     return errors
-
-
-def _bare(digest: object) -> str:
-    """A hex digest as article ids spell it: lower case, no ``0x``."""
-    return str(digest).lower().removeprefix("0x")
 
 
 # -- the anchoring tracker --------------------------------------------------------------------
@@ -218,7 +213,7 @@ class AnchorTracker:
                 return
             self.batches[batch["root"]] = AnchoredBatch(
                 batch["root"],
-                batch["anchor"]["transactionHash"],
+                batch["anchor"]["transaction_hash"],
                 int(batch["document_count"]),
                 seen,
             )

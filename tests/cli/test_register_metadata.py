@@ -102,7 +102,7 @@ def test_metadata_can_name_the_article_a_file_supersedes(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     shown = run_cli("show", file_id(first), "--json", data_dir=data_dir).json()
     assert shown["status"] == "superseded"
-    assert shown["superseded_by"].removeprefix("0x") == file_id(third)
+    assert shown["superseded_by"] == file_id(third)
 
 
 @pytest.mark.parametrize(

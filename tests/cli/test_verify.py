@@ -82,7 +82,7 @@ def test_a_reformatted_copy_is_authentic_up_to_formatting(corpus_registry: Regis
     assert result.returncode == 0, result.stderr
     verdict = result.json()
     assert verdict["kind"] == "authentic_normalized"
-    assert verdict["registered_digest"] == "0x" + file_id(FIRST)
+    assert verdict["registered_digest"] == file_id(FIRST)
     assert verdict["formatting_differences"] == ["line endings", "trailing whitespace"]
     assert verdict["state"] == "anchored"
     assert verdict["status"] == "active"

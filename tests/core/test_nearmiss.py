@@ -75,3 +75,10 @@ def test_fragments_are_bounded_and_overlap() -> None:
 @pytest.mark.parametrize(("text", "cjk"), [("abc", False), ("a中", True), ("かな", True)])
 def test_has_cjk(text: str, cjk: bool) -> None:
     assert has_cjk(text) is cjk
+
+
+def test_the_window_keeps_a_word_with_combining_marks_whole() -> None:
+    """Words end where the word diff's words end: a decomposed accent is part of its word."""
+    paragraph = "La re\u0301gion construira 3 a\u0300 5 plateformes."
+    window = closest_window(paragraph, "gion construira 30 a\u0300 50 plateformes")
+    assert window.text == "re\u0301gion construira 3 a\u0300 5 plateformes"

@@ -18,6 +18,7 @@ from registry.core.receipt import (
     check_receipt_document,
 )
 from registry.core.records import BatchRecord
+from registry.core.verdict import Anchor
 from registry.errors import InvalidReceipt, VerificationError
 from tests.core.test_batch import make_digests
 
@@ -88,6 +89,22 @@ def test_receipt_json_has_the_documented_shape(raw: dict[str, Any]) -> None:
         "registrar",
     }
     assert raw["document"]["metadata"]["publisher"] == "智能制造网"
+
+
+def test_a_receipt_issued_from_the_apis_anchor_keeps_its_own_camel_case(
+    registered: tuple[DigestedDocument, BatchTree, dict[str, str]], receipt: Receipt
+) -> None:
+    """The API's snake_case Anchor is a ReceiptAnchor; the receipt still holds its own."""
+    document, batch, metadata = registered
+    assert receipt.anchor is not None
+    digest = document.digests.content_digest
+    issued = Receipt.issue(
+        document.digests, metadata, batch.proof_for(digest), batch.root, Anchor.of(receipt.anchor)
+    )
+    assert type(issued.anchor) is ReceiptAnchor
+    assert issued == receipt
+    assert issued.to_json() == receipt.to_json()
+    assert "chainId" in json.loads(issued.to_json())["anchor"]
 
 
 def test_round_trip(receipt: Receipt) -> None:

@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from registry.core.digests import content_digest
-from registry.core.hexstr import to_hex
 from registry.core.records import DocumentStatus, OnChainStatus
 from registry.core.verdict import (
+    Anchor,
     AnchorEvidence,
     Verdict,
     judge_authentic,
@@ -33,7 +33,8 @@ def test_authentic() -> None:
     digest = content_digest(REGISTERED)
     verdict = judge_authentic(digest)
     assert verdict.kind == "authentic"
-    assert verdict.presented_digest == verdict.registered_digest == to_hex(digest)
+    # an article id: bare lowercase hex, as sha256sum prints it
+    assert verdict.presented_digest == verdict.registered_digest == digest.hex()
     assert verdict.similarity == 1.0
 
 
@@ -41,8 +42,8 @@ def test_authentic_normalized_names_the_formatting() -> None:
     presented = b"\xef\xbb\xbf" + REGISTERED.replace(b"\n", b"\r\n")
     verdict = judge_authentic_normalized(REGISTERED, presented)
     assert verdict.kind == "authentic_normalized"
-    assert verdict.registered_digest == to_hex(content_digest(REGISTERED))
-    assert verdict.presented_digest == to_hex(content_digest(presented))
+    assert verdict.registered_digest == content_digest(REGISTERED).hex()
+    assert verdict.presented_digest == content_digest(presented).hex()
     assert verdict.formatting_differences == ("byte order mark", "line endings")
 
 
@@ -85,7 +86,7 @@ def test_evidence_is_attached_by_copies() -> None:
     status = OnChainStatus(status=DocumentStatus.SUPERSEDED, superseded_by=successor)
     attached = verdict.with_status(status).with_anchor(ANCHOR)
     assert attached.status is DocumentStatus.SUPERSEDED
-    assert attached.superseded_by == to_hex(successor)
+    assert attached.superseded_by == successor.hex()
     assert attached.revocation_reason is None
     assert attached.anchor == ANCHOR
     assert verdict.status is None  # the original is unchanged
@@ -98,27 +99,49 @@ def test_verdict_json_round_trip() -> None:
     assert Verdict.model_validate_json(verdict.model_dump_json()) == verdict
 
 
+def test_a_verdict_is_snake_case_even_in_its_anchor() -> None:
+    """The API's spelling, not the receipt's camelCase, whichever way it is dumped."""
+    verdict = judge_authentic(content_digest(REGISTERED)).with_anchor(ANCHOR)
+    anchor = verdict.model_dump(by_alias=True, mode="json")["anchor"]
+    assert set(anchor) == {
+        "chain_id",
+        "contract",
+        "transaction_hash",
+        "block_number",
+        "block_timestamp",
+        "registrar",
+        "batch_root",
+    }
+    # a receipt's anchor is the same anchor in camelCase, and back again
+    receipt_anchor = ANCHOR.without_root().for_receipt()
+    assert "chainId" in receipt_anchor.model_dump(by_alias=True)
+    assert Anchor.of(receipt_anchor) == ANCHOR.without_root()
+    assert Anchor.of(receipt_anchor).with_root(ANCHOR.batch_root) == ANCHOR
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"kind": "unknown", "registered_digest": "0x" + "11" * 32}, "unknown document has no"),
+        ({"kind": "unknown", "registered_digest": "11" * 32}, "unknown document has no"),
         ({"kind": "modified"}, "'modified' verdict names the registered document"),
         (
-            {"kind": "modified", "registered_digest": "0x" + "22" * 32},
+            {"kind": "modified", "registered_digest": "22" * 32},
             "differs from the registered",
         ),
-        ({"kind": "authentic", "registered_digest": "0x" + "11" * 32}, "byte for byte"),
+        ({"kind": "authentic", "registered_digest": "11" * 32}, "byte for byte"),
         (
             {
                 "kind": "modified",
-                "registered_digest": "0x" + "33" * 32,
+                "registered_digest": "33" * 32,
                 "formatting_differences": ("byte order mark",),
             },
             "only an authentic_normalized verdict",
         ),
         ({"kind": "unknown", "presented_digest": "0xABC"}, "presented_digest"),
+        ({"kind": "unknown", "presented_digest": "0x" + "22" * 32}, "presented_digest"),
+        ({"kind": "unknown", "presented_digest": "AB" * 32}, "presented_digest"),
     ],
 )
 def test_inconsistent_verdicts_are_refused(fields: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
-        Verdict.model_validate({"presented_digest": "0x" + "22" * 32, **fields})
+        Verdict.model_validate({"presented_digest": "22" * 32, **fields})

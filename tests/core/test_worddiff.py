@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from itertools import pairwise
 from pathlib import Path
@@ -16,8 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry.core.worddiff import (
-    MAX_DIFF_CELLS,
+    MAX_DIFF_WORK,
     Segment,
+    _aligned,
     diff_tokens,
     has_cjk,
     inline_diff,
@@ -38,7 +40,7 @@ def case_input(case: dict[str, Any], side: str) -> str:
 
 def test_the_vectors_name_this_bound() -> None:
     assert _DOCUMENT["format"] == "policy-registry-worddiff-vectors"
-    assert _DOCUMENT["maxDiffCells"] == MAX_DIFF_CELLS
+    assert _DOCUMENT["maxDiffWork"] == MAX_DIFF_WORK
     assert len(CASES) >= 20
 
 
@@ -74,15 +76,37 @@ def test_cjk_is_per_character_and_other_scripts_are_per_word() -> None:
 
 
 def test_a_diff_beyond_the_bound_is_one_replaced_run() -> None:
-    old, new = ["a"] * 2001, ["b"] * 2000
-    assert len(old) * len(new) > MAX_DIFF_CELLS
-    assert diff_tokens(old, new) == [Segment("replace", "a" * 2001, "b" * 2000)]
-    # the common ends are still equal around it
-    assert diff_tokens(["x", *old, "y"], ["x", *new, "y"]) == [
-        Segment("equal", "x", "x"),
-        Segment("replace", "a" * 2001, "b" * 2000),
-        Segment("equal", "y", "y"),
+    """Aligning 2,100 spaces with 2,100 others takes more than the budget: one run instead."""
+    old, new = ["a", " "] * 2100, ["b", " "] * 2100
+    old[-1], new[-1] = "end", "fin"  # no common end: the whole text is the middle
+    assert MAX_DIFF_WORK < 2100 * 2100
+    assert diff_tokens(old, new) == [Segment("replace", "".join(old), "".join(new))]
+    # shorter, the same texts are aligned space by space
+    old, new = ["a", " "] * 100, ["b", " "] * 100
+    assert len(diff_tokens(old, new)) == 200
+
+
+def test_a_pathological_text_is_bounded() -> None:
+    """A repeated pattern with a change every third character: unbounded, difflib's
+    alignment takes minutes on 2,000 characters; here it stops at the budget."""
+    registered = "中文字" * 660
+    presented = registered.replace("文", "言")
+    diff = word_diff(registered, presented)
+    assert diff == [
+        Segment("equal", "中", "中"),
+        Segment("replace", registered[1:-1], presented[1:-1]),
+        Segment("equal", "字", "字"),
     ]
+
+
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", " ", "中"]), max_size=40),
+    st.lists(st.sampled_from(["a", "b", "d", " ", "中"]), max_size=40),
+)
+def test_the_alignment_is_difflibs(old: list[str], new: list[str]) -> None:
+    """Within the budget the written-out alignment is SequenceMatcher's, run for run."""
+    expected = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    assert _aligned(old, new) == expected
 
 
 def test_inline_diff_elides_and_is_bounded() -> None:

@@ -153,7 +153,7 @@ def test_rebuild_restores_the_index_from_the_chain(
     modified = first.articles[0].article.id
     copy = service.content(modified)[1].replace(b"first day", b"last day")
     verdict = service.verify_content(copy)
-    assert (verdict.kind, verdict.registered_digest) == ("modified", "0x" + modified)
+    assert (verdict.kind, verdict.registered_digest) == ("modified", modified)
 
     # One round: the intent's batch is finished first, then the queue gets its own batch.
     report_after = service.anchor_round()

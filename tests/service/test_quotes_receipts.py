@@ -13,6 +13,7 @@ from registry.core.metadata import ArticleMetadata
 from registry.core.quotes import QuoteLocation, QuoteProof, verify_quote_proof
 from registry.core.receipt import Receipt
 from registry.core.records import DocumentStatus, InclusionProof
+from registry.core.verdict import Anchor
 from registry.errors import InputError, NotAnchoredYet, NotFound, VerificationError
 from registry.models import QuoteCheck
 from registry.service import RegistryService, Submission
@@ -210,12 +211,13 @@ def test_each_corpus_receipt_verifies(corpus_registry: Seeded, prefix: str) -> N
 
     record = corpus_registry.service.article(registered.id)
     assert check.valid
-    assert check.content_digest == to_hex(registered.digest)
+    assert check.content_digest == registered.digest.hex()
     assert check.root == record.batch_root == corpus_registry.registration.batch_root
     assert check.chain_id == corpus_registry.chain.chain_id
     assert check.contract == corpus_registry.chain.contract_address
     assert check.status is DocumentStatus.ACTIVE
-    assert check.anchor == record.anchor == receipt.anchor
+    assert receipt.anchor is not None
+    assert check.anchor == record.anchor == Anchor.of(receipt.anchor)
     assert receipt.document.metadata == registered.metadata.as_json_object()
 
 

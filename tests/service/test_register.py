@@ -69,7 +69,7 @@ def test_one_document_is_a_batch_of_one_anchored_with_a_valid_receipt(
     assert registered.created
     assert registration.anchored
     assert record.id == digest.hex()
-    assert record.content_digest == to_hex(digest)
+    assert record.content_digest == record.id == digest.hex()
     # A batch of one: its root is the document's leaf and the proof is empty.
     digested = digest_document(submission.content, META.as_json_object())
     assert record.batch_root == registration.batch_root == to_hex(document_leaf(digested.digests))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from registry.adapters.chain import InMemoryChain
-from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
 from registry.core.records import DocumentStatus, InclusionProof, OnChainStatus
 from registry.errors import Conflict, InputError, InvalidIdentifier, NotFound
@@ -200,7 +199,7 @@ def test_supersede(seeded: Seeded) -> None:
     assert seeded.chain.document_status(newer.digest).supersedes == older.digest
     verdict = seeded.service.verify_content(older.data)
     assert verdict.status is DocumentStatus.SUPERSEDED
-    assert verdict.superseded_by == to_hex(newer.digest)
+    assert verdict.superseded_by == newer.digest.hex()
     assert not verdict.is_current
 
 

@@ -51,7 +51,7 @@ def _assert_anchored_evidence(seeded: Seeded, verdict: Verdict, registered: Corp
     found = chain.find_anchor(root)
     assert on_chain is not None
     assert found is not None
-    assert verdict.registered_digest == to_hex(registered.digest)
+    assert verdict.registered_digest == registered.digest.hex()
     assert verdict.state == "anchored"
     assert verdict.status is DocumentStatus.ACTIVE
     assert verdict.revocation_reason is None
@@ -74,7 +74,7 @@ def test_each_corpus_article_is_authentic(corpus_registry: Seeded, prefix: str) 
     verdict = corpus_registry.service.verify_content(registered.data)
 
     assert verdict.kind == "authentic"
-    assert verdict.presented_digest == to_hex(registered.digest)
+    assert verdict.presented_digest == registered.digest.hex()
     assert verdict.similarity == 1.0
     assert verdict.changes == ()
     assert verdict.formatting_differences == ()
@@ -119,7 +119,7 @@ def test_a_reformatted_copy_is_authentic_normalized(
 
     assert verdict.kind == "authentic_normalized"
     assert verdict.formatting_differences == differences
-    assert verdict.presented_digest == to_hex(hashlib.sha256(copy).digest())
+    assert verdict.presented_digest == hashlib.sha256(copy).digest().hex()
     assert verdict.is_current
     _assert_anchored_evidence(corpus_registry, verdict, registered)
 
@@ -252,7 +252,7 @@ def test_unrelated_text_is_unknown(corpus_registry: Seeded) -> None:
 
     assert verdict == Verdict(
         kind="unknown",
-        presented_digest=to_hex(hashlib.sha256(UNRELATED).digest()),
+        presented_digest=hashlib.sha256(UNRELATED).digest().hex(),
         as_of_block=corpus_registry.chain.latest_block(),
         # eth-tester's chain in this process: the verdict says its evidence is local.
         local_chain=True,
@@ -312,7 +312,7 @@ def test_verify_digest_of_an_unknown_digest(corpus_registry: Seeded) -> None:
     verdict = corpus_registry.service.verify_digest(digest)
     assert verdict == Verdict(
         kind="unknown",
-        presented_digest="0x" + digest,
+        presented_digest=digest,
         as_of_block=corpus_registry.chain.latest_block(),
         local_chain=True,
         note=LOCAL_CHAIN_NOTE,
@@ -389,7 +389,7 @@ def test_a_supersession_on_chain_shows_in_the_verdict(seeded: Seeded) -> None:
     verdict = seeded.service.verify_digest(article("000").id)
 
     assert verdict.status is DocumentStatus.SUPERSEDED
-    assert verdict.superseded_by == to_hex(article("003").digest)
+    assert verdict.superseded_by == article("003").digest.hex()
     assert seeded.service.article(article("000").id).superseded_by == article("003").id
     # The newer article's index entry follows when it is verified in turn.
     assert seeded.service.verify_digest(article("003").id).status is DocumentStatus.ACTIVE
@@ -415,14 +415,14 @@ def test_a_flipped_byte_is_never_authentic(
     verdict = corpus_registry.service.verify_content(bytes(data))
 
     assert verdict.kind != "authentic"
-    assert verdict.presented_digest != to_hex(registered.digest)
+    assert verdict.presented_digest != registered.digest.hex()
     if verdict.kind == "authentic_normalized":
         # only a layout byte (a line break, trailing white space) can flip that harmlessly
         canonical = canonicalize(bytes(data))
         assert canonical is not None
         assert canonical.paragraphs == registered.paragraphs
     elif verdict.kind == "modified":
-        assert verdict.registered_digest == to_hex(registered.digest)
+        assert verdict.registered_digest == registered.digest.hex()
         assert verdict.changes
     else:
         assert verdict.kind == "unknown"
@@ -458,8 +458,8 @@ def test_verify_content_gives_a_verdict_for_any_bytes(corpus_registry: Seeded, d
 
     verdict = service.verify_content(data)
 
-    assert verdict.presented_digest == to_hex(hashlib.sha256(data).digest())
-    registered = {to_hex(a.digest) for a in corpus_articles()}
+    assert verdict.presented_digest == hashlib.sha256(data).digest().hex()
+    registered = {a.digest.hex() for a in corpus_articles()}
     if verdict.kind == "unknown":
         assert verdict.registered_digest is None
     else:
@@ -490,7 +490,7 @@ def test_the_closest_article_is_found_when_paragraph_keys_collide(
         verdict = seeded.service.verify_content(edited)
 
         assert verdict.kind == "modified"
-        assert verdict.registered_digest == to_hex(registered.digest)
+        assert verdict.registered_digest == registered.digest.hex()
         assert [(c.kind, c.registered_index) for c in verdict.changes] == [("changed", index)]
         quote = seeded.service.verify_quote(registered.paragraphs[index])
         assert (quote.found, quote.article_id) == (True, registered.id)

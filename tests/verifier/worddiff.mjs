@@ -6,7 +6,7 @@
 //                                                    [{oldTokens, newTokens, diff}] for each
 // Exits 2 when a file is missing or unreadable.
 import { readFileSync } from "node:fs";
-import { MAX_DIFF_CELLS, tokens, wordDiff } from "../../api/static/worddiff.js";
+import { MAX_DIFF_WORK, tokens, wordDiff } from "../../api/static/worddiff.js";
 
 const [mode, path] = process.argv.slice(2);
 
@@ -38,7 +38,7 @@ if (mode === "diff") {
     }
   };
   expectEqual("vectors", "format", vectors.format, "policy-registry-worddiff-vectors");
-  expectEqual("vectors", "maxDiffCells", vectors.maxDiffCells, MAX_DIFF_CELLS);
+  expectEqual("vectors", "maxDiffWork", vectors.maxDiffWork, MAX_DIFF_WORK);
   let count = 0;
   for (const vector of vectors.cases ?? []) {
     const old = vector.old.repeat(vector.oldTimes ?? 1);
