@@ -114,6 +114,19 @@ class SearchHit(_Frozen):
     """Where the query starts in the snippet, in code points."""
 
 
+class SearchSummary(_Frozen):
+    """What a list search looked at, and where each listed article matched."""
+
+    query: str
+    text_searched: bool
+    """False for a query under 3 characters (the full-text index holds runs of three):
+    only titles and publishers were searched."""
+    text_cut_short: bool = False
+    """The text search stopped at its bound (1,000 paragraphs): more articles may hold it."""
+    hits: tuple[SearchHit, ...] = ()
+    """One per listed article, in the list's order."""
+
+
 class RegisteredArticle(_Frozen):
     article: ArticleRecord
     created: bool
@@ -125,6 +138,8 @@ class RegisteredArticle(_Frozen):
     """The bytes were registered before with other metadata, which is kept: the metadata of
     this request was not recorded (a registration does not change metadata; a correction,
     ``POST /v1/articles/{id}/metadata`` or ``policy-registry correct``, does)."""
+    note: str | None = None
+    """With ``metadata_ignored``: how to correct the metadata instead."""
 
 
 class Registration(_Frozen):

@@ -63,6 +63,7 @@ from registry.models import (
     ReconcileReport,
     RegisteredArticle,
     Registration,
+    SearchSummary,
 )
 from registry.ports import (
     BatchState,
@@ -192,6 +193,13 @@ class RegistryService:
     ) -> tuple[list[ArticleRecord], int]:
         self.sync()
         return self.views.list_articles(filters, offset, limit)
+
+    def search_articles(
+        self, query: str, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRecord], int, SearchSummary]:
+        """Articles whose titles, publishers or text hold ``query`` (see Views.search_articles)."""
+        self.sync()
+        return self.views.search_articles(query, filters, offset, limit)
 
     def count(self) -> int:
         return self.store.count_documents()
@@ -349,8 +357,9 @@ class RegistryService:
                 RegisteredArticle(
                     article=record,
                     created=(new := bytes.fromhex(record.id) in created),
-                    metadata_ignored=not new and ignored(record),
+                    metadata_ignored=(dropped := not new and ignored(record)),
                     restored=bytes.fromhex(record.id) in (restored or set()),
+                    note=correction_hint(record.id) if dropped else None,
                 )
                 for record in records
             ),
@@ -472,6 +481,15 @@ class RegistryService:
         self.intake.close()
         self.store.close()
         self.chain.close()
+
+
+def correction_hint(article_id: str) -> str:
+    """What to do when metadata given with known bytes was not recorded."""
+    return (
+        "these bytes were registered before with other metadata, which is kept; to correct "
+        f"it, send the new metadata to POST /v1/articles/{article_id}/metadata, or run "
+        f"`policy-registry correct {article_id[:12]} --title ...` (or --metadata FILE.json)"
+    )
 
 
 def _block(cursor: IndexCursor | None) -> int | None:

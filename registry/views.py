@@ -11,7 +11,7 @@ recorded when the registry was first opened.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Final
+from typing import Final, Literal
 
 from registry.core.digests import content_digest, document_leaf
 from registry.core.hexstr import to_hex
@@ -22,10 +22,18 @@ from registry.core.receipt import Receipt, ReceiptAnchor
 from registry.core.verdict import AnchorEvidence, AnchorState, Verdict
 from registry.errors import InputError, NotAnchoredYet, NotFound, VerificationError
 from registry.ids import parse_digest, stored
-from registry.models import ArticleRecord, BatchView, MetadataVersionView
+from registry.models import (
+    ArticleRecord,
+    BatchView,
+    MetadataVersionView,
+    SearchHit,
+    SearchSummary,
+)
 from registry.ports import (
+    MAX_SEARCH_QUERY,
     BatchState,
     DocumentFilter,
+    DocumentMatch,
     MetadataVersion,
     StoredBatch,
     StoredDocument,
@@ -242,6 +250,39 @@ class Views:
         documents, total = self.store.list_documents(filters or DocumentFilter(), offset, limit)
         return self.records(documents), total
 
+    def search_articles(
+        self, query: str, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRecord], int, SearchSummary]:
+        """A page of the articles whose titles, publishers or text hold ``query``.
+
+        Titles and publishers (of any metadata version) match ignoring case; text matches
+        exactly, as a quote does, through the full-text index; a query under 3 characters
+        searches titles and publishers only (the index holds runs of three characters, and
+        scanning every paragraph for one or two would not be bounded).
+        """
+        query = query.strip()
+        if not query:
+            raise InputError("a search needs some text")
+        if len(query) > MAX_SEARCH_QUERY:
+            raise InputError(f"a search has at most {MAX_SEARCH_QUERY} characters")
+        if offset < 0:
+            raise InputError("offset must not be negative")
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise InputError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+        page = self.store.search_documents(query, filters or DocumentFilter(), offset, limit)
+        records = self.records(document for document, _ in page.hits)
+        hits = tuple(
+            _search_hit(record.id, match, query)
+            for record, (_, match) in zip(records, page.hits, strict=True)
+        )
+        summary = SearchSummary(
+            query=query,
+            text_searched=page.text_searched,
+            text_cut_short=page.text_cut_short,
+            hits=hits,
+        )
+        return records, page.total, summary
+
     def batch(self, root_hex: str) -> BatchView:
         root = parse_digest(root_hex)
         batch = self.store.get_batch(root)
@@ -322,6 +363,30 @@ def changed_fields(before: ArticleMetadata, after: ArticleMetadata) -> tuple[str
     """The metadata fields whose values differ, in the fields' order."""
     old, new = before.as_json_object(), after.as_json_object()
     return tuple(name for name in ArticleMetadata.model_fields if old.get(name) != new.get(name))
+
+
+SNIPPET_CHARS: Final = 160
+
+
+def _search_hit(article_id: str, match: DocumentMatch, query: str) -> SearchHit:
+    """Where a search matched an article, with the text around a match in its paragraph."""
+    fields: list[Literal["title", "publisher", "text"]] = []
+    if match.title:
+        fields.append("title")
+    if match.publisher:
+        fields.append("publisher")
+    if match.paragraph is None or match.paragraph_index is None:
+        return SearchHit(id=article_id, fields=tuple(fields))
+    fields.append("text")
+    at = max(match.paragraph.find(query), 0)
+    start = max(0, at - max(0, (SNIPPET_CHARS - len(query)) // 2))
+    return SearchHit(
+        id=article_id,
+        fields=tuple(fields),
+        paragraph=match.paragraph_index,
+        snippet=match.paragraph[start : start + SNIPPET_CHARS],
+        offset=at - start,
+    )
 
 
 def _hex_or_none(value: bytes | None) -> str | None:
