@@ -281,6 +281,11 @@ def check_article(article_id: ArticleIdParam, service: ServiceDep) -> ArticleChe
     response_model=MetadataCorrection,
     status_code=202,
     responses={
+        202: {
+            "model": MetadataCorrection,
+            "description": "Accepted and queued: the anchorer anchors the new version with the "
+            "next batch. `Retry-After` says when to look again.",
+        },
         200: {
             "model": MetadataCorrection,
             "description": "The metadata is the latest version's already: nothing changed.",

@@ -1065,7 +1065,8 @@ class StorePortContract:
         page = store.search_documents("climate", DocumentFilter(), 0, 10)
         assert [d.content_digest for d, _ in page.hits] == [n, p]  # newest first
         assert page.total == 2
-        assert page.text_searched and not page.text_cut_short
+        assert page.text_searched
+        assert not page.text_cut_short
         assert page.hits[0][1] == DocumentMatch(
             title=False, publisher=True, paragraph_index=0, paragraph="The climate fund grows."
         )

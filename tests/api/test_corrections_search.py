@@ -97,9 +97,13 @@ def test_bad_corrections_are_refused_with_what_is_wrong(
         "invalid_metadata",
         "published",
     )
-    assert_error(_correct(client, article_id, {"metadata": {}, "extra": 1}), 422, "validation_error")
     assert_error(
-        _correct(client, article_id, {"metadata": {}, "reason": "r" * 1001}), 422, "validation_error"
+        _correct(client, article_id, {"metadata": {}, "extra": 1}), 422, "validation_error"
+    )
+    assert_error(
+        _correct(client, article_id, {"metadata": {}, "reason": "r" * 1001}),
+        422,
+        "validation_error",
     )
     assert_error(_correct(client, "ab" * 32, {"metadata": {}}), 404, "not_found")
     no_token = client.post(f"/v1/articles/{article_id}/metadata", json={"metadata": {}})
