@@ -112,6 +112,8 @@ class SearchHit(_Frozen):
     """The text around the match in that paragraph (at most 160 characters)."""
     offset: int | None = Field(default=None, ge=0)
     """Where the query starts in the snippet, in code points."""
+    snippet_cut: tuple[bool, bool] = (False, False)
+    """Whether the paragraph goes on before, and after, the snippet."""
 
 
 class SearchSummary(_Frozen):

@@ -386,6 +386,7 @@ def _search_hit(article_id: str, match: DocumentMatch, query: str) -> SearchHit:
         paragraph=match.paragraph_index,
         snippet=match.paragraph[start : start + SNIPPET_CHARS],
         offset=at - start,
+        snippet_cut=(start > 0, start + SNIPPET_CHARS < len(match.paragraph)),
     )
 
 

@@ -157,6 +157,7 @@ def test_search_titles_publishers_and_text(client: TestClient) -> None:
             "paragraph": None,
             "snippet": None,
             "offset": None,
+            "snippet_cut": [False, False],
         }
     ]
     assert client.get("/v1/articles", params={"q": "green", "language": "zh"}).json()["total"] == 0
