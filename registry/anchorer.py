@@ -9,8 +9,10 @@ round runs:
    already has is adopted (a crash after sending, before recording), the others are
    sent again.
 3. **Batch the queue**: the queued documents, oldest first, up to ``max_batch_size``,
-   one batch per requested label; each batch's tree, leaves and proofs are recorded as
-   pending (intent first) and then anchored by one ``anchorBatch`` transaction.
+   one batch per requested label, then the metadata corrections of batched documents
+   (each a leaf of its own, under its document's label); each batch's tree, leaves and
+   proofs are recorded as pending (intent first) and then anchored by one
+   ``anchorBatch`` transaction.
 4. **Status changes**: revocations and supersessions whose documents are anchored.
 
 Only one anchorer is active per registry: a round runs only while this process holds
