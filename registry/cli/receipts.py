@@ -60,13 +60,22 @@ def receipt(
     output: Annotated[
         Path | None, option("Write the receipt here instead of stdout.", "--output", "-o")
     ] = None,
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version",
+            min=1,
+            help="The receipt of this metadata version (1: as registered); default: the "
+            "current one, the latest anchored.",
+        ),
+    ] = None,
 ) -> None:
     """The article's portable receipt (JSON): anyone can check it against the chain alone.
 
     Exit 1 while the article's batch is pending (the receipt has no anchor yet).
     """
     with opened_service(settings) as service:
-        issued = service.receipt(article_id)
+        issued = service.receipt(article_id, version)
     if settings.public_url is not None:
         issued = issued.with_identity(identity_url(str(settings.public_url)))
     text = issued.to_json()
