@@ -92,24 +92,12 @@ class Auditor:
         return self._check(stored(self.store, article_id))
 
     def audit(self, from_block: int = 0) -> AuditReport:
-        """Every stored article and batch re-checked; ``ok`` only if nothing is off."""
+        """Every stored article (each metadata version's leaf included) and batch re-checked;
+        ``ok`` only if nothing is off."""
         failures: list[ArticleCheck] = []
-        members: dict[bytes, list[StoredDocument]] = {}
+        leaves: dict[bytes, list[tuple[int | None, DocumentDigests]]] = {}
         checked = pending = 0
         context = _AuditContext(self._checked_anchor, statuses_from(self.chain.events(from_block)))
-        for document in self.store.iter_documents():
-            checked += 1
-            if document.batch_root is not None:
-                members.setdefault(document.batch_root, []).append(document)
-            result = self._check(document, context)
-            if result.state != "anchored":
-                pending += 1
-            if not result.ok:
-                failures.append(result)
-        leaves: dict[bytes, list[tuple[int | None, DocumentDigests]]] = {
-            root: [(d.leaf_index, d.digests) for d in documents]
-            for root, documents in members.items()
-        }
         corrections: dict[bytes, list[MetadataVersion]] = {}
         for version in self.store.iter_metadata_versions():
             corrections.setdefault(version.content_digest, []).append(version)
@@ -117,14 +105,17 @@ class Auditor:
                 leaves.setdefault(version.batch_root, []).append(
                     (version.leaf_index, version.digests)
                 )
-        for digest, versions in corrections.items():
-            problems = list(self._version_problems(versions, context))
-            if problems:
-                failures.append(
-                    ArticleCheck(
-                        id=digest.hex(), ok=False, state="anchored", problems=tuple(problems)
-                    )
+        for document in self.store.iter_documents():
+            checked += 1
+            if document.batch_root is not None:
+                leaves.setdefault(document.batch_root, []).append(
+                    (document.leaf_index, document.digests)
                 )
+            result = self._check(document, context, corrections.get(document.content_digest, ()))
+            if result.state != "anchored":
+                pending += 1
+            if not result.ok:
+                failures.append(result)
         batch_problems: list[str] = []
         batches = self.store.list_batches()
         for batch in batches:
@@ -138,7 +129,12 @@ class Auditor:
             batch_problems=tuple(batch_problems),
         )
 
-    def _check(self, document: StoredDocument, audit: _AuditContext | None = None) -> ArticleCheck:
+    def _check(
+        self,
+        document: StoredDocument,
+        audit: _AuditContext | None = None,
+        corrections: Iterable[MetadataVersion] | None = None,
+    ) -> ArticleCheck:
         """Re-check one stored article up to the chain.
 
         Alone (``audit`` None) it asks the contract itself: ``verifyDocument`` on the
@@ -202,6 +198,10 @@ class Auditor:
                         f"the index says {document.status.status}, the chain says "
                         f"{chain_status.status}: the index has not followed the chain"
                     )
+        if corrections is None:  # alone: the document's corrections, read here
+            corrections = self.store.get_metadata_versions([digest]).get(digest, [])
+        anchor_of = audit.anchor if audit is not None else self._try_anchor
+        problems.extend(self._version_problems(corrections, anchor_of))
         return ArticleCheck(
             id=digest.hex(),
             ok=not problems,
@@ -212,7 +212,9 @@ class Auditor:
         )
 
     def _version_problems(
-        self, versions: Iterable[MetadataVersion], audit: _AuditContext
+        self,
+        versions: Iterable[MetadataVersion],
+        anchor_of: Callable[[StoredBatch], ReceiptAnchor | str],
     ) -> Iterator[str]:
         """What is off with a document's metadata corrections: each version's metadata
         against its metadata digest, and each batched version's leaf against its batch root
@@ -233,7 +235,7 @@ class Auditor:
             if batch is None:
                 yield f"{name}: its batch {to_hex(root)} is not in the index"
             elif batch.state is BatchState.ANCHORED:
-                checked = audit.anchor(batch)
+                checked = anchor_of(batch)
                 if isinstance(checked, str):
                     yield f"{name}: {checked}"
 

@@ -3,8 +3,12 @@ version provable (receipts, audit, rebuild), on every store kind and a real EVM.
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+import sqlalchemy as sa
+
+from registry.adapters.store.sql import metadata_versions
 from registry.audit import verify_receipt
 from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
@@ -178,3 +182,36 @@ def test_rebuild_puts_corrections_back_in_their_anchored_batches(seeded: Seeded)
     assert after.metadata_versions[2].state == "queued"
     assert verify_receipt(service.receipt(registered.id), registered.data, seeded.chain).valid
     assert service.audit().ok
+
+
+def test_the_audit_checks_each_correction_s_leaf_and_metadata(
+    sql_seeded: Seeded, sql_engine: sa.Engine
+) -> None:
+    service = sql_seeded.service
+    registered = article("001")
+    service.correct_metadata(registered.id, _corrected(registered.metadata, title="Audited"))
+    service.anchor_round()
+    assert service.audit().ok
+    assert service.check_article(registered.id).ok
+
+    # A proof node changed on disk: the version's leaf no longer leads to its batch root.
+    with sql_engine.begin() as conn:
+        conn.execute(sa.update(metadata_versions).values(proof=json.dumps(["ab" * 32])))
+    report = service.audit()
+    assert not report.ok
+    (failure,) = report.failures
+    assert failure.id == registered.id
+    assert failure.problems == (
+        "metadata version 2: its stored proof does not lead to its batch root "
+        f"{service.article(registered.id).metadata_versions[1].batch_root}",
+    )
+    assert service.check_article(registered.id).problems == failure.problems
+
+    # Other metadata on disk than its digest commits to: said too.
+    with sql_engine.begin() as conn:
+        conn.execute(sa.update(metadata_versions).values(metadata_json='{"title":"Forged"}'))
+    problems = service.audit().failures[0].problems
+    assert (
+        "metadata version 2: the stored metadata does not give its recorded metadata digest"
+        in problems
+    )
