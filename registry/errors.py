@@ -24,7 +24,8 @@ exceptions never cross into the core, the service or the API::
     │   └── ContractNotDeployed
     ├── StoreError                  the store failed (corrupt, unreachable)
     │   └── StorageFull             no space left on the data directory's disk (HTTP 507)
-    └── ConfigurationError          settings that cannot work (no contract address, wrong data dir)
+    ├── ConfigurationError          settings that cannot work (no contract address, wrong data dir)
+    └── RegistryUnavailable         a registry server (the CLI's --api-url) unreachable or failing
 """
 
 from __future__ import annotations
@@ -164,3 +165,10 @@ class ConfigurationError(RegistryError):
     """Settings that cannot work: a missing contract address, a data directory of another chain."""
 
     code: ClassVar[str] = "configuration_error"
+
+
+class RegistryUnavailable(RegistryError):
+    """A registry server that cannot be reached, or that failed (a 5xx without a registry
+    error's code): the CLI's remote mode (``--api-url``). The API itself never raises it."""
+
+    code: ClassVar[str] = "registry_unavailable"

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from registry.adapters.chain import EmbeddedChain, RpcChain, load_signer_key
+from registry.adapters.chain import EmbeddedChain, RpcChain, SignerKey, load_signer_key
+from registry.adapters.chain.embedded import CHAIN_DIR, DATABASE_FILE
 from registry.adapters.store.sql import SqlStore
-from registry.errors import ChainError, ChainUnavailable, ConfigurationError
+from registry.client import RegistryClient
+from registry.errors import ChainError, ChainUnavailable, ConfigurationError, InputError
 from registry.manifest import bundled_corpus, read_manifest
 from registry.models import Registration
 from registry.ports import ChainPort, Deployment, StorePort
+from registry.remote import RemoteRegistry
 from registry.service import RegistryService, Submission
 from registry.settings import Settings
 
@@ -38,11 +42,7 @@ def open_chain(settings: Settings, store: StorePort) -> ChainPort:
     """The embedded chain in the data directory, or the contract on the configured node."""
     if settings.rpc_url is None:
         return EmbeddedChain(settings.data_dir)
-    if settings.keystore is not None:
-        password = os.environ.get(settings.keystore_password_env)
-        key = load_signer_key(None, settings.keystore, password)
-    else:
-        key = load_signer_key(settings.signer_key_env, None, None)
+    key = signer_key(settings)
     address = settings.contract_address or store.get_meta("contract_address")
     if address is None:
         raise ConfigurationError(
@@ -56,6 +56,50 @@ def open_chain(settings: Settings, store: StorePort) -> ChainPort:
         confirmations=settings.confirmations,
         deployment=stored_deployment(store),
     )
+
+
+def signer_key(settings: Settings) -> SignerKey:
+    """The signer's key for a node: from the encrypted keystore (its password in the
+    environment variable ``keystore_password_env`` names), else from the variable
+    ``signer_key_env`` names. Read when needed, never kept in the settings."""
+    if settings.keystore is not None:
+        password = os.environ.get(settings.keystore_password_env)
+        return load_signer_key(None, settings.keystore, password)
+    return load_signer_key(settings.signer_key_env, None, None)
+
+
+def deploy_contract(settings: Settings) -> tuple[str, Deployment]:
+    """Deploy a new registry contract on ``settings.rpc_url`` with the settings' signer
+    (admin and registrar): its address and deployment."""
+    if settings.rpc_url is None:
+        raise ConfigurationError("deploying needs a node: give --rpc-url")
+    return RpcChain.deploy_recorded(settings.rpc_url.get_secret_value(), signer_key(settings))
+
+
+@contextmanager
+def receipt_chain(settings: Settings, contract: str) -> Iterator[ChainPort]:
+    """The chain a receipt is checked against: the embedded one of the data directory, or
+    ``contract`` (the pinned one, else the receipt's own) on the node at ``rpc_url``.
+
+    Checking only reads the chain: on a node a throwaway key signs nothing, and no secret
+    is needed; no store is opened (a receipt is checked without the registry's records).
+    """
+    chain: ChainPort
+    if settings.rpc_url is None:
+        if not (settings.data_dir / CHAIN_DIR / DATABASE_FILE).is_file():
+            raise InputError(
+                f"{settings.data_dir} holds no embedded chain: give the --data-dir of the "
+                "registry that issued the receipt, or --rpc-url"
+            )
+        chain = EmbeddedChain(settings.data_dir)
+    else:
+        chain = RpcChain(
+            settings.rpc_url.get_secret_value(), contract, SignerKey(secrets.token_bytes(32))
+        )
+    try:
+        yield chain
+    finally:
+        chain.close()
 
 
 def stored_deployment(store: StorePort) -> Deployment | None:
@@ -146,6 +190,26 @@ def opened_service(settings: Settings) -> Iterator[RegistryService]:
         yield service
     finally:
         service.close()
+
+
+@contextmanager
+def opened_registry(settings: Settings) -> Iterator[RegistryClient]:
+    """The registry a client command uses: the server at ``settings.api_url`` through its
+    HTTP API when one is given (its write token ``settings.api_token``), else the registry
+    opened here (:func:`opened_service`)."""
+    if settings.api_url is None:
+        with opened_service(settings) as service:
+            yield service
+        return
+    remote = RemoteRegistry(
+        str(settings.api_url),
+        settings.api_token,
+        max_document_bytes=settings.max_document_bytes,
+    )
+    try:
+        yield remote
+    finally:
+        remote.close()
 
 
 def register_manifest(

@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     """The registry's public base URL (e.g. ``https://registry.example.org``): receipts name
     its identity document under it; default: the URL a request came in on."""
 
+    # -- a client of a running registry (the CLI's remote mode) --------------------------
+    api_url: HttpUrl | None = None
+    """A running registry server (``policy-registry serve``) the CLI uses instead of opening
+    the registry itself: the commands that read and register work through its HTTP API."""
+    api_token: SecretStr | None = None
+    """The write token of the ``api_url`` server (``POLICY_REGISTRY_API_TOKEN``, or the CLI's
+    ``--token-file``): sent only to that server, never printed."""
+
     @property
     def uses_embedded_chain(self) -> bool:
         return self.rpc_url is None

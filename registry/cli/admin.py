@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import traceback
 from pathlib import Path
@@ -11,9 +10,7 @@ from typing import Annotated
 
 import typer
 
-from registry.adapters.chain.rpc import RpcChain, load_signer_key
 from registry.cli.framework import (
-    DEFAULT_KEY_ENV,
     EXIT_CHAIN,
     ContractOption,
     DataDirOption,
@@ -26,7 +23,6 @@ from registry.cli.framework import (
     fail,
     finish,
     option,
-    registry_command,
 )
 from registry.cli.inputs import (
     write_file,
@@ -36,24 +32,27 @@ from registry.cli.render import (
     echo_json,
 )
 from registry.errors import (
-    InputError,
     RegistryError,
 )
 from registry.identity import registry_identity
-from registry.runtime import opened_service
-from registry.settings import Settings
+from registry.runtime import deploy_contract, opened_service
 
 
-@registry_command("reconcile")
+@command("reconcile")
 def reconcile(
-    settings: Settings,
     as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
 ) -> None:
     """Run one anchoring round now: anchor what is queued or left pending (a crash, an
     unreachable node) and send queued status changes; exit 1 if some batch is still pending.
 
     Does nothing (exit 1) while another process, such as a running server, is the anchorer.
     """
+    settings = chosen_settings(data_dir, rpc_url, contract_address, key_env, keystore)
     with opened_service(settings) as service:
         report = service.anchor_round()
     done = report.leader and not report.still_pending
@@ -84,10 +83,17 @@ def reconcile(
     finish(done)
 
 
-@registry_command("anchorer")
-def anchorer(settings: Settings) -> None:
+@command("anchorer")
+def anchorer(
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+) -> None:
     """Run the anchorer alone, until interrupted: for deployments that separate it from the
     API servers. Only one anchorer is active per registry; others stand by and take over."""
+    settings = chosen_settings(data_dir, rpc_url, contract_address, key_env, keystore)
     with opened_service(settings) as service:
         service.start()
         typer.echo(
@@ -102,9 +108,8 @@ def anchorer(settings: Settings) -> None:
     finish(True)
 
 
-@registry_command("rebuild")
+@command("rebuild")
 def rebuild(
-    settings: Settings,
     from_block: Annotated[
         int,
         typer.Option(
@@ -114,6 +119,11 @@ def rebuild(
         ),
     ] = 0,
     as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
 ) -> None:
     """Rebuild the local index from the chain's events and the stored documents.
 
@@ -122,6 +132,7 @@ def rebuild(
     the roots the contract anchored; groups that match nothing are anchored again.
     Exit 1 if problems remain or a batch is still pending.
     """
+    settings = chosen_settings(data_dir, rpc_url, contract_address, key_env, keystore)
     with opened_service(settings) as service:
         report = service.rebuild(from_block=from_block)
         after = service.anchor_round()
@@ -158,18 +169,19 @@ def deploy(
     key_env: KeyEnvOption = None,
     keystore: KeystoreOption = None,
     password_env: Annotated[
-        str, typer.Option("--password-env", help="Env var holding the keystore password.")
-    ] = "POLICY_REGISTRY_KEYSTORE_PASSWORD",  # noqa: S107 (the name of a variable, not a password)
+        str | None,
+        option(
+            "Env var holding the keystore password (default POLICY_REGISTRY_KEYSTORE_PASSWORD).",
+            "--password-env",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Deploy the registry contract; the signer becomes admin and registrar. Prints its address."""
-    if keystore is not None and key_env is not None:
-        raise InputError("give either --key-env or --keystore, not both")
-    if keystore is not None:
-        key = load_signer_key(None, keystore, os.environ.get(password_env))
-    else:
-        key = load_signer_key(key_env or DEFAULT_KEY_ENV, None, None)
-    address, deployment = RpcChain.deploy_recorded(rpc_url, key)
+    settings = chosen_settings(
+        None, rpc_url, None, key_env, keystore, keystore_password_env=password_env
+    )
+    address, deployment = deploy_contract(settings)
     transaction = "0x" + deployment.transaction_hash.hex()
     if as_json:
         echo_json(
@@ -184,16 +196,21 @@ def deploy(
         typer.echo(f"deployed by transaction {transaction} in block {deployment.block_number}")
 
 
-@registry_command("identity")
+@command("identity")
 def identity(
-    settings: Settings,
     output: Annotated[
         Path | None, option("Write the identity document here instead of stdout.", "--output")
     ] = None,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
 ) -> None:
     """The registry's identity document (JSON): what a verifier pins. The server publishes the
     same at /.well-known/policy-registry.json.
     """
+    settings = chosen_settings(data_dir, rpc_url, contract_address, key_env, keystore)
     with opened_service(settings) as service:
         document = registry_identity(
             service.chain,

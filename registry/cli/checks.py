@@ -8,10 +8,17 @@ from typing import Annotated
 import typer
 
 from registry.cli.framework import (
+    ApiUrlOption,
+    ContractOption,
+    DataDirOption,
     JsonOption,
+    KeyEnvOption,
+    KeystoreOption,
+    RpcUrlOption,
+    chosen_settings,
+    command,
     finish,
     option,
-    registry_command,
 )
 from registry.cli.inputs import (
     file_size,
@@ -30,33 +37,40 @@ from registry.cli.render import (
 from registry.errors import (
     InputError,
 )
-from registry.runtime import opened_service
-from registry.settings import Settings
+from registry.runtime import opened_registry
 
 
-@registry_command("verify")
+@command("verify")
 def verify(
-    settings: Settings,
     file: Annotated[
         Path, typer.Argument(metavar="FILE", help="The copy to check.", show_default=False)
     ],
     as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+    api_url: ApiUrlOption = None,
 ) -> None:
     """Is this copy what was registered? Authentic, authentic up to formatting, modified (which
     paragraphs) or unknown, with the chain's evidence. Exit 0 only if authentic, anchored and
     active.
     """
+    settings = chosen_settings(
+        data_dir, rpc_url, contract_address, key_env, keystore, api_url=api_url
+    )
     limit = settings.max_document_bytes
     size = file_size(file)
     # Over the limit only the digest is computed, streaming: memory stays bounded.
     data = read_file(file, limit) if size <= limit else None
     digest = stream_digest(file) if data is None else None
-    with opened_service(settings) as service:
+    with opened_registry(settings) as registry:
         if digest is not None:
-            verdict = service.verify_digest(digest.hex())
+            verdict = registry.verify_digest(digest.hex())
         else:
             assert data is not None
-            verdict = service.verify_content(data)
+            verdict = registry.verify_content(data)
     if digest is not None:
         typer.echo(
             f"note: {file} has {size} bytes, over the {limit}-byte limit: checked by its SHA-256 "
@@ -70,9 +84,8 @@ def verify(
     finish(verdict.is_current)
 
 
-@registry_command("verify-quote")
+@command("verify-quote")
 def verify_quote(
-    settings: Settings,
     arguments: Annotated[
         list[str],
         typer.Argument(
@@ -98,20 +111,29 @@ def verify_quote(
         ),
     ] = None,
     as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+    api_url: ApiUrlOption = None,
 ) -> None:
     """Is a passage (a sentence, part of one, or paragraphs) in a registered article, word for
     word? Lists every place found with its paragraph and character offset, each proven; else
     the closest registered passage with a word-by-word diff. Exit 0 only if found, proven,
     anchored and active.
     """
+    settings = chosen_settings(
+        data_dir, rpc_url, contract_address, key_env, keystore, api_url=api_url
+    )
     if len(arguments) != (1 if any_article else 2):
         raise InputError(
             "give an article id and the passage (TEXT or FILE), or --any and the passage alone"
         )
     article_id = None if any_article else arguments[0]
     passage = read_passage(arguments[-1])
-    with opened_service(settings) as service:
-        check = service.verify_quote(passage, article_id)
+    with opened_registry(settings) as registry:
+        check = registry.verify_quote(passage, article_id)
     proof = check.hits[0].proof if check.hits else None
     if proof_file is not None and proof is not None:
         write_file(proof_file, proof.to_json() + "\n")

@@ -10,25 +10,31 @@ import typer
 
 from registry.cli.framework import (
     DEFAULT_WAIT,
+    ApiUrlOption,
+    ContractOption,
+    DataDirOption,
     JsonOption,
+    KeyEnvOption,
+    KeystoreOption,
     NoWaitOption,
+    RpcUrlOption,
+    TokenFileOption,
     WaitOption,
+    chosen_settings,
+    command,
     finish,
     option,
-    registry_command,
 )
 from registry.cli.inputs import OPTION_NAMES, metadata_object
 from registry.cli.render import anchor_lines, echo_json, echo_lines
 from registry.core.metadata import ArticleMetadata
 from registry.errors import InputError
 from registry.models import MetadataCorrection
-from registry.runtime import opened_service
-from registry.settings import Settings
+from registry.runtime import opened_registry
 
 
-@registry_command("correct")
+@command("correct")
 def correct(
-    settings: Settings,
     article_id: Annotated[
         str,
         typer.Argument(
@@ -56,6 +62,13 @@ def correct(
     wait: WaitOption = DEFAULT_WAIT,
     no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+    api_url: ApiUrlOption = None,
+    token_file: TokenFileOption = None,
 ) -> None:
     """Correct an article's metadata: the new version is anchored with the next batch, and
     every earlier version stays provable (`receipt ID --version N`).
@@ -77,14 +90,23 @@ def correct(
         raise InputError(f"give either --metadata or {names}, not both")
     if metadata_file is None and not given:
         raise InputError("nothing to correct: give the fields to change, or --metadata FILE")
-    with opened_service(settings) as service:
+    settings = chosen_settings(
+        data_dir,
+        rpc_url,
+        contract_address,
+        key_env,
+        keystore,
+        api_url=api_url,
+        token_file=token_file,
+    )
+    with opened_registry(settings) as registry:
         if metadata_file is not None:
             fields: dict[str, Any] = metadata_object(metadata_file)
         else:
-            latest = service.article(article_id).metadata_versions[-1].metadata
+            latest = registry.article(article_id).metadata_versions[-1].metadata
             fields = {**latest.as_json_object(), **given}
         metadata = ArticleMetadata.parse_known(fields)
-        correction = service.correct_metadata(
+        correction = registry.correct_metadata(
             article_id, metadata, reason, wait=0.0 if no_wait else wait
         )
     if as_json:

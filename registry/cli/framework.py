@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -13,7 +12,9 @@ from typing import Annotated, Any, Final, NoReturn, ParamSpec
 
 import typer
 from pydantic import ValidationError
+from typer.core import TyperArgument, TyperCommand
 
+from registry.cli.inputs import read_token
 from registry.cli.render import echo_json
 from registry.core.wire import describe_validation_error
 from registry.errors import (
@@ -24,13 +25,14 @@ from registry.errors import (
     InputError,
     NotFound,
     RegistryError,
+    RegistryUnavailable,
     StoreError,
     Unauthorized,
     VerificationError,
 )
 from registry.settings import Settings
 
-DEFAULT_KEY_ENV: Final = "POLICY_REGISTRY_SIGNER_KEY"
+DEFAULT_KEY_ENV: Final[str] = Settings.model_fields["signer_key_env"].default
 EXIT_OK: Final = 0
 EXIT_NOT_CURRENT: Final = 1
 EXIT_INPUT: Final = 2
@@ -66,8 +68,6 @@ def _root() -> None:
 P = ParamSpec("P")
 
 
-# Most specific first: the first class an error is an instance of gives its code (the
-# API's codes, api/errors.py) and its exit code.
 # The exit code of each kind of error, most specific first; its JSON code is the error's own
 # (``RegistryError.code``, the API's too).
 _EXIT_CODES: Final[tuple[tuple[type[RegistryError], int], ...]] = (
@@ -79,6 +79,7 @@ _EXIT_CODES: Final[tuple[tuple[type[RegistryError], int], ...]] = (
     (ConfigurationError, EXIT_INPUT),
     (ChainError, EXIT_CHAIN),
     (StoreError, EXIT_CHAIN),  # a full disk too: its message says what to do
+    (RegistryUnavailable, EXIT_CHAIN),  # a server (--api-url) unreachable or failing
     (VerificationError, EXIT_NOT_CURRENT),  # a record that does not check out
 )
 
@@ -111,6 +112,25 @@ def exit_codes(as_json: bool = False) -> Iterator[None]:
         fail(str(exc), exit_code, as_json, error_code)
 
 
+class _PlainArgument(TyperArgument):
+    """An argument listed by its metavar alone (``FILE  The copy to check.``): typer would
+    add its Python type (``FILE <path>``), which says nothing the metavar and help do not."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+class _Command(TyperCommand):
+    """A command whose arguments are listed without their Python type (see _PlainArgument)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for parameter in self.params:
+            if type(parameter) is TyperArgument:
+                # typer builds its own TyperArgument objects and takes no class for them.
+                parameter.__class__ = _PlainArgument
+
+
 def command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
     """Register a command whose registry errors exit with the documented codes."""
 
@@ -120,34 +140,7 @@ def command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
             with exit_codes(kwargs.get("as_json") is True):
                 func(*args, **kwargs)
 
-        app.command(name)(run)
-        return run
-
-    return register
-
-
-def registry_command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register a command that works on one registry.
-
-    The command's first parameter is the :class:`Settings` of that registry; in its place
-    the command line gets the options that choose it (``--data-dir``, ``--rpc-url``,
-    ``--contract-address``, ``--key-env``, ``--keystore``), the same for every command.
-    """
-
-    def register(func: Callable[..., None]) -> Callable[..., None]:
-        own = list(inspect.signature(func, eval_str=True).parameters.values())[1:]
-
-        @functools.wraps(func)
-        def run(**options: Any) -> None:
-            with exit_codes(options.get("as_json") is True):
-                chosen = [options.pop(parameter.name) for parameter in _REGISTRY_OPTIONS]
-                func(chosen_settings(*chosen), **options)
-
-        parameters = [*own, *_REGISTRY_OPTIONS]
-        # typer reads a command's options from its signature and annotations.
-        run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-        run.__annotations__ = {p.name: p.annotation for p in parameters}
-        app.command(name)(run)
+        app.command(name, cls=_Command)(run)
         return run
 
     return register
@@ -201,6 +194,24 @@ KeystoreOption = Annotated[
         show_default=False,
     ),
 ]
+ApiUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-url",
+        help="Work through the registry server at this URL (env POLICY_REGISTRY_API_URL), "
+        "e.g. http://127.0.0.1:8000 while `policy-registry serve` holds the data directory.",
+        show_default=False,
+    ),
+]
+TokenFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file",
+        help="With --api-url: the file holding the server's write token (else env "
+        "POLICY_REGISTRY_API_TOKEN; never a value on the command line).",
+        show_default=False,
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 DEFAULT_WAIT: Final = 120.0
 WaitOption = Annotated[
@@ -218,18 +229,6 @@ NoWaitOption = Annotated[
     typer.Option("--no-wait", help="Answer once the documents are queued; do not wait."),
 ]
 
-# In the order of chosen_settings' parameters.
-_REGISTRY_OPTIONS: Final = tuple(
-    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-    for name, annotation in (
-        ("data_dir", DataDirOption),
-        ("rpc_url", RpcUrlOption),
-        ("contract_address", ContractOption),
-        ("key_env", KeyEnvOption),
-        ("keystore", KeystoreOption),
-    )
-)
-
 
 def chosen_settings(
     data_dir: Path | None,
@@ -237,17 +236,45 @@ def chosen_settings(
     contract_address: str | None = None,
     key_env: str | None = None,
     keystore: Path | None = None,
+    *,
+    api_url: str | None = None,
+    token_file: Path | None = None,
     **more: Any,
 ) -> Settings:
-    """Settings from the environment, overridden by the options given on the command line."""
+    """Settings from the environment, overridden by the options given on the command line.
+
+    With ``api_url`` (or ``POLICY_REGISTRY_API_URL``) the commands that can work through a
+    running server do (:func:`registry.runtime.opened_registry`); its write token comes
+    from ``token_file``, else ``POLICY_REGISTRY_API_TOKEN``.
+    """
     if key_env is not None and keystore is not None:
         raise InputError("give either --key-env or --keystore, not both")
+    if api_url is not None:
+        given_local = [
+            name
+            for name, value in (
+                ("--data-dir", data_dir),
+                ("--rpc-url", rpc_url),
+                ("--contract-address", contract_address),
+                ("--key-env", key_env),
+                ("--keystore", keystore),
+            )
+            if value is not None
+        ]
+        if given_local:
+            raise InputError(
+                f"--api-url uses a running server's registry: {', '.join(given_local)} "
+                "choose a registry to open here; give one or the other"
+            )
+    if token_file is not None:
+        more["api_token"] = read_token(token_file)
     given: dict[str, Any] = {
         "data_dir": data_dir,
         "rpc_url": rpc_url,
         "contract_address": contract_address,
         "signer_key_env": key_env,
         "keystore": keystore,
+        "api_url": api_url,
         **more,
     }
     try:

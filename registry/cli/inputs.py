@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import SecretStr
+
 from registry.cli.render import (
     counted,
 )
@@ -178,3 +180,20 @@ def metadata_object(path: Path) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidMetadata(f"{path} must hold one JSON object of metadata fields")
     return value
+
+
+MAX_TOKEN_FILE_BYTES: Final = 4096
+
+
+def read_token(path: Path) -> SecretStr:
+    """A write token from a file (its first line): bounded, never echoed in an error."""
+    try:
+        text = read_file(path, MAX_TOKEN_FILE_BYTES).decode("ascii")
+    except UnicodeDecodeError:
+        raise InputError(f"{path} does not hold a write token (not ASCII text)") from None
+    except EmptyDocument:
+        raise InputError(f"{path} is empty: it should hold the server's write token") from None
+    token = text.strip()
+    if not token or any(c.isspace() for c in token):
+        raise InputError(f"{path} does not hold a write token (one line, no spaces)")
+    return SecretStr(token)

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import SecretStr
 
-from registry.adapters.chain.embedded import CHAIN_DIR, DATABASE_FILE, EmbeddedChain
-from registry.adapters.chain.rpc import RpcChain, SignerKey
 from registry.audit import verify_receipt
 from registry.cli.framework import (
+    ApiUrlOption,
+    ContractOption,
     DataDirOption,
     JsonOption,
+    KeyEnvOption,
+    KeystoreOption,
     RpcUrlOption,
     chosen_settings,
     command,
     finish,
     option,
-    registry_command,
 )
 from registry.cli.inputs import (
     read_file,
@@ -43,14 +42,12 @@ from registry.errors import (
     VerificationError,
 )
 from registry.identity import identity_url, load_identity, registry_identity
-from registry.ports import ChainPort
-from registry.runtime import opened_service
-from registry.settings import Settings
+from registry.remote import RPC_PATH
+from registry.runtime import opened_registry, receipt_chain
 
 
-@registry_command("receipt")
+@command("receipt")
 def receipt(
-    settings: Settings,
     article_id: Annotated[
         str,
         typer.Argument(
@@ -69,13 +66,22 @@ def receipt(
             "current one, the latest anchored.",
         ),
     ] = None,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+    api_url: ApiUrlOption = None,
 ) -> None:
     """The article's portable receipt (JSON): anyone can check it against the chain alone.
 
     Exit 1 while the article's batch is pending (the receipt has no anchor yet).
     """
-    with opened_service(settings) as service:
-        issued = service.receipt(article_id, version)
+    settings = chosen_settings(
+        data_dir, rpc_url, contract_address, key_env, keystore, api_url=api_url
+    )
+    with opened_registry(settings) as registry:
+        issued = registry.receipt(article_id, version)
     if settings.public_url is not None:
         issued = issued.with_identity(identity_url(str(settings.public_url)))
     text = issued.to_json()
@@ -92,33 +98,6 @@ def receipt(
             err=True,
         )
     finish(issued.anchor is not None)
-
-
-@contextmanager
-def _receipt_chain(settings: Settings, checked: Receipt, pins: Pins | None) -> Iterator[ChainPort]:
-    """The chain a receipt is checked against: the embedded one, or the pinned contract (else
-    the receipt's own) on the node at --rpc-url."""
-    chain: ChainPort
-    if settings.rpc_url is None:
-        if not (settings.data_dir / CHAIN_DIR / DATABASE_FILE).is_file():
-            raise InputError(
-                f"{settings.data_dir} holds no embedded chain: give the --data-dir of the "
-                "registry that issued the receipt, or --rpc-url"
-            )
-        chain = EmbeddedChain(settings.data_dir)
-    else:
-        if checked.anchor is None:
-            raise VerificationError("the receipt has no anchor: its batch was pending when issued")
-        # Checking only reads the chain: a throwaway key signs nothing and no secret is needed.
-        chain = RpcChain(
-            settings.rpc_url.get_secret_value(),
-            pins.contract if pins is not None else checked.anchor.contract,
-            SignerKey(secrets.token_bytes(32)),
-        )
-    try:
-        yield chain
-    finally:
-        chain.close()
 
 
 @command("verify-receipt")
@@ -151,15 +130,23 @@ def verify_receipt_command(
         ),
     ] = None,
     as_json: JsonOption = False,
+    api_url: ApiUrlOption = None,
 ) -> None:
     """Check a document and its receipt using nothing but the receipt and the chain (the
     embedded one in --data-dir, or any node with --rpc-url): no registry records involved.
 
     With --rpc-url the registry must be pinned (--identity, or --contract and --registrar):
     a receipt names its own contract, and only pins tell this registry's from a copy
-    deployed by someone else. The embedded chain of --data-dir pins its own registry.
+    deployed by someone else. The embedded chain of --data-dir pins its own registry. With
+    --api-url, the server's read-only chain endpoint (URL/rpc) is the node and, unless
+    pinned otherwise, the identity it publishes (URL/.well-known/policy-registry.json) the pin.
     """
-    settings = chosen_settings(data_dir, rpc_url)
+    settings = chosen_settings(data_dir, rpc_url, api_url=api_url)
+    if settings.api_url is not None:
+        server = str(settings.api_url).rstrip("/")
+        settings = settings.model_copy(update={"rpc_url": SecretStr(server + RPC_PATH)})
+        if identity_source is None and contract is None and not registrars:
+            identity_source = identity_url(server)
     for address in [contract, *(registrars or [])]:
         if address is not None and not is_address(address):
             raise InputError(f"{address!r:.60} is not an Ethereum address (0x and 40 hex digits)")
@@ -171,7 +158,14 @@ def verify_receipt_command(
     checked = Receipt.from_json(receipt_bytes)
     data = read_file(file, settings.max_document_bytes)
     try:
-        with _receipt_chain(settings, checked, pins) as chain:
+        if settings.rpc_url is not None and checked.anchor is None:
+            raise VerificationError("the receipt has no anchor: its batch was pending when issued")
+        contract_to_check = (
+            pins.contract
+            if pins is not None
+            else (checked.anchor.contract if checked.anchor is not None else "")
+        )
+        with receipt_chain(settings, contract_to_check) as chain:
             if pins is None:
                 # The data directory's own registry is the pin: its contract and registrars.
                 pins = registry_identity(chain).pins()

@@ -8,17 +8,26 @@ from typing import Annotated
 import typer
 
 from registry.cli.framework import (
+    ApiUrlOption,
+    ContractOption,
+    DataDirOption,
     JsonOption,
+    KeyEnvOption,
+    KeystoreOption,
+    RpcUrlOption,
+    chosen_settings,
+    command,
     finish,
     option,
-    registry_command,
 )
 from registry.cli.inputs import (
     read_file,
 )
 from registry.cli.render import (
+    article_check_lines,
     counted,
     echo_json,
+    echo_lines,
     echo_record,
     one_line,
 )
@@ -29,13 +38,20 @@ from registry.errors import (
 from registry.manifest import folder_articles
 from registry.models import SearchHit, SearchSummary
 from registry.ports import DocumentFilter
-from registry.runtime import opened_service
-from registry.settings import Settings
+from registry.runtime import opened_registry, opened_service
 
 
-@registry_command("audit")
+@command("audit")
 def audit(
-    settings: Settings,
+    article_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="ID",
+            help="Re-check only this article (id or a prefix of 8+ hex digits), from its "
+            "stored bytes up to the chain; works with --api-url too.",
+            show_default=False,
+        ),
+    ] = None,
     repair: Annotated[
         Path | None,
         option(
@@ -45,8 +61,33 @@ def audit(
         ),
     ] = None,
     as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+    api_url: ApiUrlOption = None,
 ) -> None:
-    """Re-check every stored article and batch against the chain; exit 1 if anything is off."""
+    """Re-check every stored article and batch against the chain (or one article, given its
+    ID); exit 1 if anything is off."""
+    settings = chosen_settings(
+        data_dir, rpc_url, contract_address, key_env, keystore, api_url=api_url
+    )
+    if article_id is not None:
+        if repair is not None:
+            raise InputError("--repair restores the whole registry's copies: give no ID")
+        with opened_registry(settings) as registry:
+            check = registry.check_article(article_id)
+        if as_json:
+            echo_json(check)
+        else:
+            echo_lines(article_check_lines(check))
+        finish(check.ok)
+    if settings.api_url is not None:
+        raise InputError(
+            "audit of the whole registry runs where the registry is, not through --api-url: "
+            "give an article ID, or run it on the server's machine"
+        )
     articles = [] if repair is None else folder_articles(repair, on_refused=lambda *_: None)
     with opened_service(settings) as service:
         restored: list[str] = []
@@ -85,9 +126,8 @@ def audit(
     finish(report.ok)
 
 
-@registry_command("list")
+@command("list")
 def list_articles(
-    settings: Settings,
     language: Annotated[
         str | None,
         option("Only articles in this language: a BCP 47 range, `zh` finds zh-Hans and zh-Hant."),
@@ -106,15 +146,24 @@ def list_articles(
         ),
     ] = None,
     as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+    api_url: ApiUrlOption = None,
 ) -> None:
     """List registered articles, newest first (the most recently registered at the top)."""
+    settings = chosen_settings(
+        data_dir, rpc_url, contract_address, key_env, keystore, api_url=api_url
+    )
     filters = DocumentFilter(language=language, publisher=publisher, policy=policy, status=status)
     found: SearchSummary | None = None
-    with opened_service(settings) as service:
+    with opened_registry(settings) as registry:
         if search is not None:
-            records, total, found = service.search_articles(search, filters, offset, limit)
+            records, total, found = registry.search_articles(search, filters, offset, limit)
         else:
-            records, total = service.list_articles(filters, offset=offset, limit=limit)
+            records, total = registry.list_articles(filters, offset=offset, limit=limit)
     if as_json:
         output: dict[str, object] = {
             "total": total,
@@ -156,9 +205,8 @@ def search_hit_line(hit: SearchHit) -> str:
     return line
 
 
-@registry_command("show")
+@command("show")
 def show(
-    settings: Settings,
     article_id: Annotated[
         str,
         typer.Argument(
@@ -166,8 +214,17 @@ def show(
         ),
     ],
     as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+    api_url: ApiUrlOption = None,
 ) -> None:
     """Show a registered article: metadata, digests, batch, anchor and status."""
-    with opened_service(settings) as service:
-        record = service.article(article_id)
+    settings = chosen_settings(
+        data_dir, rpc_url, contract_address, key_env, keystore, api_url=api_url
+    )
+    with opened_registry(settings) as registry:
+        record = registry.article(article_id)
     echo_record(record, as_json)

@@ -13,12 +13,20 @@ from rich.progress import Progress
 
 from registry.cli.framework import (
     DEFAULT_WAIT,
+    ApiUrlOption,
+    ContractOption,
+    DataDirOption,
     JsonOption,
+    KeyEnvOption,
+    KeystoreOption,
     NoWaitOption,
+    RpcUrlOption,
+    TokenFileOption,
     WaitOption,
+    chosen_settings,
+    command,
     finish,
     option,
-    registry_command,
 )
 from registry.cli.inputs import (
     OPTION_NAMES,
@@ -46,7 +54,7 @@ from registry.errors import (
 )
 from registry.manifest import folder_articles
 from registry.models import ArticleRecord, Registration
-from registry.runtime import opened_service
+from registry.runtime import opened_registry
 from registry.service import Submission
 from registry.settings import Settings
 
@@ -149,12 +157,12 @@ def _register_and_report(
     """
     registrations: list[Registration] = []
     names: dict[str, str] = {}
-    with opened_service(settings) as service:
+    with opened_registry(settings) as registry:
         for documents in batches:
             with progress_display(not as_json) as progress:
                 progress.add_task(f"queueing {len(documents)} documents", total=None)
                 registrations.append(
-                    service.register([d.submission for d in documents], label=label)
+                    registry.register([d.submission for d in documents], label=label)
                 )
             names.update({d.id: display(d.path) for d in documents})
         if wait > 0:
@@ -163,7 +171,7 @@ def _register_and_report(
                 progress.add_task(
                     f"waiting for the anchor of {counted(len(ids), 'document')}", total=None
                 )
-                anchored_now = service.wait_anchored(ids, wait)
+                anchored_now = registry.wait_anchored(ids, wait)
             states = {e.article.id: e.article for e in anchored_now.articles}
             registrations = [
                 r.model_copy(
@@ -243,9 +251,8 @@ def _report_registration(registration: Registration, names: Mapping[str, str]) -
         echo_lines(anchor_lines(registration.articles[0].article.anchor))
 
 
-@registry_command("register")
+@command("register")
 def register(
-    settings: Settings,
     files: Annotated[
         list[Path],
         typer.Argument(
@@ -293,6 +300,13 @@ def register(
     wait: WaitOption = DEFAULT_WAIT,
     no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+    api_url: ApiUrlOption = None,
+    token_file: TokenFileOption = None,
 ) -> None:
     """Register files with their metadata; wait until they are anchored on the chain.
 
@@ -300,6 +314,15 @@ def register(
     one document, so with several files they are refused: give each file its own with
     --metadata.
     """
+    settings = chosen_settings(
+        data_dir,
+        rpc_url,
+        contract_address,
+        key_env,
+        keystore,
+        api_url=api_url,
+        token_file=token_file,
+    )
     shared = {"publisher": publisher, "language": language, "policy": policy}
     own = {
         "title": title,
@@ -336,9 +359,8 @@ def register(
     _register_and_report(settings, [documents], label, as_json, 0.0 if no_wait else wait)
 
 
-@registry_command("register-dir")
+@command("register-dir")
 def register_dir(
-    settings: Settings,
     folder: Annotated[
         Path, typer.Argument(metavar="FOLDER", help="A folder of articles.", show_default=False)
     ],
@@ -369,11 +391,27 @@ def register_dir(
     wait: WaitOption = DEFAULT_WAIT,
     no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract_address: ContractOption = None,
+    key_env: KeyEnvOption = None,
+    keystore: KeystoreOption = None,
+    api_url: ApiUrlOption = None,
+    token_file: TokenFileOption = None,
 ) -> None:
     """Register a folder's articles, its subfolders' too (or the files its manifest lists,
     with their metadata), read and queued --batch-size documents at a time; wait until they
     are anchored. Files without text (empty, only white space), links leaving the folder and
     unreadable files are skipped, each named on stderr, and counted in a final summary."""
+    settings = chosen_settings(
+        data_dir,
+        rpc_url,
+        contract_address,
+        key_env,
+        keystore,
+        api_url=api_url,
+        token_file=token_file,
+    )
     report = _FolderReport()
 
     def refuse(path: Path, reason: str) -> None:

@@ -22,7 +22,7 @@ from registry.core.receipt import ReceiptAnchor
 from registry.core.records import DocumentStatus
 from registry.core.verdict import Verdict
 from registry.core.worddiff import inline_diff
-from registry.models import ArticleRecord, QuoteCheck, ReceiptCheck
+from registry.models import ArticleCheck, ArticleRecord, QuoteCheck, ReceiptCheck
 
 MAX_CHANGES_SHOWN: Final = 20
 
@@ -225,6 +225,22 @@ def version_lines(record: ArticleRecord) -> list[str]:
             anchored = f"{version.state}, not anchored yet"
         reason = f"; reason: {one_line(version.reason, 80)}" if version.reason else ""
         lines.append(f"  v{version.version}  {what} ({anchored}){reason}")
+    return lines
+
+
+def article_check_lines(check: ArticleCheck) -> list[str]:
+    """One article re-checked (``audit ID``): OK, or its problems; its anchor."""
+    if check.ok:
+        lines = [f"CHECK OK: article {check.id}: its stored bytes, proof and anchor agree"]
+    else:
+        lines = [f"CHECK FAILED: article {check.id}: {counted(len(check.problems), 'problem')}:"]
+        lines.extend(f"  {problem}" for problem in check.problems)
+    if check.state != "anchored":
+        lines.extend(anchor_lines(None))
+    elif check.anchor is not None:
+        lines.extend(anchor_lines(check.anchor))
+    if check.status is not None:
+        lines.append(f"  status     {check.status.value}")
     return lines
 
 
