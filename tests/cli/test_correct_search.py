@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.api.test_server import start_server
 from tests.cli.conftest import file_id, run_cli
 
 
@@ -110,3 +111,35 @@ def test_list_search_says_where_each_article_matched(tmp_path: Path) -> None:
     assert short.stdout.splitlines()[1] == "  matched title"
     assert short.stdout.splitlines()[-1].startswith("note: searched titles and publishers only")
     run_cli("list", "--search", "x" * 201, data_dir=data_dir).assert_error(2, "at most 200")
+
+
+def test_correct_and_search_through_a_running_server(tmp_path: Path) -> None:
+    """Remote mode (--api-url): the same commands through the server's HTTP API, while the
+    server holds the data directory."""
+    base = tmp_path / "server"
+    server = start_server(base / "data", base / "server.log")
+    try:
+        token_file = base / "data" / "api-token"
+        memo = _write(tmp_path, "memo.txt", "Remote rules.\n\nThey apply from 2025.\n")
+        remote = ("--api-url", server.url)
+        writes = (*remote, "--token-file", token_file)
+        registered = run_cli("register", memo, "--title", "Remote rulez", *writes)
+        assert registered.returncode == 0, registered.stderr
+        article = file_id(memo)
+
+        corrected = run_cli("correct", article, "--title", "Remote rules", *writes)
+
+        assert corrected.returncode == 0, corrected.stderr
+        assert corrected.stdout.splitlines()[0] == (
+            f"corrected  {article}: metadata version 2 (title)"
+        )
+        receipt = run_cli("receipt", article, "--version", "1", *remote)
+        assert receipt.json()["document"]["metadata"] == {"title": "Remote rulez"}
+        found = run_cli("list", "--search", "apply from", *remote)
+        assert found.returncode == 0, found.stderr
+        assert found.stdout.splitlines()[1] == "  matched text; paragraph 2: They apply from 2025."
+        run_cli("list", "--search", " ", *remote).assert_error(2, "a search needs some text")
+        no_token = run_cli("correct", article, "--title", "x", "--api-url", server.url)
+        assert no_token.returncode == 2, no_token.stderr
+    finally:
+        server.stop()
