@@ -215,3 +215,15 @@ def test_the_audit_checks_each_correction_s_leaf_and_metadata(
         "metadata version 2: the stored metadata does not give its recorded metadata digest"
         in problems
     )
+
+
+def test_quote_hits_name_the_corrected_title(seeded: Seeded) -> None:
+    service = seeded.service
+    registered = article("000")
+    new = _corrected(registered.metadata, title="Quoted under its corrected title")
+    service.correct_metadata(registered.id, new)
+    service.anchor_round()
+    passage = registered.paragraphs[1]
+    check = service.verify_quote(passage, registered.id)
+    assert check.found
+    assert check.hits[0].title == "Quoted under its corrected title"
