@@ -425,9 +425,28 @@ class QueuedCorrection:
 
 MAX_SEARCH_QUERY = 200
 """Longest list search query, in characters."""
-SEARCH_TEXT_PARAGRAPHS = 1_000
+SEARCH_TEXT_PARAGRAPHS = 200
 """Most paragraphs a list search takes from the full-text index: past it, the answer says
 the text hits were cut short."""
+
+
+def fold_for_search(value: str, query: str) -> str:
+    """``value`` lowercased as a list search compares titles and publishers with ``query``.
+
+    Every letter with case is folded as Python's ``str.lower`` folds it, except that a
+    query whose only cased letters are ASCII (English, pinyin, most queries; a Chinese
+    query has none) folds ASCII letters only: that is what SQLite's built-in ``LIKE``
+    does, which a store can then use without calling back into Python for every row.
+    """
+    return value.lower() if unicode_folding(query) else value.translate(_ASCII_LOWER)
+
+
+def unicode_folding(query: str) -> bool:
+    """Whether ``query`` has a letter with case outside ASCII (see :func:`fold_for_search`)."""
+    return any(not c.isascii() and (c.lower() != c or c.upper() != c) for c in query)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1091,6 +1091,14 @@ class StorePortContract:
         assert [(d.content_digest, m.title) for d, m in renamed.hits] == [
             (other.digests.content_digest, True)
         ]
+        # An ASCII query ignores ASCII case only (SQLite's LIKE); a query with other cased
+        # letters ignores theirs too (Python's lowercasing on every store).
+        store.add_metadata_version(
+            policy.digests.content_digest, '{"title":"Ωmega \u212aelvin"}', _h("m3"), ""
+        )
+        assert store.search_documents("kelvin", DocumentFilter(), 0, 10).total == 0
+        assert store.search_documents("ωmega", DocumentFilter(), 0, 10).total == 1
+        assert store.search_documents("ΩMEGA", DocumentFilter(), 0, 10).total == 1
         # LIKE wildcards and FTS syntax are literal.
         assert store.search_documents("%", DocumentFilter(), 0, 10).total == 0
         assert store.search_documents('"x" OR *', DocumentFilter(), 0, 10).total == 0

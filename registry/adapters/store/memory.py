@@ -39,6 +39,7 @@ from registry.ports import (
     StatusRequestState,
     StoredBatch,
     StoredDocument,
+    fold_for_search,
 )
 
 # The message SqlStore gives when the database refuses a duplicate row.
@@ -576,7 +577,7 @@ class InMemoryStore:
     def search_documents(
         self, query: str, filters: DocumentFilter, offset: int, limit: int
     ) -> SearchPage:
-        folded = query.lower()
+        folded = fold_for_search(query, query)
         text_searched = len(query) >= MIN_SEARCH_CHARS
         text_hits: dict[bytes, tuple[int, str]] = {}
         found = 0
@@ -596,8 +597,8 @@ class InMemoryStore:
                 metadata = [row.metadata_json] + [
                     v.metadata_json for v in self._versions.get(digest, ())
                 ]
-                title = any(_field_holds(m, "title", folded) for m in metadata)
-                publisher = any(_field_holds(m, "publisher", folded) for m in metadata)
+                title = any(_field_holds(m, "title", query, folded) for m in metadata)
+                publisher = any(_field_holds(m, "publisher", query, folded) for m in metadata)
                 text = text_hits.get(digest)
                 if title or publisher or text is not None:
                     match = DocumentMatch(
@@ -685,10 +686,10 @@ def _matches(row: _Document, status: OnChainStatus | None, filters: DocumentFilt
     return current == filters.status
 
 
-def _field_holds(metadata_json: str, field: str, folded: str) -> bool:
-    """Whether a metadata object's ``field`` holds ``folded`` (lowercase), ignoring case."""
+def _field_holds(metadata_json: str, field: str, query: str, folded: str) -> bool:
+    """Whether a metadata object's ``field`` holds ``query`` (``folded``), ignoring case."""
     value = json.loads(metadata_json).get(field)
-    return isinstance(value, str) and folded in value.lower()
+    return isinstance(value, str) and folded in fold_for_search(value, query)
 
 
 def _window(items: list[_T], offset: int, limit: int) -> list[_T]:

@@ -57,6 +57,8 @@ from registry.ports import (
     StatusRequestState,
     StoredBatch,
     StoredDocument,
+    fold_for_search,
+    unicode_folding,
 )
 
 SCHEMA_VERSION = "7"
@@ -1014,7 +1016,7 @@ class SqlStore:
         self, query: str, filters: DocumentFilter, offset: int, limit: int
     ) -> SearchPage:
         text_searched = len(query) >= MIN_SEARCH_CHARS
-        folded = query.lower()
+        folded = fold_for_search(query, query)
         with self._read() as conn:
             text_hits: dict[int, tuple[int, str]] = {}
             found: list[tuple[int, str]] = []
@@ -1023,7 +1025,7 @@ class SqlStore:
                 mask = (1 << _PARAGRAPH_BITS) - 1
                 for key, held in found:
                     text_hits.setdefault(key >> _PARAGRAPH_BITS, (key & mask, held))
-            fold = _folder(conn)
+            fold = _folder(conn, query)
 
             def holds(value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
                 held: sa.ColumnElement[bool] = fold(value).contains(folded, autoescape=True)
@@ -1551,12 +1553,25 @@ def _filter_conditions(filters: DocumentFilter) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def _folder(conn: sa.Connection) -> Any:
-    """Lowercasing as Python's ``str.lower`` does (what the memory store compares with):
-    SQLite's own ``lower`` folds ASCII only, so it gets Python's (see _sqlite_pragmas)."""
-    if conn.dialect.name == "sqlite":
+def _folder(conn: sa.Connection, query: str) -> Any:
+    """The SQL of :func:`registry.ports.fold_for_search` for a column searched for ``query``.
+
+    On SQLite, a query with no cased letter but ASCII ones needs only the built-in ``LIKE``
+    (which ignores ASCII case: the column is left as it is); any other gets Python's
+    lowercasing (``registry_lower``, see _sqlite_pragmas), a call per row, as SQLite's own
+    ``lower`` folds ASCII only. On PostgreSQL, ``translate`` folds ASCII letters, and
+    ``lower`` every script's.
+    """
+    if conn.dialect.name != "sqlite":
+        if unicode_folding(query):
+            return lambda value: sa.func.lower(value, type_=sa.Text)
+        return lambda value: sa.func.translate(value, _UPPER, _UPPER.lower(), type_=sa.Text)
+    if unicode_folding(query):
         return lambda value: sa.func.registry_lower(value, type_=sa.Text)
-    return lambda value: sa.func.lower(value, type_=sa.Text)
+    return lambda value: sa.type_coerce(value, sa.Text)
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _json_field(conn: sa.Connection, column: Any, field: str) -> sa.ColumnElement[Any]:
