@@ -124,7 +124,7 @@ class SearchSummary(_Frozen):
     """False for a query under 3 characters (the full-text index holds runs of three):
     only titles and publishers were searched."""
     text_cut_short: bool = False
-    """The text search stopped at its bound (1,000 paragraphs): more articles may hold it."""
+    """The text search stopped at its bound (200 paragraphs): more articles may hold it."""
     hits: tuple[SearchHit, ...] = ()
     """One per listed article, in the list's order."""
 
