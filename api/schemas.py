@@ -9,13 +9,13 @@ small models here. Every error, whoever raises it, answers with one body:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from registry.core.metadata import ArticleMetadata
-from registry.models import ArticleRecord
+from registry.models import ArticleRecord, SearchSummary
 
 ArticlePublic = ArticleRecord
 """An article as the API shows it: the service's record, unchanged."""
@@ -72,6 +72,23 @@ class ArticlePage(BaseModel):
     total: int = Field(ge=0)
     offset: int = Field(ge=0)
     limit: int = Field(ge=1)
+    search: SearchSummary | None = Field(
+        default=None,
+        description="With `?q=`: what was searched, and where each listed article matched "
+        "(`search.hits`, in the order of `items`).",
+    )
+
+
+class MetadataCorrectionRequest(_Request):
+    """A correction of an article's metadata: the whole new metadata object, and why."""
+
+    metadata: dict[str, Any] = Field(
+        description="The full new metadata (every field it should have, as at registration); "
+        "fields left out are removed."
+    )
+    reason: Utf8Str = Field(
+        default="", max_length=1000, description="Why it is corrected (at most 1,000 characters)."
+    )
 
 
 class ArticleCreate(ArticleMetadata):

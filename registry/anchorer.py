@@ -9,8 +9,10 @@ round runs:
    already has is adopted (a crash after sending, before recording), the others are
    sent again.
 3. **Batch the queue**: the queued documents, oldest first, up to ``max_batch_size``,
-   one batch per requested label; each batch's tree, leaves and proofs are recorded as
-   pending (intent first) and then anchored by one ``anchorBatch`` transaction.
+   one batch per requested label, then the metadata corrections of batched documents
+   (each a leaf of its own, under its document's label); each batch's tree, leaves and
+   proofs are recorded as pending (intent first) and then anchored by one
+   ``anchorBatch`` transaction.
 4. **Status changes**: revocations and supersessions whose documents are anchored.
 
 Only one anchorer is active per registry: a round runs only while this process holds
@@ -40,6 +42,7 @@ from registry.ports import (
     BatchLeaf,
     BatchState,
     ChainPort,
+    QueuedCorrection,
     QueuedDocument,
     StatusChangeKind,
     StatusRequest,
@@ -218,8 +221,13 @@ class Anchorer:
             self._anchor(batch.root, batch.document_count, batch.label, report, look_first=True)
 
     def _batch_queue(self, report: AnchorReport) -> None:
-        queued = self.store.queued_documents(self.max_batch_size)
-        groups: dict[str, list[QueuedDocument]] = {}
+        queued: list[QueuedDocument | QueuedCorrection] = []
+        queued.extend(self.store.queued_documents(self.max_batch_size))
+        # Metadata corrections ride in the same batches: each is a leaf of its own. The store
+        # hands out only corrections of batched documents, one per document, so a batch
+        # never holds two leaves of one content digest.
+        queued.extend(self.store.queued_corrections(self.max_batch_size - len(queued)))
+        groups: dict[str, list[QueuedDocument | QueuedCorrection]] = {}
         for document in queued:
             groups.setdefault(document.label, []).append(document)
         for label, members in groups.items():
@@ -227,7 +235,7 @@ class Anchorer:
             members.sort(key=lambda d: d.content_digest)
             tree = build_batch([d.digests for d in members])
             leaves = [
-                BatchLeaf(d.content_digest, index, tuple(proof))
+                BatchLeaf(d.content_digest, index, tuple(proof), _version(d))
                 for index, (d, proof) in enumerate(zip(members, tree.proofs(), strict=True))
             ]
             # Intent first: if the process dies after this, the next round finishes it.
@@ -319,6 +327,11 @@ class Anchorer:
         if batch is None or batch.state is BatchState.PENDING:
             return None
         return document
+
+
+def _version(queued: QueuedDocument | QueuedCorrection) -> int:
+    """The metadata version a queued leaf commits to (1: the registration itself)."""
+    return queued.version if isinstance(queued, QueuedCorrection) else 1
 
 
 def _proof(document: StoredDocument) -> InclusionProof:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from registry.core.batch import build_batch
-from registry.core.digests import content_digest, digest_document, document_leaf
+from registry.core.digests import content_digest, digest_document, document_leaf, metadata_digest
 from registry.core.hexstr import to_hex
 from registry.core.identity import (
     LOCAL_CHAIN_NOTE,
@@ -49,6 +49,7 @@ from registry.ports import (
     IndexCursor,
     IndexedBatch,
     IndexedLeaf,
+    MetadataVersion,
     StoredBatch,
     StoredDocument,
     StorePort,
@@ -90,16 +91,26 @@ class Auditor:
         return self._check(stored(self.store, article_id))
 
     def audit(self, from_block: int = 0) -> AuditReport:
-        """Every stored article and batch re-checked; ``ok`` only if nothing is off."""
+        """Every stored article (each metadata version's leaf included) and batch re-checked;
+        ``ok`` only if nothing is off."""
         failures: list[ArticleCheck] = []
-        members: dict[bytes, list[StoredDocument]] = {}
+        leaves: dict[bytes, list[tuple[int | None, DocumentDigests]]] = {}
         checked = pending = 0
         context = _AuditContext(self._checked_anchor, statuses_from(self.chain.events(from_block)))
+        corrections: dict[bytes, list[MetadataVersion]] = {}
+        for version in self.store.iter_metadata_versions():
+            corrections.setdefault(version.content_digest, []).append(version)
+            if version.batch_root is not None:
+                leaves.setdefault(version.batch_root, []).append(
+                    (version.leaf_index, version.digests)
+                )
         for document in self.store.iter_documents():
             checked += 1
             if document.batch_root is not None:
-                members.setdefault(document.batch_root, []).append(document)
-            result = self._check(document, context)
+                leaves.setdefault(document.batch_root, []).append(
+                    (document.leaf_index, document.digests)
+                )
+            result = self._check(document, context, corrections.get(document.content_digest, ()))
             if result.state != "anchored":
                 pending += 1
             if not result.ok:
@@ -107,7 +118,7 @@ class Auditor:
         batch_problems: list[str] = []
         batches = self.store.list_batches()
         for batch in batches:
-            batch_problems.extend(_batch_tree_problems(batch, members.get(batch.root, [])))
+            batch_problems.extend(_batch_tree_problems(batch, leaves.get(batch.root, [])))
         return AuditReport(
             ok=not failures and not batch_problems,
             articles_checked=checked,
@@ -117,7 +128,12 @@ class Auditor:
             batch_problems=tuple(batch_problems),
         )
 
-    def _check(self, document: StoredDocument, audit: _AuditContext | None = None) -> ArticleCheck:
+    def _check(
+        self,
+        document: StoredDocument,
+        audit: _AuditContext | None = None,
+        corrections: Iterable[MetadataVersion] | None = None,
+    ) -> ArticleCheck:
         """Re-check one stored article up to the chain.
 
         Alone (``audit`` None) it asks the contract itself: ``verifyDocument`` on the
@@ -181,6 +197,10 @@ class Auditor:
                         f"the index says {document.status.status}, the chain says "
                         f"{chain_status.status}: the index has not followed the chain"
                     )
+        if corrections is None:  # alone: the document's corrections, read here
+            corrections = self.store.get_metadata_versions([digest]).get(digest, [])
+        anchor_of = audit.anchor if audit is not None else self._try_anchor
+        problems.extend(self._version_problems(corrections, anchor_of))
         return ArticleCheck(
             id=digest.hex(),
             ok=not problems,
@@ -189,6 +209,34 @@ class Auditor:
             status=status,
             anchor=anchor,
         )
+
+    def _version_problems(
+        self,
+        versions: Iterable[MetadataVersion],
+        anchor_of: Callable[[StoredBatch], Anchor | str],
+    ) -> Iterator[str]:
+        """What is off with a document's metadata corrections: each version's metadata
+        against its metadata digest, and each batched version's leaf against its batch root
+        (and the root against the chain, once anchored)."""
+        for version in versions:
+            name = f"metadata version {version.version}"
+            if (
+                metadata_digest(json.loads(version.metadata_json))
+                != version.digests.metadata_digest
+            ):
+                yield f"{name}: the stored metadata does not give its recorded metadata digest"
+            root = version.batch_root
+            if root is None or version.leaf_index is None:
+                continue
+            if process_proof(document_leaf(version.digests), version.proof) != root:
+                yield f"{name}: its stored proof does not lead to its batch root {to_hex(root)}"
+            batch = self.store.get_batch(root)
+            if batch is None:
+                yield f"{name}: its batch {to_hex(root)} is not in the index"
+            elif batch.state is BatchState.ANCHORED:
+                checked = anchor_of(batch)
+                if isinstance(checked, str):
+                    yield f"{name}: {checked}"
 
     def _try_anchor(self, batch: StoredBatch) -> Anchor | str:
         try:
@@ -250,14 +298,20 @@ class Auditor:
             if isinstance(event, BatchAnchored):
                 anchors.setdefault(event.root, event)
         statuses = statuses_from(events)
-        groups: dict[bytes, list[DocumentEntry]] = {}
+        groups: dict[bytes, list[DocumentEntry | MetadataVersion]] = {}
         queued: list[tuple[bytes, tuple[bytes, ...]]] = []
         problems: list[str] = []
+        labels: dict[bytes, str] = {}
         for entry in self.store.iter_document_entries():
+            labels[entry.content_digest] = entry.label
             if entry.batch_root is None:
                 queued.append((entry.content_digest, self._stored_paragraphs(entry, problems)))
             else:
                 groups.setdefault(entry.batch_root, []).append(entry)
+        # Metadata corrections are leaves of the batches the anchorer put them in too.
+        for version in self.store.iter_metadata_versions():
+            if version.batch_root is not None:
+                groups.setdefault(version.batch_root, []).append(version)
         indexed: list[IndexedBatch] = []
         matched: list[str] = []
         pending: list[str] = []
@@ -266,7 +320,8 @@ class Auditor:
             members = sorted(groups[recorded_root], key=lambda e: e.content_digest)
             tree = build_batch([m.digests for m in members])
             anchored = anchors.pop(tree.root, None)
-            label, tx, state = members[0].label, None, BatchState.PENDING
+            # A correction is batched under its document's label, as the anchorer does.
+            label, tx, state = labels.get(members[0].content_digest, ""), None, BatchState.PENDING
             if anchored is None:
                 pending.append(to_hex(tree.root))
             else:
@@ -277,6 +332,18 @@ class Auditor:
                 matched.append(to_hex(tree.root))
             leaves = []
             for index, (member, proof) in enumerate(zip(members, tree.proofs(), strict=True)):
+                if isinstance(member, MetadataVersion):
+                    leaves.append(
+                        IndexedLeaf(
+                            content_digest=member.content_digest,
+                            leaf_index=index,
+                            proof=proof,
+                            paragraph_digests=(),
+                            status=OnChainStatus(),
+                            version=member.version,
+                        )
+                    )
+                    continue
                 status = statuses.get(member.content_digest, OnChainStatus())
                 restored += status != OnChainStatus()
                 leaves.append(
@@ -291,13 +358,14 @@ class Auditor:
             # When the index still knows the batch, its own creation time; else the earliest
             # acceptance of its documents (the chain does not say when a batch was made).
             known = self.store.get_batch(tree.root)
-            created = known.created_at if known else min(m.registered_at for m in members)
+            created = known.created_at if known else min(_accepted_at(m) for m in members)
             batch = StoredBatch(tree.root, label, len(members), state, created, tx)
             indexed.append(IndexedBatch(batch=batch, leaves=tuple(leaves)))
         cursor = IndexCursor(head, head_hash) if head_hash is not None else None
         self.store.replace_index(indexed, queued, cursor)
         return RebuildReport(
-            documents=sum(len(b.leaves) for b in indexed) + len(queued),
+            documents=sum(1 for b in indexed for leaf in b.leaves if leaf.version == 1)
+            + len(queued),
             matched_batches=tuple(matched),
             pending_batches=tuple(pending),
             restored_statuses=restored,
@@ -325,20 +393,27 @@ class Auditor:
         return digested.paragraph_digests
 
 
-def _batch_tree_problems(batch: StoredBatch, documents: Iterable[StoredDocument]) -> Iterator[str]:
-    """A batch's recorded root against the tree rebuilt from its documents' leaves."""
-    members = sorted(documents, key=lambda d: d.leaf_index or 0)
+def _accepted_at(member: DocumentEntry | MetadataVersion) -> float:
+    return member.accepted_at if isinstance(member, MetadataVersion) else member.registered_at
+
+
+def _batch_tree_problems(
+    batch: StoredBatch, leaves: Iterable[tuple[int | None, DocumentDigests]]
+) -> Iterator[str]:
+    """A batch's recorded root against the tree rebuilt from its leaves (documents' and
+    metadata corrections'), given as (leaf index, digests)."""
+    members = sorted(leaves, key=lambda leaf: leaf[0] or 0)
     name = to_hex(batch.root)
     if len(members) != batch.document_count:
         yield f"batch {name}: {batch.document_count} documents recorded, {len(members)} indexed"
         return
     if not members:
         return
-    indexes = [d.leaf_index for d in members]
+    indexes = [index for index, _ in members]
     if indexes != list(range(len(members))):
         yield f"batch {name}: leaf indexes {indexes} are not 0 to {len(members) - 1}"
     try:
-        tree = build_batch([d.digests for d in members])
+        tree = build_batch([digests for _, digests in members])
     except InputError as exc:
         yield f"batch {name}: {exc}"
         return

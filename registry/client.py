@@ -12,10 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from registry.core.metadata import ArticleMetadata
 from registry.core.receipt import Receipt
 from registry.core.verdict import Verdict
 from registry.intake import Submission
-from registry.models import ArticleCheck, ArticleRecord, QuoteCheck, Registration
+from registry.models import (
+    ArticleCheck,
+    ArticleRecord,
+    MetadataCorrection,
+    QuoteCheck,
+    Registration,
+    SearchSummary,
+)
 from registry.ports import DocumentFilter
 
 STATUS_WAIT = 30.0
@@ -31,7 +39,9 @@ class RegistryClient(Protocol):
         self, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
     ) -> tuple[list[ArticleRecord], int]: ...
 
-    def receipt(self, article_id: str) -> Receipt: ...
+    def receipt(self, article_id: str, version: int | None = None) -> Receipt:
+        """The receipt of the current metadata version's leaf, or of ``version``'s."""
+        ...
 
     def check_article(self, article_id: str) -> ArticleCheck: ...
 
@@ -56,3 +66,13 @@ class RegistryClient(Protocol):
     ) -> ArticleRecord: ...
 
     def close(self) -> None: ...
+
+    # -- metadata corrections and list search (issue 14) ------------------------------
+
+    def search_articles(
+        self, query: str, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRecord], int, SearchSummary]: ...
+
+    def correct_metadata(
+        self, article_id: str, metadata: ArticleMetadata, reason: str = "", *, wait: float = 0.0
+    ) -> MetadataCorrection: ...

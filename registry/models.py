@@ -13,6 +13,8 @@ travelling values they carry (quote proofs) keep their own camelCase.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.core.hexstr import ArticleIdHex, Hex32, HexAddress
@@ -29,6 +31,27 @@ ArticleId = ArticleIdHex
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MetadataVersionView(_Frozen):
+    """One version of an article's metadata: 1 is the registration, each later one a
+    correction. Every version is a leaf of its own, (content digest, paragraph root, this
+    metadata digest), anchored in a batch like a registration, so each stays provable."""
+
+    version: int = Field(ge=1)
+    metadata: ArticleMetadata
+    metadata_digest: Hex32
+    changed: tuple[str, ...] = ()
+    """The fields that differ from the version before (none for version 1)."""
+    reason: str | None = None
+    """Why it was corrected, as the registrant said (none for version 1)."""
+    accepted_at: float
+    """Unix time at which this registry accepted the version (not a chain fact)."""
+    state: AnchorState
+    batch_root: Hex32 | None = None
+    leaf_index: int | None = Field(default=None, ge=0)
+    anchor: Anchor | None = None
+    """Where its batch was anchored; none until it is."""
 
 
 class ArticleRecord(_Frozen):
@@ -63,6 +86,52 @@ class ArticleRecord(_Frozen):
     """The anchor is on a development chain only the registry's operator can see."""
     note: str | None = None
     """Said when ``local_chain``: the evidence is the operator's word, not independent."""
+    metadata_version: int = Field(default=1, ge=1)
+    """The version ``metadata`` is: the latest anchored one (1 until a correction is
+    anchored). ``metadata_digest``, ``batch_root``, ``leaf_index``, ``state`` and ``anchor``
+    describe that version's leaf, so the record's values always form a provable leaf."""
+    metadata_pending: bool = False
+    """A later correction is accepted but not anchored yet (see ``metadata_versions``)."""
+    metadata_versions: tuple[MetadataVersionView, ...] = ()
+    """Every version of the metadata, oldest first (one, the registration, until corrected)."""
+
+
+class MetadataCorrection(_Frozen):
+    """The outcome of a metadata correction request."""
+
+    article: ArticleRecord
+    created: bool
+    """False when the metadata given is the latest version's already: nothing was queued."""
+    version: int = Field(ge=1)
+    """The version accepted now (or, when not ``created``, the version that has it)."""
+
+
+class SearchHit(_Frozen):
+    """Where a list search matched an article (one entry per listed article, in order)."""
+
+    id: ArticleId
+    fields: tuple[Literal["title", "publisher", "text"], ...]
+    paragraph: int | None = Field(default=None, ge=0)
+    """The first paragraph (from 0) holding the query, when the text matched."""
+    snippet: str | None = None
+    """The text around the match in that paragraph (at most 160 characters)."""
+    offset: int | None = Field(default=None, ge=0)
+    """Where the query starts in the snippet, in code points."""
+    snippet_cut: tuple[bool, bool] = (False, False)
+    """Whether the paragraph goes on before, and after, the snippet."""
+
+
+class SearchSummary(_Frozen):
+    """What a list search looked at, and where each listed article matched."""
+
+    query: str
+    text_searched: bool
+    """False for a query under 3 characters (the full-text index holds runs of three):
+    only titles and publishers were searched."""
+    text_cut_short: bool = False
+    """The text search stopped at its bound (200 paragraphs): more articles may hold it."""
+    hits: tuple[SearchHit, ...] = ()
+    """One per listed article, in the list's order."""
 
 
 class RegisteredArticle(_Frozen):
@@ -74,7 +143,10 @@ class RegisteredArticle(_Frozen):
     bytes, which hash to the anchored content digest, restored it."""
     metadata_ignored: bool = False
     """The bytes were registered before with other metadata, which is kept: the metadata of
-    this request was not recorded (a document's metadata is fixed by its leaf)."""
+    this request was not recorded (a registration does not change metadata; a correction,
+    ``POST /v1/articles/{id}/metadata`` or ``policy-registry correct``, does)."""
+    note: str | None = None
+    """With ``metadata_ignored``: how to correct the metadata instead."""
 
 
 class Registration(_Frozen):

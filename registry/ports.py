@@ -242,6 +242,9 @@ class BatchLeaf:
     content_digest: bytes
     leaf_index: int
     proof: tuple[bytes, ...]
+    version: int = 1
+    """The document's metadata version this leaf commits to: 1 is the registration itself,
+    a later one a metadata correction (:class:`MetadataVersion`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +358,8 @@ class IndexedLeaf:
     proof: tuple[bytes, ...]
     paragraph_digests: tuple[bytes, ...]
     status: OnChainStatus
+    version: int = 1
+    """Above 1: the leaf of a metadata correction (only its leaf and proof are used)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +383,94 @@ class DocumentFilter:
     publisher: str | None = None
     policy: str | None = None
     status: DocumentStatus | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataVersion:
+    """A metadata correction of a stored document: version 2 and on (version 1 is the
+    registration itself, the document's own record).
+
+    A correction is a leaf of its own, (content digest, paragraph root, this metadata
+    digest), queued and batched like a registration; until a batch holds it,
+    ``batch_root`` is None.
+    """
+
+    digests: DocumentDigests
+    """The document's content digest and paragraph root, and this version's metadata digest."""
+    version: int
+    metadata_json: str
+    reason: str
+    accepted_at: float
+    batch_root: bytes | None = None
+    leaf_index: int | None = None
+    proof: tuple[bytes, ...] = ()
+
+    @property
+    def content_digest(self) -> bytes:
+        return self.digests.content_digest
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedCorrection:
+    """A metadata correction waiting for a batch, as the anchorer takes it."""
+
+    digests: DocumentDigests
+    version: int
+    label: str
+
+    @property
+    def content_digest(self) -> bytes:
+        return self.digests.content_digest
+
+
+MAX_SEARCH_QUERY = 200
+"""Longest list search query, in characters."""
+SEARCH_TEXT_PARAGRAPHS = 200
+"""Most paragraphs a list search takes from the full-text index: past it, the answer says
+the text hits were cut short."""
+
+
+def fold_for_search(value: str, query: str) -> str:
+    """``value`` lowercased as a list search compares titles and publishers with ``query``.
+
+    Every letter with case is folded as Python's ``str.lower`` folds it, except that a
+    query whose only cased letters are ASCII (English, pinyin, most queries; a Chinese
+    query has none) folds ASCII letters only: that is what SQLite's built-in ``LIKE``
+    does, which a store can then use without calling back into Python for every row.
+    """
+    return value.lower() if unicode_folding(query) else value.translate(_ASCII_LOWER)
+
+
+def unicode_folding(query: str) -> bool:
+    """Whether ``query`` has a letter with case outside ASCII (see :func:`fold_for_search`)."""
+    return any(not c.isascii() and (c.lower() != c or c.upper() != c) for c in query)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMatch:
+    """Where a list search matched a document: its title, its publisher, its text."""
+
+    title: bool = False
+    publisher: bool = False
+    paragraph_index: int | None = None
+    """The first paragraph holding the query (None: the text did not match)."""
+    paragraph: str | None = None
+    """That paragraph's canonical text."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """A page of a list search, newest first, each document with where it matched."""
+
+    hits: tuple[tuple[StoredDocument, DocumentMatch], ...]
+    total: int
+    text_searched: bool
+    """False for a query shorter than :data:`MIN_SEARCH_CHARS`: titles and publishers only."""
+    text_cut_short: bool = False
+    """The full-text index gave :data:`SEARCH_TEXT_PARAGRAPHS` paragraphs: there may be more."""
 
 
 class StorePort(Protocol):
@@ -573,3 +666,47 @@ class StorePort(Protocol):
     def release_lease(self, name: str, holder: str) -> None: ...
 
     def close(self) -> None: ...
+
+    # -- metadata corrections and list search (issue 14) ------------------------------
+    # A correction is a MetadataVersion: queued_corrections hands the anchorer those ready
+    # for a batch, add_pending_batch records their leaves (BatchLeaf.version above 1) and
+    # replace_index their rebuilt ones (IndexedLeaf.version above 1). count_queued counts
+    # them with the queued documents.
+
+    def add_metadata_version(
+        self, content_digest: bytes, metadata_json: str, metadata_digest: bytes, reason: str
+    ) -> MetadataVersion:
+        """Queue a metadata correction of a stored document as its next version (2 first);
+        StoreError, writing nothing, if the document is not stored."""
+        ...
+
+    def get_metadata_versions(
+        self, content_digests: Sequence[bytes]
+    ) -> dict[bytes, list[MetadataVersion]]:
+        """The corrections of the given documents, oldest version first (documents without
+        any left out)."""
+        ...
+
+    def iter_metadata_versions(self) -> Iterator[MetadataVersion]:
+        """Every correction, by content digest then version (what a rebuild groups)."""
+        ...
+
+    def queued_corrections(self, limit: int) -> list[QueuedCorrection]:
+        """Up to ``limit`` corrections ready for a batch, oldest accepted first.
+
+        Ready: no batch holds it, a batch holds its document, and it is its document's
+        lowest version waiting. So a batch holds at most one leaf per content digest, and
+        versions are anchored in order.
+        """
+        ...
+
+    def search_documents(
+        self, query: str, filters: DocumentFilter, offset: int, limit: int
+    ) -> SearchPage:
+        """A page of documents (newest first) matching ``query`` and ``filters``.
+
+        A document matches when ``query`` is in the title or publisher of any of its
+        metadata versions, ignoring case, or in one of its canonical paragraphs (exactly,
+        through the full-text index, for a query of :data:`MIN_SEARCH_CHARS` or more).
+        """
+        ...

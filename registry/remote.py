@@ -26,6 +26,7 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from registry.client import STATUS_WAIT
+from registry.core.metadata import ArticleMetadata
 from registry.core.receipt import Receipt
 from registry.core.verdict import Verdict
 from registry.errors import (
@@ -40,9 +41,11 @@ from registry.intake import Submission
 from registry.models import (
     ArticleCheck,
     ArticleRecord,
+    MetadataCorrection,
     QuoteCheck,
     RegisteredArticle,
     Registration,
+    SearchSummary,
 )
 from registry.ports import DocumentFilter
 
@@ -132,19 +135,14 @@ class RemoteRegistry:
     def list_articles(
         self, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
     ) -> tuple[list[ArticleRecord], int]:
-        chosen = filters or DocumentFilter()
-        params: dict[str, str | int] = {"offset": offset, "limit": limit}
-        for name in ("language", "publisher", "policy"):
-            value = getattr(chosen, name)
-            if value:
-                params[name] = value
-        if chosen.status is not None:
-            params["status"] = chosen.status.value
+        params = _filter_params(filters or DocumentFilter(), offset, limit)
         page = self._parsed(_Page, self._request("GET", "/v1/articles", params=params))
         return list(page.items), page.total
 
-    def receipt(self, article_id: str) -> Receipt:
-        return Receipt.from_json(self._request("GET", _article_path(article_id) + "/receipt"))
+    def receipt(self, article_id: str, version: int | None = None) -> Receipt:
+        params = {"version": version} if version is not None else None
+        path = _article_path(article_id) + "/receipt"
+        return Receipt.from_json(self._request("GET", path, params=params))
 
     def check_article(self, article_id: str) -> ArticleCheck:
         return self._get(ArticleCheck, _article_path(article_id) + "/verify")
@@ -254,6 +252,28 @@ class RemoteRegistry:
         answer = self._request("POST", path, json=body, params=params, write=True)
         return self._parsed(ArticleRecord, answer)
 
+    # -- metadata corrections and list search --------------------------------------------
+
+    def search_articles(
+        self, query: str, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRecord], int, SearchSummary]:
+        if not query.strip():
+            raise InputError("a search needs some text")  # the API would list everything
+        params = {**_filter_params(filters or DocumentFilter(), offset, limit), "q": query}
+        page = self._parsed(_Page, self._request("GET", "/v1/articles", params=params))
+        if page.search is None:
+            raise RegistryUnavailable(f"{self.where} answered a search without its matches")
+        return list(page.items), page.total, page.search
+
+    def correct_metadata(
+        self, article_id: str, metadata: ArticleMetadata, reason: str = "", *, wait: float = 0.0
+    ) -> MetadataCorrection:
+        body = {"metadata": metadata.as_json_object(), "reason": reason}
+        params = {"wait": min(wait, MAX_SERVER_WAIT)} if wait > 0 else None
+        path = f"{_article_path(article_id)}/metadata"
+        answer = self._request("POST", path, json=body, params=params, write=True)
+        return self._parsed(MetadataCorrection, answer)
+
     # -- HTTP ----------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -330,6 +350,19 @@ class _Page(BaseModel):
 
     items: list[ArticleRecord]
     total: int
+    search: SearchSummary | None = None
+
+
+def _filter_params(filters: DocumentFilter, offset: int, limit: int) -> dict[str, str | int]:
+    """A list's filters and page as ``GET /v1/articles`` takes them."""
+    params: dict[str, str | int] = {"offset": offset, "limit": limit}
+    for name in ("language", "publisher", "policy"):
+        value = getattr(filters, name)
+        if value:
+            params[name] = value
+    if filters.status is not None:
+        params["status"] = filters.status.value
+    return params
 
 
 def _article_path(article_id: str) -> str:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from registry.anchorer import Anchorer
@@ -38,7 +39,9 @@ from registry.audit import Auditor
 from registry.core.digests import content_digest
 from registry.core.hexstr import to_hex
 from registry.core.identity import LOCAL_CHAIN_IDS
+from registry.core.metadata import ArticleMetadata
 from registry.core.receipt import Receipt
+from registry.core.records import DocumentStatus
 from registry.core.verdict import Verdict
 from registry.defaults import (
     DEFAULT_BATCH_INTERVAL,
@@ -46,20 +49,22 @@ from registry.defaults import (
     DEFAULT_MAX_BATCH_SIZE,
     DEFAULT_MAX_DOCUMENT_BYTES,
 )
-from registry.errors import ChainError, Conflict, StoreError
+from registry.errors import ChainError, Conflict, InputError, StoreError
 from registry.follower import DEFAULT_REORG_WINDOW, Follower
-from registry.ids import resolve
+from registry.ids import resolve, stored
 from registry.intake import Intake, Submission
 from registry.models import (
     ArticleCheck,
     ArticleRecord,
     AuditReport,
     BatchView,
+    MetadataCorrection,
     QuoteCheck,
     RebuildReport,
     ReconcileReport,
     RegisteredArticle,
     Registration,
+    SearchSummary,
 )
 from registry.ports import (
     BatchState,
@@ -76,6 +81,8 @@ from registry.views import Views
 
 __all__ = ["RegistryService", "Submission"]
 
+MAX_REASON_CHARS = 1_000
+"""Longest reason given for a metadata correction."""
 # How long a caller running rounds itself pauses between them while it waits.
 _POLL_SECONDS = 0.05
 
@@ -188,6 +195,13 @@ class RegistryService:
         self.sync()
         return self.views.list_articles(filters, offset, limit)
 
+    def search_articles(
+        self, query: str, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRecord], int, SearchSummary]:
+        """Articles whose titles, publishers or text hold ``query`` (see Views.search_articles)."""
+        self.sync()
+        return self.views.search_articles(query, filters, offset, limit)
+
     def count(self) -> int:
         return self.store.count_documents()
 
@@ -204,9 +218,65 @@ class RegistryService:
         self.sync()
         return self.views.batch(root_hex)
 
-    def receipt(self, article_id: str) -> Receipt:
+    def receipt(self, article_id: str, version: int | None = None) -> Receipt:
+        """The receipt of the article's current metadata version, or of ``version``."""
         self.sync()
-        return self.views.receipt(article_id)
+        return self.views.receipt(article_id, version)
+
+    # -- metadata corrections ------------------------------------------------------------
+
+    def correct_metadata(
+        self, article_id: str, metadata: ArticleMetadata, reason: str = "", *, wait: float = 0.0
+    ) -> MetadataCorrection:
+        """Accept a correction of an article's metadata as its next version, queued for the
+        anchorer like a registration (answered at once, or once anchored within ``wait`` s).
+
+        The new version is a leaf of its own, so the earlier versions stay provable. The same
+        metadata as the latest version is no correction (``created`` false). A revoked
+        article is not corrected (``Conflict``): it is withdrawn, its record closed.
+        """
+        if len(reason) > MAX_REASON_CHARS:
+            raise InputError(f"a reason has at most {MAX_REASON_CHARS} characters")
+        if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in reason):
+            raise InputError("a reason must not hold control characters")
+        self.sync()  # a revocation made elsewhere is known
+        document = stored(self.store, article_id)
+        digest = document.content_digest
+        if document.status.status is DocumentStatus.REVOKED:
+            raise Conflict(
+                f"article {digest.hex()} is revoked: a revoked article's metadata is not "
+                "corrected (register the corrected document as a new article)"
+            )
+        latest = self.views.record(document).metadata_versions[-1]
+        if to_hex(metadata.digest()) == latest.metadata_digest:
+            return MetadataCorrection(
+                article=self.views.record(document), created=False, version=latest.version
+            )
+        version = self.store.add_metadata_version(
+            digest, metadata.canonical_json().decode("utf-8"), metadata.digest(), reason
+        )
+        if wait > 0:
+            self._wait(lambda: self._version_anchored(digest, version.version), wait)
+        return MetadataCorrection(
+            article=self.views.record_by_digest(digest), created=True, version=version.version
+        )
+
+    def _version_anchored(self, digest: bytes, version: int) -> bool:
+        record = self.views.record_by_digest(digest)
+        return any(v.version == version and v.state == "anchored" for v in record.metadata_versions)
+
+    def _with_metadata_version(self, verdict: Verdict) -> Verdict:
+        """Say on a verdict that the registered document's metadata was corrected, and when."""
+        if verdict.registered_digest is None:
+            return verdict
+        record = self.views.record_by_digest(bytes.fromhex(verdict.registered_digest))
+        current = record.metadata_versions[record.metadata_version - 1]
+        corrected_at = (
+            current.anchor.block_timestamp if current.anchor and current.version > 1 else None
+        )
+        return verdict.model_copy(
+            update={"metadata_version": current.version, "metadata_corrected_at": corrected_at}
+        )
 
     # -- registration --------------------------------------------------------------------
 
@@ -288,8 +358,9 @@ class RegistryService:
                 RegisteredArticle(
                     article=record,
                     created=(new := bytes.fromhex(record.id) in created),
-                    metadata_ignored=not new and ignored(record),
+                    metadata_ignored=(dropped := not new and ignored(record)),
                     restored=bytes.fromhex(record.id) in (restored or set()),
+                    note=correction_hint(record.id) if dropped else None,
                 )
                 for record in records
             ),
@@ -347,13 +418,13 @@ class RegistryService:
         """Is the document with this SHA-256 registered: authentic or unknown, with evidence."""
         cursor = self.sync()
         verdict = self.verifier.verify_digest(digest_hex).as_of(_block(cursor))
-        return verdict.on_chain(local=self.local_chain())
+        return self._with_metadata_version(verdict.on_chain(local=self.local_chain()))
 
     def verify_content(self, data: bytes) -> Verdict:
         """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown."""
         cursor = self.sync()
         verdict = self.verifier.verify_content(data).as_of(_block(cursor))
-        return verdict.on_chain(local=self.local_chain())
+        return self._with_metadata_version(verdict.on_chain(local=self.local_chain()))
 
     def verify_quote(self, passage: str, article_id: str | None = None) -> QuoteCheck:
         self.sync()
@@ -411,6 +482,15 @@ class RegistryService:
         self.intake.close()
         self.store.close()
         self.chain.close()
+
+
+def correction_hint(article_id: str) -> str:
+    """What to do when metadata given with known bytes was not recorded."""
+    return (
+        "these bytes were registered before with other metadata, which is kept; to correct "
+        f"it, send the new metadata to POST /v1/articles/{article_id}/metadata, or run "
+        f"`policy-registry correct {article_id[:12]} --title ...` (or --metadata FILE.json)"
+    )
 
 
 def _block(cursor: IndexCursor | None) -> int | None:

@@ -199,6 +199,11 @@ class Verifier:
             more_hits=more or len(hits) > MAX_QUOTE_HITS,
         )
 
+    def _title(self, document: StoredDocument) -> str | None:
+        """The title the article shows: its current metadata version's (a correction
+        anchored since registration changes it)."""
+        return self.views.record(document).metadata.title
+
     def _paragraphs(self, document: StoredDocument) -> tuple[str, ...] | None:
         data = self.store.get_content(document.content_digest)
         canonical = canonicalize(data) if data is not None else None
@@ -221,7 +226,7 @@ class Verifier:
                 proof = None  # the stored copy does not give its paragraph root: audit says so
         return QuoteHit(
             article_id=document.content_digest.hex(),
-            title=_title(document),
+            title=self._title(document),
             location=hit.location,
             whole_paragraphs=hit.location.kind == "whole",
             state=hit.verdict.state,
@@ -257,7 +262,7 @@ class Verifier:
         document = near
         return NearMiss(
             article_id=document.content_digest.hex(),
-            title=_title(document),
+            title=self._title(document),
             paragraph=match.paragraph_index,
             offset=window.offset,
             text=window.text,
@@ -278,11 +283,6 @@ class _Hit:
 
 def _is_current(verdict: Verdict) -> bool:
     return verdict.state == "anchored" and verdict.status is DocumentStatus.ACTIVE
-
-
-def _title(document: StoredDocument) -> str | None:
-    title = document.metadata.get("title")
-    return title if isinstance(title, str) else None
 
 
 def _found_message(location: QuoteLocation, count: int, more: bool) -> str:

@@ -10,8 +10,8 @@ recorded when the registry was first opened.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Final
+from collections.abc import Callable, Iterable, Sequence
+from typing import Final, Literal
 
 from registry.core.digests import content_digest, document_leaf
 from registry.core.hexstr import to_hex
@@ -22,8 +22,23 @@ from registry.core.receipt import Receipt
 from registry.core.verdict import Anchor, AnchorState, Verdict
 from registry.errors import InputError, NotAnchoredYet, NotFound, VerificationError
 from registry.ids import parse_digest, stored
-from registry.models import ArticleRecord, BatchView
-from registry.ports import BatchState, DocumentFilter, StoredBatch, StoredDocument, StorePort
+from registry.models import (
+    ArticleRecord,
+    BatchView,
+    MetadataVersionView,
+    SearchHit,
+    SearchSummary,
+)
+from registry.ports import (
+    MAX_SEARCH_QUERY,
+    BatchState,
+    DocumentFilter,
+    DocumentMatch,
+    MetadataVersion,
+    StoredBatch,
+    StoredDocument,
+    StorePort,
+)
 
 MAX_PAGE_SIZE: Final = 500
 
@@ -99,19 +114,71 @@ class Views:
 
     def records(self, documents: Iterable[StoredDocument]) -> list[ArticleRecord]:
         """The records of documents, reading each batch and making its anchor once."""
+        listed = list(documents)
+        corrections = (
+            self.store.get_metadata_versions([d.content_digest for d in listed]) if listed else {}
+        )
         batches: dict[bytes, tuple[StoredBatch | None, Anchor | None]] = {}
-        records = []
-        for document in documents:
-            root = document.batch_root
+
+        def placed(root: bytes | None) -> tuple[AnchorState, Anchor | None]:
             if root is None:
-                records.append(self._record_with(document, "queued", None))
-                continue
+                return "queued", None
             if root not in batches:
                 batch = self.store.get_batch(root)
                 batches[root] = (batch, self.anchor_of(batch))
             batch, anchor = batches[root]
-            records.append(self._record_with(document, self.state_of(document, batch), anchor))
+            if batch is not None and batch.state is BatchState.ANCHORED:
+                return "anchored", anchor
+            return "pending", None
+
+        records = []
+        for document in listed:
+            versions = self._versions(
+                document, corrections.get(document.content_digest, []), placed
+            )
+            records.append(self._record_with(document, versions))
         return records
+
+    def _versions(
+        self,
+        document: StoredDocument,
+        corrections: Sequence[MetadataVersion],
+        placed: Callable[[bytes | None], tuple[AnchorState, Anchor | None]],
+    ) -> tuple[MetadataVersionView, ...]:
+        """Every metadata version of a document, the registration first."""
+        state, anchor = placed(document.batch_root)
+        before = ArticleMetadata.from_json(document.metadata_json)
+        views = [
+            MetadataVersionView(
+                version=1,
+                metadata=before,
+                metadata_digest=to_hex(document.digests.metadata_digest),
+                accepted_at=document.registered_at,
+                state=state,
+                batch_root=_hex_or_none(document.batch_root),
+                leaf_index=document.leaf_index,
+                anchor=anchor,
+            )
+        ]
+        for correction in corrections:
+            state, anchor = placed(correction.batch_root)
+            metadata = ArticleMetadata.from_json(correction.metadata_json)
+            views.append(
+                MetadataVersionView(
+                    version=correction.version,
+                    metadata=metadata,
+                    metadata_digest=to_hex(correction.digests.metadata_digest),
+                    changed=changed_fields(before, metadata),
+                    reason=correction.reason or None,
+                    accepted_at=correction.accepted_at,
+                    state=state,
+                    batch_root=_hex_or_none(correction.batch_root),
+                    leaf_index=correction.leaf_index if state != "queued" else None,
+                    anchor=anchor,
+                )
+            )
+            before = metadata
+        return tuple(views)
 
     def record_by_digest(self, digest: bytes) -> ArticleRecord:
         document = self.store.get_document(digest)
@@ -120,24 +187,28 @@ class Views:
         return self.record(document)
 
     def _record_with(
-        self, document: StoredDocument, state: AnchorState, anchor: Anchor | None
+        self, document: StoredDocument, versions: tuple[MetadataVersionView, ...]
     ) -> ArticleRecord:
         status = document.status
         local = self.local_chain()
+        current = current_version(versions)
         return ArticleRecord(
             id=document.content_digest.hex(),
             content_digest=document.digests.content_digest.hex(),
             paragraph_root=to_hex(document.digests.paragraph_root),
-            metadata_digest=to_hex(document.digests.metadata_digest),
-            metadata=ArticleMetadata.from_json(document.metadata_json),
+            metadata_digest=current.metadata_digest,
+            metadata=current.metadata,
             size=document.size,
             media_type=document.media_type,
             paragraph_count=document.paragraph_count,
             registered_at=document.registered_at,
-            batch_root=to_hex(document.batch_root) if document.batch_root is not None else None,
-            leaf_index=document.leaf_index,
-            state=state,
-            anchor=anchor if state == "anchored" else None,
+            batch_root=current.batch_root,
+            leaf_index=current.leaf_index,
+            state=current.state,
+            anchor=current.anchor if current.state == "anchored" else None,
+            metadata_version=current.version,
+            metadata_pending=versions[-1].version != current.version,
+            metadata_versions=versions,
             status=status.status,
             revocation_reason=status.reason or None,
             superseded_by=status.superseded_by.hex() if status.superseded_by else None,
@@ -178,6 +249,39 @@ class Views:
         documents, total = self.store.list_documents(filters or DocumentFilter(), offset, limit)
         return self.records(documents), total
 
+    def search_articles(
+        self, query: str, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRecord], int, SearchSummary]:
+        """A page of the articles whose titles, publishers or text hold ``query``.
+
+        Titles and publishers (of any metadata version) match ignoring case; text matches
+        exactly, as a quote does, through the full-text index; a query under 3 characters
+        searches titles and publishers only (the index holds runs of three characters, and
+        scanning every paragraph for one or two would not be bounded).
+        """
+        query = query.strip()
+        if not query:
+            raise InputError("a search needs some text")
+        if len(query) > MAX_SEARCH_QUERY:
+            raise InputError(f"a search has at most {MAX_SEARCH_QUERY} characters")
+        if offset < 0:
+            raise InputError("offset must not be negative")
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise InputError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+        page = self.store.search_documents(query, filters or DocumentFilter(), offset, limit)
+        records = self.records(document for document, _ in page.hits)
+        hits = tuple(
+            _search_hit(record.id, match, query)
+            for record, (_, match) in zip(records, page.hits, strict=True)
+        )
+        summary = SearchSummary(
+            query=query,
+            text_searched=page.text_searched,
+            text_cut_short=page.text_cut_short,
+            hits=hits,
+        )
+        return records, page.total, summary
+
     def batch(self, root_hex: str) -> BatchView:
         root = parse_digest(root_hex)
         batch = self.store.get_batch(root)
@@ -185,6 +289,11 @@ class Views:
             raise NotFound(f"no batch {to_hex(root)}")
         members = tuple(
             d.content_digest.hex() for d in self.store.iter_documents() if d.batch_root == root
+        ) + tuple(
+            # A metadata correction's leaf: the same id, another version of its metadata.
+            v.content_digest.hex()
+            for v in self.store.iter_metadata_versions()
+            if v.batch_root == root
         )
         anchor = self.anchor_of(batch)
         return BatchView(
@@ -199,27 +308,86 @@ class Views:
 
     # -- receipts ----------------------------------------------------------------------
 
-    def receipt(self, article_id: str) -> Receipt:
-        """The portable receipt of an anchored article.
+    def receipt(self, article_id: str, version: int | None = None) -> Receipt:
+        """The portable receipt of an anchored article: of the leaf of its current metadata
+        version (the latest anchored), or of ``version`` (1 is the registration).
 
-        ``NotAnchoredYet`` (with when to retry) while it is queued or pending: a receipt
-        proves an anchor, and there is none to prove yet.
+        Every version's leaf is an ordinary document leaf, so its receipt verifies as any
+        other does. ``NotAnchoredYet`` (with when to retry) while that leaf is queued or
+        pending: a receipt proves an anchor, and there is none to prove yet.
         """
         document = stored(self.store, article_id)
-        batch = self._batch(document)
-        state = self.state_of(document, batch)
-        anchor = self.anchor_of(batch)
-        if state != "anchored" or anchor is None or document.batch_root is None:
+        record = self.record(document)
+        number = record.metadata_version if version is None else version
+        chosen = next((v for v in record.metadata_versions if v.version == number), None)
+        if chosen is None:
+            raise NotFound(
+                f"article {record.id} has no metadata version {number}; it has versions 1 "
+                f"to {record.metadata_versions[-1].version}"
+            )
+        if chosen.state != "anchored" or chosen.anchor is None or chosen.batch_root is None:
+            what = "registered" if number == 1 else f"corrected (metadata version {number})"
             raise NotAnchoredYet(
-                f"article {document.content_digest.hex()} is registered ({state}) but not "
-                f"anchored yet: its receipt exists once its batch is anchored; retry in "
-                f"{self.retry_after:g} s",
+                f"article {record.id} is {what} ({chosen.state}) but not anchored yet: its "
+                f"receipt exists once its batch is anchored; retry in {self.retry_after:g} s",
                 self.retry_after,
             )
+        if number == 1:
+            digests, proof = document.digests, document.proof
+        else:
+            correction = self.store.get_metadata_versions([document.content_digest])[
+                document.content_digest
+            ][number - 2]
+            digests, proof = correction.digests, correction.proof
         return Receipt.issue(
-            document.digests,
-            document.metadata,
-            document.proof,
-            document.batch_root,
-            anchor.for_receipt(),
+            digests,
+            chosen.metadata.as_json_object(),
+            proof,
+            bytes.fromhex(chosen.batch_root[2:]),
+            chosen.anchor.for_receipt(),
         )
+
+
+def current_version(versions: Sequence[MetadataVersionView]) -> MetadataVersionView:
+    """The version an article's record shows: the latest anchored one, else the
+    registration. A pending correction is not shown as current: until its batch is
+    anchored nothing proves it, and a record's metadata is what its receipt proves."""
+    for version in reversed(versions[1:]):
+        if version.state == "anchored":
+            return version
+    return versions[0]
+
+
+def changed_fields(before: ArticleMetadata, after: ArticleMetadata) -> tuple[str, ...]:
+    """The metadata fields whose values differ, in the fields' order."""
+    old, new = before.as_json_object(), after.as_json_object()
+    return tuple(name for name in ArticleMetadata.model_fields if old.get(name) != new.get(name))
+
+
+SNIPPET_CHARS: Final = 160
+
+
+def _search_hit(article_id: str, match: DocumentMatch, query: str) -> SearchHit:
+    """Where a search matched an article, with the text around a match in its paragraph."""
+    fields: list[Literal["title", "publisher", "text"]] = []
+    if match.title:
+        fields.append("title")
+    if match.publisher:
+        fields.append("publisher")
+    if match.paragraph is None or match.paragraph_index is None:
+        return SearchHit(id=article_id, fields=tuple(fields))
+    fields.append("text")
+    at = max(match.paragraph.find(query), 0)
+    start = max(0, at - max(0, (SNIPPET_CHARS - len(query)) // 2))
+    return SearchHit(
+        id=article_id,
+        fields=tuple(fields),
+        paragraph=match.paragraph_index,
+        snippet=match.paragraph[start : start + SNIPPET_CHARS],
+        offset=at - start,
+        snippet_cut=(start > 0, start + SNIPPET_CHARS < len(match.paragraph)),
+    )
+
+
+def _hex_or_none(value: bytes | None) -> str | None:
+    return to_hex(value) if value is not None else None

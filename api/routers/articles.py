@@ -1,4 +1,5 @@
-"""``/v1/articles``: register, list, read, download, receipt, re-check, revoke, supersede.
+"""``/v1/articles``: register, list and search, read, download, receipt, re-check, correct
+metadata, revoke, supersede.
 
 An ``{article_id}`` is the full SHA-256 (64 hex digits) or an unambiguous
 prefix of at least 8; a prefix matching several articles answers 409.
@@ -22,14 +23,16 @@ from api.schemas import (
     ArticleIdParam,
     ArticlePage,
     ArticlePublic,
+    MetadataCorrectionRequest,
     RevokeRequest,
     SupersedeRequest,
 )
 from registry.core.identity import LOCAL_CHAIN_NOTE
+from registry.core.metadata import ArticleMetadata
 from registry.core.receipt import Receipt
 from registry.core.records import DocumentStatus
-from registry.models import ArticleCheck, ArticleRecord, Registration
-from registry.ports import DocumentFilter
+from registry.models import ArticleCheck, ArticleRecord, MetadataCorrection, Registration
+from registry.ports import MAX_SEARCH_QUERY, DocumentFilter
 from registry.service import RegistryService
 from registry.views import MAX_PAGE_SIZE
 
@@ -176,9 +179,22 @@ def list_articles(
     publisher: Annotated[str | None, Query(max_length=MAX_FILTER_LENGTH)] = None,
     policy: Annotated[str | None, Query(max_length=MAX_FILTER_LENGTH)] = None,
     status: DocumentStatus | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_SEARCH_QUERY,
+            description="Search titles and publishers (ignoring case, every metadata version) "
+            "and text (exactly, as a quote; 3 characters or more). Combines with the "
+            "filters and paging; `search.hits` says where each article matched.",
+        ),
+    ] = None,
 ) -> ArticlePage:
-    """Registered articles, newest first, filtered by exact metadata values or status."""
+    """Registered articles, newest first, filtered by exact metadata values or status, and
+    searched with `q`."""
     filters = DocumentFilter(language=language, publisher=publisher, policy=policy, status=status)
+    if q is not None and q.strip():
+        items, total, search = service.search_articles(q, filters, offset, limit)
+        return ArticlePage(items=items, total=total, offset=offset, limit=limit, search=search)
     items, total = service.list_articles(filters, offset, limit)
     return ArticlePage(items=items, total=total, offset=offset, limit=limit)
 
@@ -226,13 +242,28 @@ def get_content(article_id: ArticleIdParam, service: ServiceDep) -> Response:
     "/{article_id}/receipt", response_model=Receipt, responses=error_responses(404, 409, 502)
 )
 def get_receipt(
-    article_id: ArticleIdParam, service: ServiceDep, settings: SettingsDep, request: Request
+    article_id: ArticleIdParam,
+    service: ServiceDep,
+    settings: SettingsDep,
+    request: Request,
+    version: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_OFFSET,
+            description="A metadata version (1: as registered); without it, the current one "
+            "(the latest anchored).",
+        ),
+    ] = None,
 ) -> Response:
     """The portable receipt (camelCase JSON) of an anchored article, naming the registry's
-    identity document; 409 `not_anchored_yet` with `Retry-After` while it is queued or
-    pending. On a local chain only the operator can see, the header
-    `Policy-Registry-Evidence` says that the receipt is the operator's word."""
-    issued = service.receipt(article_id).with_identity(receipt_identity_url(request, settings))
+    identity document: the leaf of its current metadata version, or of `?version=N`; 409
+    `not_anchored_yet` with `Retry-After` while that leaf is queued or pending. On a local
+    chain only the operator can see, the header `Policy-Registry-Evidence` says that the
+    receipt is the operator's word."""
+    issued = service.receipt(article_id, version).with_identity(
+        receipt_identity_url(request, settings)
+    )
     headers = {EVIDENCE_HEADER: LOCAL_CHAIN_NOTE} if service.local_chain() else None
     return Response(content=issued.to_json(), media_type="application/json", headers=headers)
 
@@ -243,6 +274,58 @@ def get_receipt(
 def check_article(article_id: ArticleIdParam, service: ServiceDep) -> ArticleCheck:
     """Re-check the stored article from its stored bytes up to the chain."""
     return service.check_article(article_id)
+
+
+@router.post(
+    "/{article_id}/metadata",
+    response_model=MetadataCorrection,
+    status_code=202,
+    responses={
+        202: {
+            "model": MetadataCorrection,
+            "description": "Accepted and queued: the anchorer anchors the new version with the "
+            "next batch. `Retry-After` says when to look again.",
+        },
+        200: {
+            "model": MetadataCorrection,
+            "description": "The metadata is the latest version's already: nothing changed.",
+        },
+        201: {
+            "model": MetadataCorrection,
+            "description": "Corrected, and the new version anchored within the wait asked for.",
+        },
+        **error_responses(401, 404, 409, 413, 507),
+    },
+)
+def correct_metadata(
+    _auth: WriteAuth,
+    article_id: ArticleIdParam,
+    request: MetadataCorrectionRequest,
+    service: ServiceDep,
+    response: Response,
+    wait: WaitQuery = None,
+    prefer: PreferHeader = None,
+) -> MetadataCorrection:
+    """Correct an article's metadata: the full new metadata object (validated as at
+    registration; an unknown field is refused, naming the known ones) and an optional
+    reason. The new version is a leaf of its own, queued and anchored with the next batch,
+    so every earlier version stays provable (`GET .../receipt?version=N`).
+
+    202: accepted (the article shows it in `metadata_versions`, pending; its current
+    metadata changes once it is anchored); 201: anchored within the wait asked for; 200: the
+    metadata given is the latest version's already; 409: the article is revoked."""
+    metadata = ArticleMetadata.parse_known(request.metadata)
+    correction = service.correct_metadata(
+        article_id, metadata, request.reason, wait=_wait_seconds(wait, prefer, 0.0)
+    )
+    if not correction.created:
+        response.status_code = 200
+    elif correction.article.metadata_version == correction.version:
+        response.status_code = 201
+    else:
+        response.headers["Retry-After"] = _retry_after(service)
+    response.headers["Location"] = f"{router.prefix}/{correction.article.id}"
+    return correction
 
 
 _STATUS_CHANGE_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {

@@ -682,7 +682,7 @@ import { wordDiff } from "./worddiff.js";
     );
   }
 
-  function articleRow(record) {
+  function articleRow(record, hit) {
     const metadata = metadataOf(record);
     const id = record.id;
     return h(
@@ -695,6 +695,7 @@ import { wordDiff } from "./worddiff.js";
         metadata.author
           ? h("span", { class: "byline", lang: metadata.language || null }, metadata.author)
           : null,
+        hit ? searchMatch(hit, metadata.language) : null,
       ),
       h(
         "td",
@@ -757,7 +758,11 @@ import { wordDiff } from "./worddiff.js";
       }
       return () => {
         listState.total = page.total;
-        replaceContent(body, page.items.map(articleRow));
+        const hits = page.search ? page.search.hits : [];
+        replaceContent(
+          body,
+          page.items.map((record, index) => articleRow(record, hits[index] || null)),
+        );
         for (const record of page.items) articleCache.set(record.id, Promise.resolve(record));
         const first = page.items.length ? page.offset + 1 : 0;
         const last = page.offset + page.items.length;
@@ -765,12 +770,16 @@ import { wordDiff } from "./worddiff.js";
         replaceContent($("page-info"), page.total ? `${first}–${last} of ${page.total}` : "");
         $("page-prev").disabled = page.offset <= 0;
         $("page-next").disabled = last >= page.total;
-        if (page.items.length) return [];
-        return h(
-          "p",
-          { class: "muted" },
-          page.total ? "No articles on this page." : "No registered article matches.",
-        );
+        const note = searchSummary(page.search);
+        if (page.items.length) return note ? [note] : [];
+        return [
+          h(
+            "p",
+            { class: "muted" },
+            page.total ? "No articles on this page." : "No registered article matches.",
+          ),
+          note,
+        ];
       };
     });
   }
@@ -781,6 +790,7 @@ import { wordDiff } from "./worddiff.js";
       event.preventDefault();
       const data = new FormData(form);
       listState.filters = {
+        q: String(data.get("q") || "").trim(),
         language: String(data.get("language") || "").trim(),
         publisher: String(data.get("publisher") || "").trim(),
         status: String(data.get("status") || ""),
@@ -803,6 +813,57 @@ import { wordDiff } from "./worddiff.js";
       loadArticles();
     });
     loadArticles();
+  }
+
+  // ---------------------------------------------------------------- list search
+
+  const MATCH_LABELS = { title: "title", publisher: "publisher", text: "text" };
+
+  /** Where a search matched an article: the fields, and the text around a match. */
+  function searchMatch(hit, language) {
+    const fields = (hit.fields || []).map((name) => MATCH_LABELS[name] || name);
+    const parts = [h("span", { class: "match-fields" }, `Matched: ${fields.join(", ")}`)];
+    if (typeof hit.snippet === "string" && typeof hit.offset === "number") {
+      const query = listState.filters.q || "";
+      const chars = [...hit.snippet];
+      const start = hit.offset;
+      const end = Math.min(chars.length, start + [...query].length);
+      const paragraph = typeof hit.paragraph === "number" ? hit.paragraph + 1 : null;
+      const [before, after] = hit.snippet_cut || [false, false];
+      parts.push(
+        h(
+          "span",
+          { class: "match-snippet", lang: language || null },
+          paragraph ? `¶${paragraph}: ` : "",
+          before ? "…" : "",
+          chars.slice(0, start).join(""),
+          h("mark", {}, chars.slice(start, end).join("")),
+          chars.slice(end).join(""),
+          after ? "…" : "",
+        ),
+      );
+    }
+    return h("span", { class: "search-match" }, parts);
+  }
+
+  /** What a search did not look at, said under the list (or nothing). */
+  function searchSummary(search) {
+    if (!search) return null;
+    if (!search.text_searched) {
+      return h(
+        "p",
+        { class: "muted search-note" },
+        "Searched titles and publishers only: text is searched for 3 characters or more.",
+      );
+    }
+    if (search.text_cut_short) {
+      return h(
+        "p",
+        { class: "muted search-note" },
+        "The text search stopped at its bound: more articles may hold this text.",
+      );
+    }
+    return null;
   }
 
   function suggestions(id, values) {
@@ -973,8 +1034,102 @@ import { wordDiff } from "./worddiff.js";
       metadataRows.length
         ? definitionList(metadataRows)
         : h("p", { class: "muted" }, "No metadata."),
+      metadataHistory(record),
       h("h3", {}, "Registration and anchor"),
       definitionList(recordRows),
+    ];
+  }
+
+  // ---------------------------------------------------------------- metadata history
+
+  const FIELD_LABELS = {
+    title: "Title",
+    publisher: "Publisher",
+    author: "Author",
+    published: "Published",
+    language: "Language",
+    policy: "Policy",
+    translation_of: "Translation of",
+    source_url: "Source",
+    notes: "Notes",
+  };
+
+  /**
+   * Every version of an article's metadata, when it was corrected: what changed, why, when
+   * each was anchored, and each anchored version's receipt (each version is a leaf of its
+   * own, so each stays provable). Nothing for an article never corrected.
+   */
+  function metadataHistory(record) {
+    const versions = record.metadata_versions || [];
+    if (versions.length < 2) return null;
+    const encoded = encodeURIComponent(record.id);
+    const items = versions.map((version, index) => {
+      const before = index ? versions[index - 1].metadata || {} : {};
+      const after = version.metadata || {};
+      const current = version.version === record.metadata_version;
+      const anchor = version.anchor;
+      const changes = (version.changed || []).map((name) =>
+        h(
+          "li",
+          { class: "metadata-change" },
+          `${FIELD_LABELS[name] || name}: `,
+          before[name] ? h("del", {}, before[name]) : h("span", { class: "muted" }, "(none)"),
+          " → ",
+          after[name] ? h("ins", {}, after[name]) : h("span", { class: "muted" }, "(removed)"),
+        ),
+      );
+      return h(
+        "li",
+        { class: "metadata-version", "data-version": String(version.version) },
+        h(
+          "p",
+          {},
+          h("strong", {}, `Version ${version.version}`),
+          index ? "" : " (as registered)",
+          current ? [" ", h("span", { class: "badge state-anchored" }, "Current")] : null,
+          " ",
+          anchor ? null : stateBadge(version.state),
+        ),
+        changes.length ? h("ul", { class: "metadata-changes" }, changes) : null,
+        version.reason ? h("p", { class: "status-reason" }, `Reason: ${version.reason}`) : null,
+        h(
+          "p",
+          { class: "muted" },
+          "Accepted ",
+          registeredDate(version.accepted_at),
+          anchor
+            ? [
+                "; anchored in block ",
+                String(anchor.block_number),
+                " at ",
+                timeBlock(anchor.block_timestamp),
+              ]
+            : "; not anchored yet, so not yet provable",
+        ),
+        anchor
+          ? h(
+              "a",
+              {
+                class: "button small",
+                href: `${API}/articles/${encoded}/receipt?version=${version.version}`,
+                download: `receipt-${record.id.slice(0, 16)}-v${version.version}.json`,
+              },
+              `Receipt of version ${version.version}`,
+            )
+          : null,
+      );
+    });
+    const pending = record.metadata_pending
+      ? h(
+          "p",
+          { class: "muted" },
+          "A correction waits for its anchor: the metadata above is the latest anchored version.",
+        )
+      : null;
+    return [
+      h("h3", {}, "Metadata history"),
+      pending,
+      h("ol", { class: "metadata-history", reversed: true }, items.reverse()),
     ];
   }
 

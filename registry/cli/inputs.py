@@ -15,7 +15,7 @@ from registry.cli.render import (
 )
 from registry.core.canonical import decode_text, is_empty_text
 from registry.core.digests import ContentHasher
-from registry.core.metadata import ArticleMetadata
+from registry.core.metadata import MAX_METADATA_JSON_BYTES, ArticleMetadata
 from registry.core.quotes import MAX_QUOTE_CHARS
 from registry.errors import (
     DocumentTooLarge,
@@ -162,6 +162,24 @@ def metadata_of(entry: Mapping[str, Any], where: str) -> ArticleMetadata:
         return ArticleMetadata.parse({k: v for k, v in entry.items() if k != "supersedes"})
     except InvalidMetadata as exc:
         raise InvalidMetadata(f"{where}{exc}") from None
+
+
+def metadata_object(path: Path) -> dict[str, Any]:
+    """The one JSON object of a --metadata file for ``correct`` (the whole new metadata),
+    its nesting bounded before it is parsed."""
+    try:
+        text = read_file(path, MAX_METADATA_JSON_BYTES).decode("utf-8")
+        if _json_depth(text) > MAX_METADATA_DEPTH:
+            raise InvalidMetadata(
+                f"{path} nests deeper than {MAX_METADATA_DEPTH} levels: it must hold one JSON "
+                "object of metadata fields"
+            )
+        value: Any = json.loads(text)
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
+        raise InvalidMetadata(f"{path} is not UTF-8 JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise InvalidMetadata(f"{path} must hold one JSON object of metadata fields")
+    return value
 
 
 MAX_TOKEN_FILE_BYTES: Final = 4096

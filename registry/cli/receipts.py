@@ -57,6 +57,15 @@ def receipt(
     output: Annotated[
         Path | None, option("Write the receipt here instead of stdout.", "--output", "-o")
     ] = None,
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version",
+            min=1,
+            help="The receipt of this metadata version (1: as registered); default: the "
+            "current one, the latest anchored.",
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
     rpc_url: RpcUrlOption = None,
     contract_address: ContractOption = None,
@@ -72,7 +81,7 @@ def receipt(
         data_dir, rpc_url, contract_address, key_env, keystore, api_url=api_url
     )
     with opened_registry(settings) as registry:
-        issued = registry.receipt(article_id)
+        issued = registry.receipt(article_id, version)
     if settings.public_url is not None:
         issued = issued.with_identity(identity_url(str(settings.public_url)))
     text = issued.to_json()

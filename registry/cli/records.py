@@ -29,12 +29,14 @@ from registry.cli.render import (
     echo_json,
     echo_lines,
     echo_record,
+    one_line,
 )
 from registry.core.records import DocumentStatus
 from registry.errors import (
     InputError,
 )
 from registry.manifest import folder_articles
+from registry.models import SearchHit, SearchSummary
 from registry.ports import DocumentFilter
 from registry.runtime import opened_registry, opened_service
 
@@ -135,6 +137,14 @@ def list_articles(
     status: Annotated[DocumentStatus | None, option("Only articles with this status.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many (1 to 500).")] = 50,
     offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
+    search: Annotated[
+        str | None,
+        option(
+            "Only articles whose title or publisher holds TEXT (any case) or whose text holds "
+            "it exactly (3 characters or more); says where each matched.",
+            "--search",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     data_dir: DataDirOption = None,
     rpc_url: RpcUrlOption = None,
@@ -148,27 +158,51 @@ def list_articles(
         data_dir, rpc_url, contract_address, key_env, keystore, api_url=api_url
     )
     filters = DocumentFilter(language=language, publisher=publisher, policy=policy, status=status)
+    found: SearchSummary | None = None
     with opened_registry(settings) as registry:
-        records, total = registry.list_articles(filters, offset=offset, limit=limit)
+        if search is not None:
+            records, total, found = registry.search_articles(search, filters, offset, limit)
+        else:
+            records, total = registry.list_articles(filters, offset=offset, limit=limit)
     if as_json:
-        echo_json(
-            {
-                "total": total,
-                "offset": offset,
-                "limit": limit,
-                "articles": [r.model_dump(mode="json") for r in records],
-            }
-        )
+        output: dict[str, object] = {
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "articles": [r.model_dump(mode="json") for r in records],
+        }
+        if found is not None:
+            output["search"] = found.model_dump(mode="json")
+        echo_json(output)
         return
-    for record in records:
+    hits = found.hits if found is not None else ()
+    for index, record in enumerate(records):
         published = record.metadata.published or "-"
         title = record.metadata.title or "(no title)"
         typer.echo(
             f"{record.id}  {record.state:<8}  {record.status:<10}  {published[:10]:<10}  "
             f"{title[:60]}"
         )
+        if index < len(hits):
+            typer.echo(f"  {search_hit_line(hits[index])}")
     shown = f"{offset + 1}-{offset + len(records)}" if records else "none"
     typer.echo(f"{shown} of {total} articles")
+    if found is not None and not found.text_searched:
+        typer.echo(
+            "note: searched titles and publishers only; text is searched for 3 characters or more"
+        )
+    elif found is not None and found.text_cut_short:
+        typer.echo("note: the text search stopped at its bound; more articles may hold the text")
+
+
+def search_hit_line(hit: SearchHit) -> str:
+    """Where a search matched an article, with the paragraph (from 1) and its snippet."""
+    line = "matched " + ", ".join(hit.fields)
+    if hit.snippet is not None and hit.paragraph is not None:
+        before, after = hit.snippet_cut
+        text = ("…" if before else "") + hit.snippet + ("…" if after else "")
+        line += f"; paragraph {hit.paragraph + 1}: {one_line(text, 160)}"
+    return line
 
 
 @command("show")

@@ -237,7 +237,9 @@ def _report_registration(registration: Registration, names: Mapping[str, str]) -
         if entry.metadata_ignored:
             typer.echo(
                 "  warning: it was registered with other metadata, which is kept; the "
-                "metadata given now was not recorded (`policy-registry show ID` shows it)",
+                "metadata given now was not recorded. To correct it: "
+                f"`policy-registry correct {record.id[:12]} --title ...` (or --metadata "
+                "FILE.json); every version stays provable",
                 err=True,
             )
     created = [e.article for e in registration.articles if e.created]

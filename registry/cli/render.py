@@ -198,6 +198,7 @@ def record_lines(record: ArticleRecord) -> list[str]:
         f"batch        {record.batch_root}, leaf {record.leaf_index}",
         *anchor_lines(record.anchor),
     ]
+    evidence.extend(version_lines(record))
     if record.supersedes:
         evidence.append(f"  supersedes {record.supersedes}")
     if record.note is not None:
@@ -209,6 +210,22 @@ def record_lines(record: ArticleRecord) -> list[str]:
         record.revocation_reason,
         record.superseded_by,
     )
+
+
+def version_lines(record: ArticleRecord) -> list[str]:
+    """The metadata history of a corrected article (nothing for one never corrected)."""
+    if len(record.metadata_versions) < 2:
+        return []
+    lines = [f"metadata     version {record.metadata_version} of {len(record.metadata_versions)}"]
+    for version in record.metadata_versions:
+        what = "as registered" if version.version == 1 else ", ".join(version.changed)
+        if version.anchor is not None:
+            anchored = f"anchored {when(version.anchor.block_timestamp)}"
+        else:
+            anchored = f"{version.state}, not anchored yet"
+        reason = f"; reason: {one_line(version.reason, 80)}" if version.reason else ""
+        lines.append(f"  v{version.version}  {what} ({anchored}){reason}")
+    return lines
 
 
 def article_check_lines(check: ArticleCheck) -> list[str]:

@@ -121,6 +121,22 @@ class ArticleMetadata(BaseModel):
             raise InvalidMetadata(describe_validation_error(exc)) from exc
 
     @classmethod
+    def parse_known(cls, data: Mapping[str, Any]) -> ArticleMetadata:
+        """:meth:`parse`, naming every field the object has that metadata does not, with
+        the list of known fields (a misspelt ``titel`` says what was meant)."""
+        if not isinstance(data, Mapping):
+            raise InvalidMetadata("metadata must be a JSON object")
+        unknown = sorted(str(name) for name in data if name not in cls.model_fields)
+        if unknown:
+            names = ", ".join(f"`{name[:80]}`" for name in unknown[:10])
+            known = ", ".join(f"`{name}`" for name in cls.model_fields)
+            plural = "s" if len(unknown) > 1 else ""
+            raise InvalidMetadata(
+                f"unknown metadata field{plural} {names}; the known fields are {known}"
+            )
+        return cls.parse(data)
+
+    @classmethod
     def from_json(cls, text: str | bytes) -> ArticleMetadata:
         """Parse and validate metadata JSON; raises :class:`~registry.errors.InvalidMetadata`."""
         if len(text) > MAX_METADATA_JSON_BYTES:

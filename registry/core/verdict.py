@@ -110,6 +110,11 @@ class Verdict(BaseModel):
     """The evidence is on a development chain only the registry's operator can see."""
     note: str | None = None
     """Said when ``local_chain``: the evidence is the operator's word, not independent."""
+    metadata_version: int | None = Field(default=None, ge=1)
+    """The registered document's current metadata version (its latest anchored one); above
+    1 when its metadata was corrected after registration (none for "unknown")."""
+    metadata_corrected_at: int | None = Field(default=None, ge=0)
+    """When that correction was anchored (its block's Unix time), if it was corrected."""
 
     @model_validator(mode="after")
     def _evidence_fits_kind(self) -> Verdict:

@@ -42,11 +42,13 @@ from registry.ports import (
     BatchState,
     DocumentEntry,
     DocumentFilter,
+    DocumentMatch,
     IndexCursor,
     IndexedBatch,
     IndexedLeaf,
     NewDocument,
     PassageMatch,
+    QueuedCorrection,
     QueuedDocument,
     StatusChangeKind,
     StatusRequestState,
@@ -222,7 +224,7 @@ class StorePortContract:
     def test_signatures_follow_the_port(self, store: StorePort) -> None:
         # mypy ignores parameter names; a caller passing them by keyword does not.
         methods = [n for n, v in vars(StorePort).items() if callable(v) and n[0] != "_"]
-        assert len(methods) == 38
+        assert len(methods) == 43
         for name in methods:
             port = inspect.signature(getattr(StorePort, name)).parameters.values()
             adapter = inspect.signature(getattr(type(store), name)).parameters.values()
@@ -970,9 +972,145 @@ class StorePortContract:
             PassageMatch(a.digests.content_digest, 0, "Kept through a rebuild.")
         ]
 
+    # -- metadata corrections and list search (issue 14) -----------------------------
+
+    def test_corrections_are_versions_queued_after_their_document(self, store: StorePort) -> None:
+        a, b = _doc("a"), _doc("b", leaf_index=1)
+        store.add_queued([a.new, b.new])
+        digest = a.digests.content_digest
+        with pytest.raises(StoreError):
+            store.add_metadata_version(UNKNOWN, "{}", _h("m"), "")
+
+        second = store.add_metadata_version(digest, '{"title":"A2"}', _h("a/m2"), "typo")
+        third = store.add_metadata_version(digest, '{"title":"A3"}', _h("a/m3"), "")
+
+        assert (second.version, third.version) == (2, 3)
+        assert second.digests == DocumentDigests(digest, a.digests.paragraph_root, _h("a/m2"))
+        assert (second.reason, second.accepted_at, second.batch_root) == ("typo", T0, None)
+        assert store.get_metadata_versions([digest, b.digests.content_digest, UNKNOWN]) == {
+            digest: [second, third]
+        }
+        assert list(store.iter_metadata_versions()) == [second, third]
+        # Counted with the queue, but not handed out before the document is in a batch.
+        assert store.count_queued() == 4
+        assert store.queued_corrections(10) == []
+
+        _batch_existing(store, _h("root1"), [a, b])
+        assert store.count_queued() == 2
+        # Only the lowest waiting version of a document: one leaf per digest in a batch.
+        assert store.queued_corrections(10) == [QueuedCorrection(second.digests, 2, "")]
+        assert store.queued_corrections(0) == []
+        store.add_pending_batch(_h("root2"), "", [BatchLeaf(digest, 0, (_h("n"),), version=2)])
+        placed = replace(second, batch_root=_h("root2"), leaf_index=0, proof=(_h("n"),))
+        assert store.get_metadata_versions([digest])[digest] == [placed, third]
+        assert store.get_batch(_h("root2")) == _pending(_h("root2"), "", 1, T0)
+        assert store.queued_corrections(10) == [QueuedCorrection(third.digests, 3, "")]
+        # A version in a batch already, or unknown, is refused and nothing is written.
+        for version in (2, 9):
+            with pytest.raises(StoreError, match="not queued"):
+                store.add_pending_batch(
+                    _h(f"other{version}"), "", [BatchLeaf(digest, 0, (), version=version)]
+                )
+        assert store.get_batch(_h("other9")) is None
+        # The document itself is unchanged: version 1 is its own record.
+        document = store.get_document(digest)
+        assert document is not None
+        assert document.digests == a.digests
+        assert document.batch_root == _h("root1")
+
+    def test_replace_index_places_corrections_or_queues_them_again(self, store: StorePort) -> None:
+        a = _doc("a")
+        _batch(store, _h("root1"), "", [a])
+        digest = a.digests.content_digest
+        second = store.add_metadata_version(digest, '{"title":"A2"}', _h("a/m2"), "")
+        store.add_pending_batch(_h("root2"), "", [BatchLeaf(digest, 0, (), version=2)])
+        first_batch = StoredBatch(_h("root1"), "", 1, BatchState.ANCHORED, T0, TX)
+        leaf = IndexedLeaf(digest, 0, a.proof, a.paragraph_digests, OnChainStatus())
+        correction = IndexedLeaf(digest, 3, (_h("p"),), (), OnChainStatus(), version=2)
+        rebuilt = StoredBatch(_h("root2"), "", 4, BatchState.ANCHORED, T0, TX)
+
+        store.replace_index(
+            [IndexedBatch(first_batch, (leaf,)), IndexedBatch(rebuilt, (correction,))]
+        )
+        assert store.get_metadata_versions([digest])[digest] == [
+            replace(second, batch_root=_h("root2"), leaf_index=3, proof=(_h("p"),))
+        ]
+
+        store.replace_index([IndexedBatch(first_batch, (leaf,))])
+        assert store.get_metadata_versions([digest])[digest] == [second]
+        assert store.queued_corrections(5) == [QueuedCorrection(second.digests, 2, "")]
+        unknown = IndexedLeaf(digest, 0, (), (), OnChainStatus(), version=5)
+        with pytest.raises(StoreError, match="stored documents only"):
+            store.replace_index(
+                [IndexedBatch(first_batch, (leaf,)), IndexedBatch(rebuilt, (unknown,))]
+            )
+        assert store.get_batch(_h("root2")) is None
+
+    def test_search_matches_titles_publishers_and_text(
+        self, store: StorePort, clock: Clock
+    ) -> None:
+        policy = _text_doc("Climate Plan", "Carbon targets for 2030.\n建设3至5个区块链产业园。\n")
+        news = replace(
+            _text_doc("Budget notes", "The climate fund grows.\nNothing else.\n"),
+            metadata_json=json.dumps(
+                {"title": "Budget notes", "publisher": "Ministry of CLIMATE", "language": "en"}
+            ),
+        )
+        other = _text_doc("Other", "Unrelated words.\n")
+        for at, doc in enumerate((policy, news, other)):
+            clock.now = T0 + at
+            store.add_queued([doc])
+        p, n = policy.digests.content_digest, news.digests.content_digest
+
+        page = store.search_documents("climate", DocumentFilter(), 0, 10)
+        assert [d.content_digest for d, _ in page.hits] == [n, p]  # newest first
+        assert page.total == 2
+        assert page.text_searched
+        assert not page.text_cut_short
+        assert page.hits[0][1] == DocumentMatch(
+            title=False, publisher=True, paragraph_index=0, paragraph="The climate fund grows."
+        )
+        assert page.hits[1][1] == DocumentMatch(title=True)  # "Climate" in text: case counts
+        # Chinese text through the trigram index; filters and paging combine.
+        found = store.search_documents("区块链", DocumentFilter(), 0, 10)
+        assert [(d.content_digest, m.paragraph_index) for d, m in found.hits] == [(p, 1)]
+        english = store.search_documents("climate", DocumentFilter(language="en"), 0, 10)
+        assert [d.content_digest for d, _ in english.hits] == [n]
+        second = store.search_documents("climate", DocumentFilter(), 1, 1)
+        assert ([d.content_digest for d, _ in second.hits], second.total) == ([p], 2)
+        # Under three characters: titles and publishers only, and the answer says so.
+        short = store.search_documents("pl", DocumentFilter(), 0, 10)
+        assert [d.content_digest for d, _ in short.hits] == [p]
+        assert not short.text_searched
+        assert store.search_documents("zzz", DocumentFilter(), 0, 10).total == 0
+        # Any metadata version's title is found: the one corrected away too.
+        store.add_metadata_version(
+            other.digests.content_digest, '{"title":"Ümlaut Renamed"}', _h("m2"), ""
+        )
+        renamed = store.search_documents("ümlaut", DocumentFilter(), 0, 10)
+        assert [(d.content_digest, m.title) for d, m in renamed.hits] == [
+            (other.digests.content_digest, True)
+        ]
+        # An ASCII query ignores ASCII case only (SQLite's LIKE); a query with other cased
+        # letters ignores theirs too (Python's lowercasing on every store).
+        store.add_metadata_version(
+            policy.digests.content_digest, '{"title":"Ωmega \u212aelvin"}', _h("m3"), ""
+        )
+        assert store.search_documents("kelvin", DocumentFilter(), 0, 10).total == 0
+        assert store.search_documents("ωmega", DocumentFilter(), 0, 10).total == 1
+        assert store.search_documents("ΩMEGA", DocumentFilter(), 0, 10).total == 1
+        # LIKE wildcards and FTS syntax are literal.
+        assert store.search_documents("%", DocumentFilter(), 0, 10).total == 0
+        assert store.search_documents('"x" OR *', DocumentFilter(), 0, 10).total == 0
+
     def test_close_twice(self, store: StorePort) -> None:
         store.close()
         store.close()
+
+
+def _batch_existing(store: StorePort, root: bytes, documents: Sequence[_Doc]) -> None:
+    """Record queued ``documents`` as batch ``root``, as the anchorer does."""
+    store.add_pending_batch(root, "", [_leaf(d) for d in documents])
 
 
 class TestSqlStore(StorePortContract):
@@ -1051,7 +1189,7 @@ class TestSqlStore(StorePortContract):
         engine.dispose()
 
         store = SqlStore.in_data_dir(tmp_path)
-        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "5"
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "7"
         stored = store.get_document(old.digests.content_digest)
         assert stored is not None
         assert stored.file_name is None  # registered before names were kept
@@ -1088,7 +1226,7 @@ class TestSqlStore(StorePortContract):
         engine.dispose()
 
         store = SqlStore.in_data_dir(tmp_path)
-        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "5"
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "7"
         assert store.find_passage("3至5", 5) == [
             PassageMatch(_h("text"), 1, "第二段:建设3至5个园区。")
         ]
@@ -1105,13 +1243,39 @@ class TestSqlStore(StorePortContract):
         assert len(store.find_passage("First", 5)) == 1
         store.close()
 
+    def test_a_store_of_layout_5_gains_metadata_versions_and_keeps_its_documents(
+        self, tmp_path: Path
+    ) -> None:
+        store = SqlStore.in_data_dir(tmp_path)
+        a = _doc("a")
+        _batch(store, _h("root"), "", [a])
+        before = store.get_document(a.digests.content_digest)
+        store.close()
+        # Layout 5 was layout 7 without the table of metadata corrections.
+        engine = sa.create_engine(sqlite_url(tmp_path))
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE metadata_versions"))
+            conn.execute(
+                sa.update(meta_table)
+                .where(meta_table.c.key == "store_schema_version")
+                .values(value="5")
+            )
+        engine.dispose()
+
+        store = SqlStore.in_data_dir(tmp_path)
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "7"
+        assert store.get_document(a.digests.content_digest) == before
+        assert store.get_metadata_versions([a.digests.content_digest]) == {}
+        assert store.add_metadata_version(a.digests.content_digest, "{}", _h("m"), "").version == 2
+        store.close()
+
     def test_a_store_of_the_first_layout_is_refused(self, tmp_path: Path) -> None:
         # Layout 1 had no version record and keyed the paragraph index by hex digests.
         connection = sqlite3.connect(tmp_path / "registry.sqlite")
         connection.execute("CREATE TABLE documents (content_digest VARCHAR(64) PRIMARY KEY)")
         connection.commit()
         connection.close()
-        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 5"):
+        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 7"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_a_store_of_a_later_layout_is_refused(self, tmp_path: Path) -> None:

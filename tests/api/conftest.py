@@ -47,6 +47,18 @@ ENDPOINTS: Final = {
     ("get", "/v1/articles/{article_id}/verify"): {200, 404, 409, 422, 502, 503},
     ("post", "/v1/articles/{article_id}/revoke"): _STATUS_CHANGE,
     ("post", "/v1/articles/{article_id}/supersede"): _STATUS_CHANGE,
+    ("post", "/v1/articles/{article_id}/metadata"): {
+        200,
+        201,
+        202,
+        401,
+        404,
+        409,
+        413,
+        422,
+        503,
+        507,
+    },
     ("post", "/v1/verify"): {200, 413, 415, 422, 502, 503},
     ("get", "/v1/verify/{sha256}"): {200, 422, 502, 503},
     ("post", "/v1/quotes/verify"): {200, 404, 409, 413, 422, 502, 503},
@@ -60,6 +72,7 @@ WRITES: Final = {
     ("post", "/v1/articles"),
     ("post", "/v1/articles/{article_id}/revoke"),
     ("post", "/v1/articles/{article_id}/supersede"),
+    ("post", "/v1/articles/{article_id}/metadata"),
 }
 
 

@@ -19,21 +19,27 @@ from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus
 from registry.errors import Conflict, StoreError
 from registry.ports import (
     MIN_SEARCH_CHARS,
+    SEARCH_TEXT_PARAGRAPHS,
     AnchorChange,
     BatchLeaf,
     BatchState,
     DocumentEntry,
     DocumentFilter,
+    DocumentMatch,
     IndexCursor,
     IndexedBatch,
+    MetadataVersion,
     NewDocument,
     PassageMatch,
+    QueuedCorrection,
     QueuedDocument,
+    SearchPage,
     StatusChangeKind,
     StatusRequest,
     StatusRequestState,
     StoredBatch,
     StoredDocument,
+    fold_for_search,
 )
 
 # The message SqlStore gives when the database refuses a duplicate row.
@@ -104,6 +110,10 @@ class InMemoryStore:
         self._cursor: IndexCursor | None = None
         self._requests: dict[int, StatusRequest] = {}
         self._leases: dict[str, tuple[str, float]] = {}
+        # Metadata corrections by content digest, oldest version first; and every correction
+        # as (content digest, version) in the order accepted (SqlStore's row ids).
+        self._versions: dict[bytes, list[MetadataVersion]] = {}
+        self._corrections: list[tuple[bytes, int]] = []
 
     def __repr__(self) -> str:
         return f"InMemoryStore(documents={len(self._documents)})"
@@ -146,7 +156,11 @@ class InMemoryStore:
 
     def count_queued(self) -> int:
         with self._lock:
-            return sum(row.batch_root is None for row in self._documents.values())
+            documents = sum(row.batch_root is None for row in self._documents.values())
+            corrections = sum(
+                v.batch_root is None for listed in self._versions.values() for v in listed
+            )
+            return documents + corrections
 
     def add_pending_batch(self, root: bytes, label: str, leaves: Sequence[BatchLeaf]) -> None:
         if not leaves:
@@ -158,8 +172,7 @@ class InMemoryStore:
             # Everything is checked before anything is applied, so a refusal changes nothing.
             if root in self._batches:
                 raise StoreError(_DUPLICATE)
-            rows = [self._documents.get(d) for d in digests]
-            free = sum(1 for row in rows if row is not None and row.batch_root is None)
+            free = sum(1 for leaf in leaves if self._free(leaf))
             if free != len(digests):
                 raise StoreError(
                     f"{len(digests) - free} of the batch's documents are not queued "
@@ -174,8 +187,41 @@ class InMemoryStore:
             )
             for leaf in leaves:
                 digest = leaf.content_digest
+                if leaf.version > 1:
+                    self._place_version(digest, leaf.version, root, leaf.leaf_index, leaf.proof)
+                    continue
                 self._documents[digest] = replace(self._documents[digest], batch_root=root)
                 self._leaves[digest] = _Leaf(root, leaf.leaf_index, tuple(leaf.proof))
+
+    def _free(self, leaf: BatchLeaf) -> bool:
+        """Whether a batch may take ``leaf``: its document (or correction) is stored and in no
+        batch; the caller holds the lock."""
+        if leaf.version == 1:
+            row = self._documents.get(leaf.content_digest)
+            return row is not None and row.batch_root is None
+        version = self._version(leaf.content_digest, leaf.version)
+        return version is not None and version.batch_root is None
+
+    def _version(self, digest: bytes, number: int) -> MetadataVersion | None:
+        for version in self._versions.get(digest, ()):
+            if version.version == number:
+                return version
+        return None
+
+    def _place_version(
+        self,
+        digest: bytes,
+        number: int,
+        root: bytes | None,
+        leaf_index: int | None,
+        proof: Sequence[bytes],
+    ) -> None:
+        listed = self._versions[digest]
+        for position, version in enumerate(listed):
+            if version.version == number:
+                listed[position] = replace(
+                    version, batch_root=root, leaf_index=leaf_index, proof=tuple(proof)
+                )
 
     def mark_batch_sent(self, root: bytes, tx: TxInfo) -> None:
         with self._lock:
@@ -342,6 +388,7 @@ class InMemoryStore:
         leaves: dict[bytes, _Leaf] = {}
         paragraphs: dict[bytes, set[bytes]] = {}
         statuses: dict[bytes, OnChainStatus] = {}
+        placed_versions: dict[tuple[bytes, int], tuple[bytes, int, tuple[bytes, ...]]] = {}
         for entry in index:
             root = entry.batch.root
             if root in batches:
@@ -349,6 +396,11 @@ class InMemoryStore:
             batches[root] = entry.batch
             for leaf in entry.leaves:
                 digest = leaf.content_digest
+                if leaf.version > 1:
+                    if (digest, leaf.version) in placed_versions:
+                        raise StoreError("an index must hold each document at most once")
+                    placed_versions[(digest, leaf.version)] = (root, leaf.leaf_index, leaf.proof)
+                    continue
                 if digest in leaves:
                     raise StoreError("an index must hold each document at most once")
                 leaves[digest] = _Leaf(root, leaf.leaf_index, tuple(leaf.proof))
@@ -361,10 +413,20 @@ class InMemoryStore:
                 paragraphs.setdefault(paragraph, set()).add(digest)
         with self._lock:
             not_stored = len(leaves.keys() - self._documents.keys())
+            not_stored += sum(
+                1 for digest, number in placed_versions if self._version(digest, number) is None
+            )
             if not_stored:
                 raise StoreError(
                     f"an index must name stored documents only: {not_stored} not stored"
                 )
+            for digest, versions in self._versions.items():
+                for version in list(versions):
+                    where = placed_versions.get((digest, version.version))
+                    if where is None:
+                        self._place_version(digest, version.version, None, None, ())
+                    else:
+                        self._place_version(digest, version.version, *where)
             self._batches, self._leaves = batches, leaves
             self._paragraphs, self._statuses = paragraphs, statuses
             for digest, row in self._documents.items():
@@ -464,6 +526,96 @@ class InMemoryStore:
     def close(self) -> None:
         """Nothing to release: the data lives as long as the object."""
 
+    # -- metadata corrections and list search -----------------------------------
+    def add_metadata_version(
+        self, content_digest: bytes, metadata_json: str, metadata_digest: bytes, reason: str
+    ) -> MetadataVersion:
+        with self._lock:
+            row = self._documents.get(content_digest)
+            if row is None:
+                raise StoreError(f"no document {content_digest.hex()} to correct")
+            listed = self._versions.setdefault(content_digest, [])
+            version = MetadataVersion(
+                digests=replace(row.digests, metadata_digest=metadata_digest),
+                version=(listed[-1].version if listed else 1) + 1,
+                metadata_json=metadata_json,
+                reason=reason,
+                accepted_at=time.time(),
+            )
+            listed.append(version)
+            self._corrections.append((content_digest, version.version))
+        return version
+
+    def get_metadata_versions(
+        self, content_digests: Sequence[bytes]
+    ) -> dict[bytes, list[MetadataVersion]]:
+        with self._lock:
+            return {
+                digest: list(self._versions[digest])
+                for digest in content_digests
+                if self._versions.get(digest)
+            }
+
+    def iter_metadata_versions(self) -> Iterator[MetadataVersion]:
+        with self._lock:
+            every = [v for _, listed in sorted(self._versions.items()) for v in listed]
+        yield from every
+
+    def queued_corrections(self, limit: int) -> list[QueuedCorrection]:
+        ready: list[QueuedCorrection] = []
+        with self._lock:
+            for digest, number in self._corrections:
+                if len(ready) >= limit:
+                    break
+                row = self._documents[digest]
+                waiting = [v for v in self._versions[digest] if v.batch_root is None]
+                if row.batch_root is None or not waiting or waiting[0].version != number:
+                    continue
+                ready.append(QueuedCorrection(waiting[0].digests, number, row.label))
+        return ready
+
+    def search_documents(
+        self, query: str, filters: DocumentFilter, offset: int, limit: int
+    ) -> SearchPage:
+        folded = fold_for_search(query, query)
+        text_searched = len(query) >= MIN_SEARCH_CHARS
+        text_hits: dict[bytes, tuple[int, str]] = {}
+        found = 0
+        with self._lock:
+            if text_searched:
+                for digest, paragraphs in self._texts.items():
+                    for index, paragraph in enumerate(paragraphs):
+                        if found == SEARCH_TEXT_PARAGRAPHS:
+                            break
+                        if query in paragraph:
+                            found += 1
+                            text_hits.setdefault(digest, (index, paragraph))
+            matching: list[tuple[StoredDocument, DocumentMatch]] = []
+            for digest, row in sorted(self._documents.items()):
+                if not _matches(row, self._statuses.get(digest), filters):
+                    continue
+                metadata = [row.metadata_json] + [
+                    v.metadata_json for v in self._versions.get(digest, ())
+                ]
+                title = any(_field_holds(m, "title", query, folded) for m in metadata)
+                publisher = any(_field_holds(m, "publisher", query, folded) for m in metadata)
+                text = text_hits.get(digest)
+                if title or publisher or text is not None:
+                    match = DocumentMatch(
+                        title=title,
+                        publisher=publisher,
+                        paragraph_index=text[0] if text else None,
+                        paragraph=text[1] if text else None,
+                    )
+                    matching.append((self._stored(row), match))
+        matching.sort(key=lambda hit: hit[0].registered_at, reverse=True)
+        return SearchPage(
+            hits=tuple(_window(matching, offset, limit)),
+            total=len(matching),
+            text_searched=text_searched,
+            text_cut_short=found == SEARCH_TEXT_PARAGRAPHS,
+        )
+
     # -- plumbing ------------------------------------------------------------
     def _stored(self, row: _Document) -> StoredDocument:
         """The document joined with its leaf and status; the caller holds the lock."""
@@ -532,6 +684,12 @@ def _matches(row: _Document, status: OnChainStatus | None, filters: DocumentFilt
     # A document without a status record is active.
     current = DocumentStatus.ACTIVE if status is None else status.status
     return current == filters.status
+
+
+def _field_holds(metadata_json: str, field: str, query: str, folded: str) -> bool:
+    """Whether a metadata object's ``field`` holds ``query`` (``folded``), ignoring case."""
+    value = json.loads(metadata_json).get(field)
+    return isinstance(value, str) and folded in fold_for_search(value, query)
 
 
 def _window(items: list[_T], offset: int, limit: int) -> list[_T]:

@@ -36,27 +36,36 @@ from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus
 from registry.errors import Conflict, StorageFull, StoreError
 from registry.ports import (
     MIN_SEARCH_CHARS,
+    SEARCH_TEXT_PARAGRAPHS,
     AnchorChange,
     BatchLeaf,
     BatchState,
     DocumentEntry,
     DocumentFilter,
+    DocumentMatch,
     IndexCursor,
     IndexedBatch,
+    IndexedLeaf,
+    MetadataVersion,
     NewDocument,
     PassageMatch,
+    QueuedCorrection,
     QueuedDocument,
+    SearchPage,
     StatusChangeKind,
     StatusRequest,
     StatusRequestState,
     StoredBatch,
     StoredDocument,
+    fold_for_search,
+    unicode_folding,
 )
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "7"
 """The tables' layout; 2 added document ids and the compact paragraph index, 3 the queue
 (documents without a leaf, their batch and label), status requests and leases, 4 file
-names, 5 the full-text index of paragraphs."""
+names, 5 the full-text index of paragraphs, 7 metadata corrections
+(:func:`_layout_metadata_versions`)."""
 _SCHEMA_KEY = "store_schema_version"
 # Most values in one IN list: under every database's parameter limit.
 _IN_CHUNK = 500
@@ -188,6 +197,27 @@ leases = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("holder", sa.String(128), nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+# Metadata corrections: version 2 and on of a document's metadata (version 1 is the
+# document's own row, so a store of an older layout needs nothing rewritten). Each is a leaf
+# of its own: the batch the anchorer put it in (NULL while queued), and its leaf and proof
+# there (NULL until the index holds it).
+metadata_versions = sa.Table(
+    "metadata_versions",
+    metadata_obj,
+    # The order corrections were accepted in: the queue's order.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("content_digest", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("metadata_digest", sa.String(64), nullable=False),
+    sa.Column("metadata_json", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("accepted_at", sa.Float, nullable=False),
+    sa.Column("batch_root", sa.String(64), index=True),
+    sa.Column("leaf_index", sa.Integer),
+    sa.Column("proof", sa.Text),
+    sa.UniqueConstraint("content_digest", "version"),
 )
 
 # The full-text index of canonical paragraphs, one row per paragraph keyed by
@@ -353,18 +383,27 @@ class SqlStore:
             .select_from(documents)
             .where(documents.c.batch_root.is_(None))
         )
+        corrections = (
+            sa.select(sa.func.count())
+            .select_from(metadata_versions)
+            .where(metadata_versions.c.batch_root.is_(None))
+        )
         with self._read() as conn:
-            return int(conn.execute(query).scalar_one())
+            return int(conn.execute(query).scalar_one()) + int(
+                conn.execute(corrections).scalar_one()
+            )
 
     def add_pending_batch(self, root: bytes, label: str, leaves: Sequence[BatchLeaf]) -> None:
         if not leaves:
             # An empty executemany would insert one all-NULL row; the chain refuses it anyway.
             raise StoreError("a batch needs at least one document")
-        digests = [_hex(leaf.content_digest) for leaf in leaves]
-        if len(set(digests)) != len(digests):
+        if len({leaf.content_digest for leaf in leaves}) != len(leaves):
             raise StoreError("a document appears twice in one batch")
+        corrections = [leaf for leaf in leaves if leaf.version > 1]
+        leaves = [leaf for leaf in leaves if leaf.version == 1]
+        digests = [_hex(leaf.content_digest) for leaf in leaves]
         with self._write() as conn:
-            free = 0
+            free = _free_corrections(conn, corrections)
             for chunk in _chunks(digests):
                 free += int(
                     conn.execute(
@@ -374,21 +413,24 @@ class SqlStore:
                         .where(documents.c.batch_root.is_(None))
                     ).scalar_one()
                 )
-            if free != len(digests):
+            if free != len(digests) + len(corrections):
                 # Raised inside the transaction: nothing is written.
                 raise StoreError(
-                    f"{len(digests) - free} of the batch's documents are not queued "
+                    f"{len(digests) + len(corrections) - free} of the batch's documents are "
+                    "not queued "
                     "(not stored, or in a batch already)"
                 )
             conn.execute(
                 sa.insert(batches).values(
                     root=_hex(root),
                     label=label,
-                    document_count=len(leaves),
+                    document_count=len(leaves) + len(corrections),
                     state=BatchState.PENDING.value,
                     created_at=time.time(),
                 )
             )
+            for leaf in corrections:
+                _place_correction(conn, leaf.content_digest, leaf.version, root, leaf)
             for chunk in _chunks(digests):
                 conn.execute(
                     sa.update(documents)
@@ -641,26 +683,7 @@ class SqlStore:
     def list_documents(
         self, filters: DocumentFilter, offset: int, limit: int
     ) -> tuple[list[StoredDocument], int]:
-        conditions: list[sa.ColumnElement[bool]] = []
-        if filters.language:
-            language = sa.func.lower(documents.c.language)
-            wanted = filters.language.lower()
-            conditions.append(
-                sa.or_(language == wanted, language.startswith(wanted + "-", autoescape=True))
-            )
-        if filters.publisher:
-            conditions.append(documents.c.publisher == filters.publisher)
-        if filters.policy:
-            conditions.append(documents.c.policy == filters.policy)
-        if filters.status is DocumentStatus.ACTIVE:
-            conditions.append(
-                sa.or_(
-                    statuses.c.status.is_(None), statuses.c.status == DocumentStatus.ACTIVE.value
-                )
-            )
-        elif filters.status is not None:
-            conditions.append(statuses.c.status == filters.status.value)
-        query = self._documents_query().where(*conditions)
+        query = self._documents_query().where(*_filter_conditions(filters))
         count_query = sa.select(sa.func.count()).select_from(query.subquery())
         page = (
             query.order_by(documents.c.registered_at.desc(), documents.c.content_digest)
@@ -698,6 +721,7 @@ class SqlStore:
         leaf_rows: list[tuple[Any, ...]] = []
         paragraph_digests: dict[bytes, Sequence[bytes]] = {}
         status_rows: list[dict[str, Any]] = []
+        correction_leaves: list[tuple[bytes, IndexedLeaf]] = []
         for entry in index:
             batch = entry.batch
             columns = _tx_columns(batch.tx) if batch.tx is not None else {}
@@ -713,13 +737,17 @@ class SqlStore:
                 }
             )
             for leaf in entry.leaves:
+                if leaf.version > 1:
+                    correction_leaves.append((batch.root, leaf))
+                    continue
                 digest = _hex(leaf.content_digest)
                 leaf_rows.append(_leaf_row(digest, batch.root, leaf.leaf_index, leaf.proof))
                 paragraph_digests[leaf.content_digest] = leaf.paragraph_digests
                 if leaf.status != OnChainStatus():
                     status_rows.append(_status_row(digest, leaf.status))
         named = [row[0] for row in leaf_rows]
-        if len(set(named)) != len(named):
+        placed = [(leaf.content_digest, leaf.version) for _, leaf in correction_leaves]
+        if len(set(named)) != len(named) or len(set(placed)) != len(placed):
             raise StoreError("an index must hold each document at most once")
         with self._write() as conn:
             for table in (paragraphs, paragraph_lists, statuses, leaves, batches):
@@ -737,6 +765,13 @@ class SqlStore:
             if stored != len(leaf_rows):
                 missing = len(leaf_rows) - stored
                 raise StoreError(f"an index must name stored documents only: {missing} not stored")
+            # A correction the index leaves out goes back to the queue too.
+            conn.execute(
+                sa.update(metadata_versions).values(batch_root=None, leaf_index=None, proof=None)
+            )
+            for root, leaf in correction_leaves:
+                if not _place_correction(conn, leaf.content_digest, leaf.version, root, leaf):
+                    raise StoreError("an index must name stored documents only: 1 not stored")
             # A document the index leaves out goes back to the queue, to be batched again.
             conn.execute(sa.update(documents).values(batch_root=None))
             conn.execute(
@@ -884,6 +919,160 @@ class SqlStore:
     def close(self) -> None:
         self._engine.dispose()
 
+    # -- metadata corrections and list search ---------------------------------
+    def add_metadata_version(
+        self, content_digest: bytes, metadata_json: str, metadata_digest: bytes, reason: str
+    ) -> MetadataVersion:
+        digest = _hex(content_digest)
+        now = time.time()
+        with self._write() as conn:
+            paragraph_root = conn.execute(
+                sa.select(documents.c.paragraph_root).where(documents.c.content_digest == digest)
+            ).scalar_one_or_none()
+            if paragraph_root is None:
+                raise StoreError(f"no document {digest} to correct")
+            last = conn.execute(
+                sa.select(sa.func.max(metadata_versions.c.version)).where(
+                    metadata_versions.c.content_digest == digest
+                )
+            ).scalar_one_or_none()
+            version = int(last or 1) + 1
+            conn.execute(
+                sa.insert(metadata_versions).values(
+                    content_digest=digest,
+                    version=version,
+                    metadata_digest=_hex(metadata_digest),
+                    metadata_json=metadata_json,
+                    reason=reason,
+                    accepted_at=now,
+                )
+            )
+        return MetadataVersion(
+            digests=DocumentDigests(content_digest, _bytes(paragraph_root), metadata_digest),
+            version=version,
+            metadata_json=metadata_json,
+            reason=reason,
+            accepted_at=now,
+        )
+
+    def _versions_query(self) -> sa.Select[Any]:
+        return sa.select(metadata_versions, documents.c.paragraph_root).select_from(
+            metadata_versions.join(
+                documents, documents.c.content_digest == metadata_versions.c.content_digest
+            )
+        )
+
+    def get_metadata_versions(
+        self, content_digests: Sequence[bytes]
+    ) -> dict[bytes, list[MetadataVersion]]:
+        wanted = sorted({_hex(d) for d in content_digests})
+        found: dict[bytes, list[MetadataVersion]] = {}
+        with self._read() as conn:
+            for chunk in _chunks(wanted):
+                query = (
+                    self._versions_query()
+                    .where(metadata_versions.c.content_digest.in_(chunk))
+                    .order_by(metadata_versions.c.content_digest, metadata_versions.c.version)
+                )
+                for row in conn.execute(query).mappings():
+                    version = _metadata_version(row)
+                    found.setdefault(version.content_digest, []).append(version)
+        return found
+
+    def iter_metadata_versions(self) -> Iterator[MetadataVersion]:
+        query = self._versions_query().order_by(
+            metadata_versions.c.content_digest, metadata_versions.c.version
+        )
+        with self._read() as conn:
+            rows = [_metadata_version(row) for row in conn.execute(query).mappings()]
+        yield from rows
+
+    def queued_corrections(self, limit: int) -> list[QueuedCorrection]:
+        if limit < 1:
+            return []
+        earlier = metadata_versions.alias("earlier")
+        lowest_waiting = (
+            sa.select(sa.func.min(earlier.c.version))
+            .where(earlier.c.content_digest == metadata_versions.c.content_digest)
+            .where(earlier.c.batch_root.is_(None))
+            .scalar_subquery()
+        )
+        query = (
+            self._versions_query()
+            .add_columns(documents.c.label)
+            .where(metadata_versions.c.batch_root.is_(None))
+            .where(documents.c.batch_root.is_not(None))
+            .where(metadata_versions.c.version == lowest_waiting)
+            .order_by(metadata_versions.c.id)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [
+                QueuedCorrection(_metadata_version(row).digests, int(row["version"]), row["label"])
+                for row in conn.execute(query).mappings()
+            ]
+
+    def search_documents(
+        self, query: str, filters: DocumentFilter, offset: int, limit: int
+    ) -> SearchPage:
+        text_searched = len(query) >= MIN_SEARCH_CHARS
+        folded = fold_for_search(query, query)
+        with self._read() as conn:
+            text_hits: dict[int, tuple[int, str]] = {}
+            found: list[tuple[int, str]] = []
+            if text_searched:
+                found = self._holding(conn, query, SEARCH_TEXT_PARAGRAPHS)
+                mask = (1 << _PARAGRAPH_BITS) - 1
+                for key, held in found:
+                    text_hits.setdefault(key >> _PARAGRAPH_BITS, (key & mask, held))
+            fold = _folder(conn, query)
+
+            def holds(value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+                held: sa.ColumnElement[bool] = fold(value).contains(folded, autoescape=True)
+                return held
+
+            def corrected(field: str) -> sa.ColumnElement[bool]:
+                return sa.exists().where(
+                    metadata_versions.c.content_digest == documents.c.content_digest,
+                    holds(_json_field(conn, metadata_versions.c.metadata_json, field)),
+                )
+
+            title = sa.or_(
+                holds(_json_field(conn, documents.c.metadata_json, "title")), corrected("title")
+            )
+            publisher = sa.or_(holds(documents.c.publisher), corrected("publisher"))
+            text = documents.c.id.in_(sorted(text_hits))
+            base = self._documents_query().where(
+                sa.or_(title, publisher, text), *_filter_conditions(filters)
+            )
+            count_query = sa.select(sa.func.count()).select_from(base.subquery())
+            page = (
+                base.add_columns(
+                    sa.case((title, 1), else_=0).label("title_hit"),
+                    sa.case((publisher, 1), else_=0).label("publisher_hit"),
+                )
+                .order_by(documents.c.registered_at.desc(), documents.c.content_digest)
+                .offset(offset)
+                .limit(limit)
+            )
+            total = int(conn.execute(count_query).scalar_one())
+            hits: list[tuple[StoredDocument, DocumentMatch]] = []
+            for row in conn.execute(page).mappings():
+                paragraph = text_hits.get(int(row["id"]))
+                match = DocumentMatch(
+                    title=bool(row["title_hit"]),
+                    publisher=bool(row["publisher_hit"]),
+                    paragraph_index=paragraph[0] if paragraph else None,
+                    paragraph=paragraph[1] if paragraph else None,
+                )
+                hits.append((_document(row), match))
+        return SearchPage(
+            hits=tuple(hits),
+            total=total,
+            text_searched=text_searched,
+            text_cut_short=len(found) == SEARCH_TEXT_PARAGRAPHS,
+        )
+
     # -- plumbing ------------------------------------------------------------
     def _read(self) -> _Connection:
         return _Connection(self._engine, write=False)
@@ -952,6 +1141,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    dbapi_connection.create_function("registry_lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: object) -> object:
+    """``registry_lower``: Python's lowercasing of text, every script's (list search)."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
@@ -1028,11 +1223,23 @@ def _create_schema(conn: sa.Connection) -> None:
         # Layout 5 adds the full-text index, filled here from the stored documents.
         _fill_search_index(conn)
         conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value="5"))
-    elif version != SCHEMA_VERSION:
+        version = "5"
+    if version == "5":
+        version = _layout_metadata_versions(conn)
+    if version != SCHEMA_VERSION:
         raise StoreError(
             f"the store has table layout {version}; this version of the registry reads layout "
             f"{SCHEMA_VERSION}: register the documents again in a new data directory"
         )
+
+
+def _layout_metadata_versions(conn: sa.Connection) -> str:
+    """The step to the layout of metadata corrections: one new table, ``metadata_versions``,
+    which ``create_all`` has made already. Nothing is rewritten: a document's own row is its
+    version 1, and it has no other until a correction is made."""
+    layout = "7"
+    conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value=layout))
+    return layout
 
 
 def _create_search_index(conn: sa.Connection) -> None:
@@ -1322,6 +1529,112 @@ def _with_lists(
         }
         for digest, document_id, bound in chunk:
             yield digest, bound, lists.get(document_id, set())
+
+
+def _filter_conditions(filters: DocumentFilter) -> list[sa.ColumnElement[bool]]:
+    """The WHERE conditions of a list's filters (over the documents query's tables)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.language:
+        language = sa.func.lower(documents.c.language)
+        wanted = filters.language.lower()
+        conditions.append(
+            sa.or_(language == wanted, language.startswith(wanted + "-", autoescape=True))
+        )
+    if filters.publisher:
+        conditions.append(documents.c.publisher == filters.publisher)
+    if filters.policy:
+        conditions.append(documents.c.policy == filters.policy)
+    if filters.status is DocumentStatus.ACTIVE:
+        conditions.append(
+            sa.or_(statuses.c.status.is_(None), statuses.c.status == DocumentStatus.ACTIVE.value)
+        )
+    elif filters.status is not None:
+        conditions.append(statuses.c.status == filters.status.value)
+    return conditions
+
+
+def _folder(conn: sa.Connection, query: str) -> Any:
+    """The SQL of :func:`registry.ports.fold_for_search` for a column searched for ``query``.
+
+    On SQLite, a query with no cased letter but ASCII ones needs only the built-in ``LIKE``
+    (which ignores ASCII case: the column is left as it is); any other gets Python's
+    lowercasing (``registry_lower``, see _sqlite_pragmas), a call per row, as SQLite's own
+    ``lower`` folds ASCII only. On PostgreSQL, ``translate`` folds ASCII letters, and
+    ``lower`` every script's.
+    """
+    if conn.dialect.name != "sqlite":
+        if unicode_folding(query):
+            return lambda value: sa.func.lower(value, type_=sa.Text)
+        return lambda value: sa.func.translate(value, _UPPER, _UPPER.lower(), type_=sa.Text)
+    if unicode_folding(query):
+        return lambda value: sa.func.registry_lower(value, type_=sa.Text)
+    return lambda value: sa.type_coerce(value, sa.Text)
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _json_field(conn: sa.Connection, column: Any, field: str) -> sa.ColumnElement[Any]:
+    """A top-level string field of a JSON text column (NULL if absent)."""
+    if conn.dialect.name == "sqlite":
+        return sa.func.json_extract(column, f"$.{field}", type_=sa.Text)
+    from sqlalchemy.dialects.postgresql import JSON
+
+    return sa.func.json_extract_path_text(sa.cast(column, JSON), field, type_=sa.Text)
+
+
+def _free_corrections(conn: sa.Connection, corrections: Sequence[BatchLeaf]) -> int:
+    """How many of the corrections given are stored and in no batch."""
+    free = 0
+    for leaf in corrections:
+        free += int(
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(metadata_versions)
+                .where(metadata_versions.c.content_digest == _hex(leaf.content_digest))
+                .where(metadata_versions.c.version == leaf.version)
+                .where(metadata_versions.c.batch_root.is_(None))
+            ).scalar_one()
+        )
+    return free
+
+
+def _place_correction(
+    conn: sa.Connection,
+    content_digest: bytes,
+    version: int,
+    root: bytes,
+    leaf: BatchLeaf | IndexedLeaf,
+) -> bool:
+    """Record a correction's batch, leaf and proof; False if there is no such correction."""
+    placed = conn.execute(
+        sa.update(metadata_versions)
+        .where(metadata_versions.c.content_digest == _hex(content_digest))
+        .where(metadata_versions.c.version == version)
+        .values(
+            batch_root=_hex(root),
+            leaf_index=leaf.leaf_index,
+            proof=json.dumps([_hex(p) for p in leaf.proof]),
+        )
+    )
+    return bool(placed.rowcount)
+
+
+def _metadata_version(row: RowMapping) -> MetadataVersion:
+    return MetadataVersion(
+        digests=DocumentDigests(
+            content_digest=_bytes(row["content_digest"]),
+            paragraph_root=_bytes(row["paragraph_root"]),
+            metadata_digest=_bytes(row["metadata_digest"]),
+        ),
+        version=int(row["version"]),
+        metadata_json=row["metadata_json"],
+        reason=row["reason"],
+        accepted_at=float(row["accepted_at"]),
+        batch_root=_bytes(row["batch_root"]) if row["batch_root"] else None,
+        leaf_index=int(row["leaf_index"]) if row["leaf_index"] is not None else None,
+        proof=tuple(map(bytes.fromhex, json.loads(row["proof"]))) if row["proof"] else (),
+    )
 
 
 def _status_row(digest: str, status: OnChainStatus) -> dict[str, Any]:
