@@ -222,7 +222,7 @@ class StorePortContract:
     def test_signatures_follow_the_port(self, store: StorePort) -> None:
         # mypy ignores parameter names; a caller passing them by keyword does not.
         methods = [n for n, v in vars(StorePort).items() if callable(v) and n[0] != "_"]
-        assert len(methods) == 38
+        assert len(methods) == 50
         for name in methods:
             port = inspect.signature(getattr(StorePort, name)).parameters.values()
             adapter = inspect.signature(getattr(type(store), name)).parameters.values()
@@ -1051,7 +1051,7 @@ class TestSqlStore(StorePortContract):
         engine.dispose()
 
         store = SqlStore.in_data_dir(tmp_path)
-        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "5"
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "6"
         stored = store.get_document(old.digests.content_digest)
         assert stored is not None
         assert stored.file_name is None  # registered before names were kept
@@ -1088,7 +1088,7 @@ class TestSqlStore(StorePortContract):
         engine.dispose()
 
         store = SqlStore.in_data_dir(tmp_path)
-        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "5"
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "6"
         assert store.find_passage("3至5", 5) == [
             PassageMatch(_h("text"), 1, "第二段:建设3至5个园区。")
         ]
@@ -1111,7 +1111,7 @@ class TestSqlStore(StorePortContract):
         connection.execute("CREATE TABLE documents (content_digest VARCHAR(64) PRIMARY KEY)")
         connection.commit()
         connection.close()
-        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 5"):
+        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 6"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_a_store_of_a_later_layout_is_refused(self, tmp_path: Path) -> None:
@@ -1121,10 +1121,10 @@ class TestSqlStore(StorePortContract):
             conn.execute(
                 sa.update(meta_table)
                 .where(meta_table.c.key == "store_schema_version")
-                .values(value="6")
+                .values(value="7")
             )
         engine.dispose()
-        with pytest.raises(StoreError, match="table layout 6"):
+        with pytest.raises(StoreError, match="table layout 7"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_rows_reach_a_driver_of_named_parameters_by_name(self) -> None:
