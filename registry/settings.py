@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, HttpUrl, SecretStr
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from registry.anchorer import DEFAULT_BATCH_INTERVAL, DEFAULT_LEASE_TTL, DEFAULT_MAX_BATCH_SIZE
+from registry.capture.addresses import parse_networks
 from registry.intake import DEFAULT_MAX_DOCUMENT_BYTES
 
 DEFAULT_DATA_DIR = Path(".policy-registry")
@@ -73,6 +74,26 @@ class Settings(BaseSettings):
     public_url: HttpUrl | None = None
     """The registry's public base URL (e.g. ``https://registry.example.org``): receipts name
     its identity document under it; default: the URL a request came in on."""
+
+    # -- capturing and watching web pages (issue 16) ------------------------------------
+    capture_allowed_networks: list[str] = Field(default_factory=list, max_length=100)
+    """Networks (CIDRs, JSON list: ``["10.20.0.0/16"]``) a capture may fetch from although
+    they are private, loopback or link-local: an intranet, or a test's loopback server.
+    Default none: such addresses are refused after DNS resolution and on every redirect."""
+    capture_max_bytes: int = Field(default=DEFAULT_MAX_DOCUMENT_BYTES, ge=1, le=1 << 30)
+    """The largest page body a capture reads (never more than ``max_document_bytes``)."""
+    capture_timeout: float = Field(default=60.0, gt=0, le=600)
+    """Seconds one capture may take in all (redirects included); connect 10 s, read 20 s."""
+    watch_enabled: bool = True
+    """Run the watcher (re-captures watched pages) in this process, beside the anchorer."""
+    watch_concurrency: int = Field(default=4, ge=1, le=64)
+    """Watched pages fetched at once by one watch round."""
+
+    @field_validator("capture_allowed_networks")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        parse_networks(values)  # ValueError names the bad one
+        return values
 
     @property
     def uses_embedded_chain(self) -> bool:

@@ -36,6 +36,8 @@ class Page:
     """Seconds to wait before answering at all."""
     trickle: float = 0.0
     """Seconds between 10-byte pieces of the body (a slow server)."""
+    chunked: bool = False
+    """Send the body chunked, with no Content-Length (its size is known only at the end)."""
     conditional: bool = True
     """Answer 304 to a matching If-None-Match (the ETag is the body's digest)."""
 
@@ -83,10 +85,18 @@ class PageServer:
                     self.send_header("Last-Modified", formatdate(usegmt=True))
                 for name, value in page.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(page.body)))
+                if page.chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                else:
+                    self.send_header("Content-Length", str(len(page.body)))
                 self.end_headers()
                 try:
-                    if page.trickle:
+                    if page.chunked:
+                        for start in range(0, len(page.body), 4096):
+                            piece = page.body[start : start + 4096]
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.write(b"0\r\n\r\n")
+                    elif page.trickle:
                         for start in range(0, len(page.body), 10):
                             self.wfile.write(page.body[start : start + 10])
                             self.wfile.flush()

@@ -155,6 +155,18 @@ def test_an_oversized_body_stops_at_the_limit(pages: PageServer, limits: FetchLi
         Fetcher(limits).fetch(url)
 
 
+def test_a_chunked_body_stops_at_the_limit_while_streaming(
+    pages: PageServer, limits: FetchLimits
+) -> None:
+    """No Content-Length to refuse up front: reading stops once the limit is passed."""
+    url = pages.set("/stream", b"y" * (limits.max_bytes * 4), chunked=True)
+    with pytest.raises(UpstreamTooLarge, match="sent a body over the capture limit"):
+        Fetcher(limits).fetch(url)
+    small = pages.set("/small", ENGLISH_HTML.encode(), chunked=True)
+    result = Fetcher(limits).fetch(small)
+    assert result.content == ENGLISH_HTML.encode()
+
+
 def test_a_server_that_never_answers_times_out(pages: PageServer, limits: FetchLimits) -> None:
     url = pages.set("/slow", ENGLISH_HTML, delay=5)
     with pytest.raises(FetchTimeout):
