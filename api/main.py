@@ -32,7 +32,7 @@ from api.middleware import (
     SecurityHeadersMiddleware,
 )
 from api.pages import mount_pages
-from api.routers import articles, batches, health, identity, quotes, rpc, verify
+from api.routers import articles, batches, captures, health, identity, quotes, rpc, verify
 from registry.runtime import open_service, seed_corpus
 from registry.service import RegistryService
 from registry.settings import Settings
@@ -79,6 +79,7 @@ def create_app(
     install_error_handlers(app)
     for module in (articles, verify, quotes, batches, health, identity):
         app.include_router(module.router)
+    app.include_router(captures.router)  # issue 16: capture and watch web pages
     app.include_router(rpc.router)  # the chain, read-only, for anyone's verifier
     mount_pages(app)
     # Added innermost first: the security headers wrap everything, the size limit the app.

@@ -55,11 +55,17 @@ ENDPOINTS: Final = {
     ("get", "/livez"): {200},
     ("get", "/.well-known/policy-registry.json"): {200, 502, 503},
     ("post", "/rpc"): {200, 204, 413, 503},
+    # issue 16: capture and watch web pages
+    ("post", "/v1/captures"): {200, 201, 202, 401, 413, 422, 502, 503, 504, 507},
+    ("get", "/v1/captures/{capture_id}"): {200, 404, 422, 503},
+    ("get", "/v1/captures/{capture_id}/warc"): {200, 404, 422, 503},
+    ("get", "/v1/articles/{article_id}/captures"): {200, 404, 409, 422, 503},
 }
 WRITES: Final = {
     ("post", "/v1/articles"),
     ("post", "/v1/articles/{article_id}/revoke"),
     ("post", "/v1/articles/{article_id}/supersede"),
+    ("post", "/v1/captures"),
 }
 
 
