@@ -25,6 +25,7 @@ exceptions never cross into the core, the service or the API::
     │   └── ContractNotDeployed
     ├── FetchFailed                 a page to capture could not be fetched (HTTP 502)
     │   ├── FetchTimeout            it did not answer in time (HTTP 504)
+    │   ├── HostNotFound            its name does not resolve (a watched page: gone)
     │   └── UpstreamTooLarge        its body passed the size limit (HTTP 502)
     ├── StoreError                  the store failed (corrupt, unreachable)
     │   └── StorageFull             no space left on the data directory's disk (HTTP 507)
@@ -167,6 +168,10 @@ class FetchTimeout(FetchFailed):
     """The page's server did not answer (connect, read or the whole exchange) in time."""
 
     code: ClassVar[str] = "upstream_timeout"
+
+
+class HostNotFound(FetchFailed):
+    """The page's host name does not resolve (for a watched page: it is gone)."""
 
 
 class UpstreamTooLarge(FetchFailed):

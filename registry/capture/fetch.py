@@ -26,7 +26,13 @@ from typing import Final
 import httpx
 
 from registry.capture.addresses import IPNetwork, NameNotResolved, checked_address
-from registry.errors import FetchFailed, FetchTimeout, UpstreamTooLarge, UrlRefused
+from registry.errors import (
+    FetchFailed,
+    FetchTimeout,
+    HostNotFound,
+    UpstreamTooLarge,
+    UrlRefused,
+)
 
 MAX_URL_LENGTH: Final = 2_000
 DEFAULT_MAX_REDIRECTS: Final = 5
@@ -178,7 +184,7 @@ class Fetcher:
         try:
             address = checked_address(host, port, self.limits.allowed_networks)
         except NameNotResolved as exc:
-            raise FetchFailed(str(exc)) from exc
+            raise HostNotFound(str(exc)) from exc
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise FetchTimeout(f"fetching {url} took longer than {self.limits.total_timeout} s")
