@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.capture.records import StoredCapture, Watch, WatchEventKind, WatchState
+from registry.core.diff import ParagraphChange
 from registry.models import ArticleRecord
 
 
@@ -102,11 +103,17 @@ class WatchEventRecord(_Frozen):
     """For ``unchanged``: the first and last check that found this version again."""
     count: int
     capture: CaptureRecord | None = None
+    """The capture this event registered (``captured``, ``changed``)."""
     article_id: str | None = None
+    """The version this event is about (for ``gone``: none; see ``last_good_capture_id``)."""
     detail: str = ""
-    changes: tuple[str, ...] = ()
-    """For ``changed``: the paragraphs that differ from the previous version, as
-    ``-``/``+`` lines (at most a few dozen)."""
+    previous_article_id: str | None = None
+    """For ``changed``: the version it replaces (and supersedes on chain)."""
+    changes: tuple[ParagraphChange, ...] | None = None
+    """For ``changed``: the paragraphs changed, added or removed since the previous version
+    (at most 50); none when either version has no text paragraphs (not UTF-8 text) or the
+    diff was not computed (only the newest changes of a history are diffed)."""
+    changes_truncated: bool = False
 
 
 class WatchHistory(_Frozen):

@@ -40,7 +40,7 @@ from email.utils import parsedate_to_datetime
 from typing import Final
 
 from registry.anchorer import holder_name
-from registry.capture.captures import Captures, prepare, submission
+from registry.capture.captures import Captures, fetch_limits, prepare, submission
 from registry.capture.fetch import Fetcher, FetchResult, check_url
 from registry.capture.records import Watch, WatchCheck, WatchEventKind, WatchState
 from registry.errors import (
@@ -53,6 +53,7 @@ from registry.errors import (
     StoreError,
 )
 from registry.service import RegistryService
+from registry.settings import Settings
 
 logger = logging.getLogger("registry.watcher")
 
@@ -339,3 +340,8 @@ class Watcher:
             digest=digest,
             detail=detail,
         )
+
+
+def watcher_for(service: RegistryService, settings: Settings) -> Watcher:
+    """The deployment's watcher (not started)."""
+    return Watcher(service, Fetcher(fetch_limits(settings)), concurrency=settings.watch_concurrency)
