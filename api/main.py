@@ -36,6 +36,7 @@ from api.routers import (
     articles,
     batches,
     captures,
+    changes,
     health,
     identity,
     quotes,
@@ -92,6 +93,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(captures.router)  # issue 16: capture and watch web pages
     app.include_router(watches.router)
+    app.include_router(changes.router)
     app.include_router(rpc.router)  # the chain, read-only, for anyone's verifier
     mount_pages(app)
     # Added innermost first: the security headers wrap everything, the size limit the app.

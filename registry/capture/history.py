@@ -61,6 +61,7 @@ def event_records(
                 changes, truncated = paragraph_changes(store, previous, event.content_digest)
         records.append(
             WatchEventRecord(
+                id=event.id,
                 kind=event.kind,
                 first_at=event.first_at,
                 last_at=event.last_at,

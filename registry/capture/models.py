@@ -97,6 +97,7 @@ class WatchRecord(_Frozen):
 class WatchEventRecord(_Frozen):
     """One entry of a watched page's history (newest first)."""
 
+    id: int
     kind: WatchEventKind
     first_at: float
     last_at: float

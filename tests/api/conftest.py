@@ -65,6 +65,7 @@ ENDPOINTS: Final = {
     ("get", "/v1/watches/{watch_id}"): {200, 404, 422, 503},
     ("delete", "/v1/watches/{watch_id}"): {204, 401, 404, 422, 503},
     ("get", "/v1/watches/{watch_id}/history"): {200, 404, 422, 503},
+    ("get", "/v1/changes.atom"): {200, 404, 422, 503},
 }
 WRITES: Final = {
     ("post", "/v1/articles"),

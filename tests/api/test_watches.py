@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,6 +19,17 @@ from registry.service import RegistryService
 from registry.settings import Settings
 from tests.api.conftest import AUTH, app_on, assert_error, make_settings
 from tests.capture.pages import ENGLISH_HTML, PageServer, page_server
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _atom(response: httpx.Response) -> ElementTree.Element:
+    """The feed parsed (well-formed XML, or this raises), its root an Atom feed."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/atom+xml"
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == f"{ATOM}feed"
+    return root
 
 
 class Clock:
@@ -81,6 +94,29 @@ def test_watch_a_page_and_read_its_history(
     assert "3 to 5" in change["registered_text"]
     assert "30 to 50" in change["presented_text"]
     assert history["events"][0]["article_id"] == changed["article_id"]
+
+    # The feed: overall and of this page, well-formed Atom, the change with its paragraphs.
+    other = watching.post(
+        "/v1/watches", json={"url": pages.set("/other", "<p>x</p>")}, headers=AUTH
+    ).json()
+    clock.now += 7200
+    watcher.run_round()
+    overall = _atom(watching.get("/v1/changes.atom"))
+    assert overall.findtext(f"{ATOM}title") == "Changes to watched policy pages"
+    titles = [e.findtext(f"{ATOM}title") for e in overall.iter(f"{ATOM}entry")]
+    assert titles == [f"Captured: {pages.url('/other')}", f"Changed: {url}", f"Captured: {url}"]
+    mine = _atom(watching.get("/v1/changes.atom", params={"watch_id": watch["id"]}))
+    entries = list(mine.iter(f"{ATOM}entry"))
+    assert [e.findtext(f"{ATOM}title") for e in entries] == [f"Changed: {url}", f"Captured: {url}"]
+    content = entries[0].findtext(f"{ATOM}content") or ""
+    assert "paragraph 1 changed" in content
+    assert "30 to 50" in content
+    enclosure = entries[0].find(f"{ATOM}link[@rel='enclosure']")
+    assert enclosure is not None
+    assert enclosure.get("href", "").endswith(changed["capture"]["warc_url"])
+    assert len({e.findtext(f"{ATOM}id") for e in overall.iter(f"{ATOM}entry")}) == 3
+    assert_error(watching.get("/v1/changes.atom", params={"watch_id": 999}), 404, "not_found")
+    assert other["id"] != watch["id"]
 
     assert watching.delete(f"/v1/watches/{watch['id']}").status_code == 401
     assert watching.delete(f"/v1/watches/{watch['id']}", headers=AUTH).status_code == 204
