@@ -5,8 +5,9 @@
  * from the API reaches the page through text nodes (textContent / Node.append of a
  * string), never through innerHTML, and the server's Content-Security-Policy allows
  * only scripts from this origin (this file, check.js and its verifier), none inline.
+ * It is an ES module so that it can share ./worddiff.js, the word diff the CLI also uses.
  */
-"use strict";
+import { wordDiff } from "./worddiff.js";
 
 (() => {
   const API = "/v1";
@@ -15,8 +16,6 @@
   const ALL_ARTICLES_LIMIT = 500;
   // Paragraph changes rendered side by side; the unified diff below covers the rest.
   const MAX_CHANGES_SHOWN = 200;
-  // Character/word diff inside a changed paragraph: LCS table cells at most (memory bound).
-  const MAX_DIFF_CELLS = 1_000_000;
 
   // ---------------------------------------------------------------- DOM helpers
 
@@ -285,81 +284,17 @@
 
   // ---------------------------------------------------------------- inline diff
 
-  // Han, kana: one token per character (no spaces between words); other letters and
-  // digits: one token per word; then runs of whitespace; then any other single character.
-  const TOKEN =
-    /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{M}\p{N}_]+|\s+|\S/gu;
-
-  const tokenize = (text) => text.match(TOKEN) || [];
-
-  /** Operations turning a into b: [{type: "equal" | "del" | "ins", text}], adjacent ones merged. */
-  function diffWords(a, b) {
-    const left = tokenize(a);
-    const right = tokenize(b);
-    let prefix = 0;
-    while (prefix < left.length && prefix < right.length && left[prefix] === right[prefix])
-      prefix++;
-    let suffix = 0;
-    while (
-      suffix < left.length - prefix &&
-      suffix < right.length - prefix &&
-      left[left.length - 1 - suffix] === right[right.length - 1 - suffix]
-    )
-      suffix++;
-    const ops = [];
-    const push = (type, text) => {
-      if (!text) return;
-      const last = ops[ops.length - 1];
-      if (last && last.type === type) last.text += text;
-      else ops.push({ type, text });
-    };
-    push("equal", left.slice(0, prefix).join(""));
-    const midLeft = left.slice(prefix, left.length - suffix);
-    const midRight = right.slice(prefix, right.length - suffix);
-    const rows = midLeft.length;
-    const cols = midRight.length;
-    if ((rows + 1) * (cols + 1) > MAX_DIFF_CELLS) {
-      // Too long to align word by word: show the whole middle as replaced.
-      push("del", midLeft.join(""));
-      push("ins", midRight.join(""));
-    } else {
-      // lcs[i][j]: longest common subsequence of midLeft[i:] and midRight[j:]
-      const width = cols + 1;
-      const lcs = new Uint32Array((rows + 1) * width);
-      for (let i = rows - 1; i >= 0; i--) {
-        for (let j = cols - 1; j >= 0; j--) {
-          lcs[i * width + j] =
-            midLeft[i] === midRight[j]
-              ? lcs[(i + 1) * width + j + 1] + 1
-              : Math.max(lcs[(i + 1) * width + j], lcs[i * width + j + 1]);
-        }
-      }
-      let i = 0;
-      let j = 0;
-      while (i < rows && j < cols) {
-        if (midLeft[i] === midRight[j]) {
-          push("equal", midLeft[i]);
-          i++;
-          j++;
-        } else if (lcs[(i + 1) * width + j] >= lcs[i * width + j + 1]) {
-          push("del", midLeft[i++]);
-        } else {
-          push("ins", midRight[j++]);
-        }
-      }
-      while (i < rows) push("del", midLeft[i++]);
-      while (j < cols) push("ins", midRight[j++]);
-    }
-    push("equal", left.slice(left.length - suffix).join(""));
-    return ops;
-  }
-
-  function diffSide(ops, keep) {
-    const marker = keep === "del" ? "del" : "ins";
+  /** One side of a word diff (./worddiff.js): "del" marks the registered text's removed runs,
+   * "ins" the presented text's added ones; equal runs are plain text on both sides. */
+  function diffSide(segments, keep) {
     const nodes = [];
-    for (const op of ops) {
-      if (op.type === "equal") nodes.push(op.text);
-      else if (op.type === keep) nodes.push(h(marker, { class: `diff-${keep}` }, op.text));
+    for (const segment of segments) {
+      if (segment.op === "equal") nodes.push(segment.old);
+      else if (keep === "del" && segment.old) {
+        nodes.push(h("del", { class: "diff-del" }, segment.old));
+      } else if (keep === "ins" && segment.new) {
+        nodes.push(h("ins", { class: "diff-ins" }, segment.new));
+      }
     }
     return nodes;
   }
@@ -531,7 +466,7 @@
 
   function renderChange(change) {
     const ops =
-      change.kind === "changed" ? diffWords(change.registered_text, change.presented_text) : null;
+      change.kind === "changed" ? wordDiff(change.registered_text, change.presented_text) : null;
     const side = (which, index, text, keep) => {
       // named for screen readers and narrow screens, where the column heads are not shown
       const name = h(

@@ -71,7 +71,8 @@ _ASTRAL: Final = re.compile("[\\U00010000-\\U0010ffff]")
 _NATIVE_NFC: Final = unicodedata.unidata_version == UNICODE_VERSION
 
 
-def _is_unassigned(code: int) -> bool:
+def is_unassigned(code: int) -> bool:
+    """Whether code point ``code`` is unassigned (General_Category Cn) in Unicode 14.0.0."""
     index = bisect_right(_UNASSIGNED_STARTS, code) - 1
     return index >= 0 and code <= _UNASSIGNED_RANGES[index][1]
 
@@ -80,7 +81,7 @@ def _unassigned_positions(text: str) -> list[int]:
     """Where ``text`` holds code points unassigned in Unicode 14.0.0, in order."""
     positions = [found.start() for found in _BMP_UNASSIGNED.finditer(text)]
     astral = [found.start() for found in _ASTRAL.finditer(text)]
-    positions += [position for position in astral if _is_unassigned(ord(text[position]))]
+    positions += [position for position in astral if is_unassigned(ord(text[position]))]
     return sorted(positions)
 
 

@@ -5,17 +5,18 @@ written "30 to 50"). The store's full-text index proposes paragraphs that share
 text with the quote; here, in pure Python, each is narrowed to the window that
 best matches the quote (:func:`closest_window`) and the two are compared word by
 word, each CJK character counting as a word, since Chinese and Japanese have no
-spaces between words (:func:`token_diff`).
+spaces between words (:func:`token_diff`, with the word diff of
+``registry.core.worddiff`` that the CLI and the page use too).
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from registry.core.worddiff import DiffOp, has_cjk, word_diff
 
 MIN_NEAR_MISS_SIMILARITY = 0.6
 """Least similarity (difflib's ratio over characters) for a window to be called a near miss:
@@ -23,17 +24,9 @@ below it the quote is reported as not found rather than as a misquote of unrelat
 MAX_COMPARED_CHARS = 2_000
 """Longest quote compared character by character; a longer one is compared on its start."""
 
-# One token each: a CJK ideograph, kana or hangul syllable; a run of other word characters;
-# a run of white space; any other single character (punctuation).
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002fa1f"
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|\s+|[^\w\s]", re.UNICODE)
-_CJK_CHAR = re.compile(rf"[{_CJK}]")
-
 MAX_FRAGMENTS = 32
 """Most fragments of a quote a near-miss search asks the full-text index for."""
 _FRAGMENT_SOURCE_CHARS = 400
-
-DiffOp = Literal["equal", "replace", "delete", "insert"]
 
 
 class DiffSegment(BaseModel):
@@ -62,11 +55,6 @@ class Window(BaseModel):
     similarity: float = Field(ge=0.0, le=1.0)
 
 
-def has_cjk(text: str) -> bool:
-    """Whether the text holds a CJK character (then it is compared character by character)."""
-    return _CJK_CHAR.search(text) is not None
-
-
 def search_fragments(text: str) -> list[str]:
     """Overlapping pieces of a quote to look for registered text sharing some of it.
 
@@ -88,19 +76,12 @@ def search_fragments(text: str) -> list[str]:
     return fragments
 
 
-def tokens(text: str) -> list[str]:
-    """Words, spaces and punctuation of ``text``, each CJK character its own token."""
-    return _TOKEN.findall(text)
-
-
 def token_diff(quoted: str, registered: str) -> tuple[DiffSegment, ...]:
-    """The differences between a quote and a registered passage, token by token."""
-    a, b = tokens(quoted), tokens(registered)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    segments: list[DiffSegment] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        segments.append(DiffSegment(op=op, quoted="".join(a[i1:i2]), registered="".join(b[j1:j2])))
-    return tuple(segments)
+    """The differences between a quote and a registered passage, word by word."""
+    return tuple(
+        DiffSegment(op=segment.op, quoted=segment.old, registered=segment.new)
+        for segment in word_diff(quoted, registered)
+    )
 
 
 def render_diff(segments: Sequence[DiffSegment]) -> str:

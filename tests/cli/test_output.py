@@ -1,4 +1,5 @@
-"""In-process checks of the CLI's formatting and of its one error-to-exit-code mapping."""
+"""In-process checks of the CLI's formatting (its word diff is the core's, tested in
+tests/core/test_worddiff.py) and of its one error-to-exit-code mapping."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import typer
 from typer.testing import CliRunner
 
 from api.errors import classify
-from registry.cli import _exit_codes, app, inline_diff
+from registry.cli import app
+from registry.cli.framework import exit_codes
 from registry.errors import (
     AmbiguousIdentifier,
     ChainUnavailable,
@@ -32,31 +34,6 @@ from registry.errors import (
     Unauthorized,
     VerificationError,
 )
-
-
-def test_inline_diff_marks_the_changed_word_with_context() -> None:
-    assert inline_diff("Since May, the plan", "Since June, the plan") == (
-        "Since [-May-]{+June+}, the plan"
-    )
-
-
-def test_inline_diff_elides_long_unchanged_runs() -> None:
-    words = " ".join(f"w{i}" for i in range(40))
-    registered = f"{words} old {words}"
-    presented = f"{words} new {words}"
-    # context counts tokens, spaces included: two words either side
-    assert inline_diff(registered, presented, context=4) == "…w38 w39 [-old-]{+new+} w0 w1…"
-    assert inline_diff(f"a {words} b", f"x {words} y", context=4) == (
-        "[-a-]{+x+} w0 w1 … w38 w39 [-b-]{+y+}"
-    )
-
-
-def test_inline_diff_compares_text_without_spaces_character_by_character() -> None:
-    assert inline_diff("湖南省区块链产业", "湖北省区块链产业") == "湖[-南-]{+北+}省区块链产业"
-
-
-def test_inline_diff_is_bounded() -> None:
-    assert len(inline_diff("a", "b " * 10_000, limit=100)) == 100
 
 
 @pytest.mark.parametrize(
@@ -83,7 +60,7 @@ def test_every_registry_error_has_its_exit_code_and_one_line(
 
     @probe.command()
     def fail() -> None:
-        with _exit_codes():
+        with exit_codes():
             raise error
 
     result = CliRunner().invoke(probe, [])
@@ -122,7 +99,7 @@ def test_with_json_every_registry_error_is_the_api_error_object(
 
     @probe.command()
     def fail() -> None:
-        with _exit_codes(as_json=True):
+        with exit_codes(as_json=True):
             raise error
 
     result = CliRunner().invoke(probe, [])
@@ -139,7 +116,7 @@ def test_a_multi_line_message_is_printed_on_one_line() -> None:
 
     @probe.command()
     def fail() -> None:
-        with _exit_codes():
+        with exit_codes():
             raise NotFound("no article\n  with this id")
 
     result = CliRunner().invoke(probe, [])

@@ -8,12 +8,11 @@ from registry.core.nearmiss import (
     MAX_FRAGMENTS,
     DiffSegment,
     closest_window,
-    has_cjk,
     render_diff,
     search_fragments,
     token_diff,
-    tokens,
 )
+from registry.core.worddiff import has_cjk, tokens
 
 
 def test_words_are_tokens_and_each_cjk_character_is_one() -> None:

@@ -27,6 +27,7 @@ MODULES = (
     "unicode14",
     "verdict",
     "wire",
+    "worddiff",
 )
 
 
