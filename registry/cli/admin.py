@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from registry.adapters.chain.rpc import RpcChain, load_signer_key
+from registry.capture.watcher import watcher_for
 from registry.cli.framework import (
     DEFAULT_KEY_ENV,
     EXIT_CHAIN,
@@ -87,9 +88,13 @@ def reconcile(
 @registry_command("anchorer")
 def anchorer(settings: Settings) -> None:
     """Run the anchorer alone, until interrupted: for deployments that separate it from the
-    API servers. Only one anchorer is active per registry; others stand by and take over."""
+    API servers. Only one anchorer is active per registry; others stand by and take over.
+    The watcher (re-capturing watched pages) runs beside it unless watch_enabled is off."""
     with opened_service(settings) as service:
         service.start()
+        watcher = watcher_for(service, settings) if settings.watch_enabled else None
+        if watcher is not None:
+            watcher.start()
         typer.echo(
             f"anchoring every {settings.batch_interval:g} s (at most "
             f"{settings.max_batch_size} documents per batch); Ctrl-C stops"
@@ -99,6 +104,9 @@ def anchorer(settings: Settings) -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             typer.echo("stopping")
+        finally:
+            if watcher is not None:
+                watcher.stop()
     finish(True)
 
 

@@ -21,6 +21,7 @@ from registry.errors import (
     ChainError,
     ConfigurationError,
     Conflict,
+    FetchFailed,
     InputError,
     NotFound,
     RegistryError,
@@ -79,6 +80,7 @@ _EXIT_CODES: Final[tuple[tuple[type[RegistryError], int], ...]] = (
     (ConfigurationError, EXIT_INPUT),
     (ChainError, EXIT_CHAIN),
     (StoreError, EXIT_CHAIN),  # a full disk too: its message says what to do
+    (FetchFailed, EXIT_CHAIN),  # a page to capture could not be fetched
     (VerificationError, EXIT_NOT_CURRENT),  # a record that does not check out
 )
 
@@ -126,8 +128,11 @@ def command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
     return register
 
 
-def registry_command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register a command that works on one registry.
+def registry_command(
+    name: str, group: typer.Typer | None = None
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command that works on one registry (in ``group``, a sub-command group
+    such as ``watch``, if given).
 
     The command's first parameter is the :class:`Settings` of that registry; in its place
     the command line gets the options that choose it (``--data-dir``, ``--rpc-url``,
@@ -147,7 +152,7 @@ def registry_command(name: str) -> Callable[[Callable[..., None]], Callable[...,
         # typer reads a command's options from its signature and annotations.
         run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         run.__annotations__ = {p.name: p.annotation for p in parameters}
-        app.command(name)(run)
+        (group or app).command(name)(run)
         return run
 
     return register
