@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.deps import ServiceDep, SettingsDep, WriteAuth
 from api.errors import error_responses
 from api.routers.articles import PreferHeader, WaitQuery, _retry_after, _wait_seconds
+from api.routers.identity import receipt_identity_url
 from api.schemas import ArticleIdParam
 from registry.capture.captures import MAX_URLS, Captures, fetch_limits
+from registry.capture.export import export_wacz
 from registry.capture.fetch import MAX_URL_LENGTH, Fetcher
 from registry.capture.models import CaptureRecord, CaptureResult
+from registry.capture.wacz import MAX_CAPTURES
+from registry.capture.wacz import MEDIA_TYPE as WACZ_MEDIA_TYPE
 from registry.capture.warc import MEDIA_TYPE
 from registry.errors import NotFound
 
@@ -152,3 +156,42 @@ def article_captures(article_id: ArticleIdParam, service: ServiceDep) -> list[Ca
     """The captures whose body is this article, oldest first (empty for an uploaded one)."""
     digest = service.resolve(article_id)
     return [CaptureRecord.of(c) for c in service.store.captures_of(digest)]
+
+
+@router.get(
+    "/v1/captures.wacz",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A WACZ 1.1.1 package of the captures: their WARCs, a CDXJ index, "
+            "the pages, and the receipt of each anchored article (`receipts/ID.json`).",
+            "content": {WACZ_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **error_responses(404),
+    },
+)
+def export_captures(
+    request: Request,
+    service: ServiceDep,
+    settings: SettingsDep,
+    capture_id: Annotated[
+        list[int],
+        Query(
+            min_length=1,
+            max_length=MAX_CAPTURES,
+            description="The captures to package (repeat the parameter).",
+        ),
+    ],
+) -> Response:
+    """Export captures as one WACZ file, readable by ReplayWeb.page."""
+    if any(not 1 <= value <= MAX_CAPTURE_ID for value in capture_id):
+        raise NotFound("no such capture")
+    data = export_wacz(service, capture_id, receipt_identity_url(request, settings))
+    return Response(
+        content=data,
+        media_type=WACZ_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": 'attachment; filename="captures.wacz"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

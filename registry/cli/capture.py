@@ -16,6 +16,7 @@ from typing import Annotated, Final
 import typer
 
 from registry.capture.captures import Captures, fetch_limits
+from registry.capture.export import export_wacz
 from registry.capture.fetch import Fetcher
 from registry.capture.history import MAX_EVENTS, history
 from registry.capture.models import CaptureResult, WatchEventRecord, WatchRecord
@@ -37,7 +38,8 @@ from registry.cli.render import (
     echo_lines,
     when,
 )
-from registry.errors import StorageFull, StoreError
+from registry.errors import InputError
+from registry.identity import identity_url
 from registry.runtime import opened_service
 from registry.settings import Settings
 
@@ -86,7 +88,7 @@ def _write_warcs(settings: Settings, result: CaptureResult, folder: Path) -> lis
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create {folder}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot create {folder}: {exc.strerror or exc}") from None
     lines = []
     with opened_service(settings) as service:
         for page in result.captures:
@@ -97,7 +99,7 @@ def _write_warcs(settings: Settings, result: CaptureResult, folder: Path) -> lis
             try:
                 path.write_bytes(data)
             except OSError as exc:
-                raise StorageFull(f"cannot write {path}: {exc.strerror or exc}") from None
+                raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
             lines.append(f"wrote the WARC of capture {page.capture.id} to {path}")
     return lines
 
@@ -191,6 +193,26 @@ def watch_remove(
         echo_json({"removed": WatchRecord.of(watch).model_dump(mode="json")})
     else:
         typer.echo(f"no longer watching {watch.url} (watch {watch.id})")
+
+
+@registry_command("export-wacz")
+def export(
+    settings: Settings,
+    capture_ids: Annotated[
+        list[int], typer.Argument(metavar="CAPTURE_ID...", help="The captures to package.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The WACZ file to write.")],
+) -> None:
+    """Package captures as one WACZ file (their WARCs, index, pages and the receipt of each
+    anchored article), readable by ReplayWeb.page."""
+    with opened_service(settings) as service:
+        public = str(settings.public_url) if settings.public_url is not None else None
+        data = export_wacz(service, capture_ids, identity_url(public) if public else None)
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {counted(len(capture_ids), 'capture')} to {output}")
 
 
 @registry_command("check", watch_app)

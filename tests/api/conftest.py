@@ -66,6 +66,7 @@ ENDPOINTS: Final = {
     ("delete", "/v1/watches/{watch_id}"): {204, 401, 404, 422, 503},
     ("get", "/v1/watches/{watch_id}/history"): {200, 404, 422, 503},
     ("get", "/v1/changes.atom"): {200, 404, 422, 503},
+    ("get", "/v1/captures.wacz"): {200, 404, 422, 503},
 }
 WRITES: Final = {
     ("post", "/v1/articles"),

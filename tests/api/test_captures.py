@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -215,3 +217,19 @@ def test_fuzzed_urls_never_reach_a_server_error(client: TestClient, url: str) ->
     response = client.post("/v1/captures", content=body, headers=headers)
     assert response.status_code in (422, 502, 504), (url, response.text)
     assert set(response.json()) == {"error"}
+
+
+def test_export_captures_as_wacz(capturing: TestClient, pages: PageServer) -> None:
+    url = pages.set("/en", ENGLISH_HTML)
+    page = capturing.post(
+        "/v1/captures", json={"url": url}, headers=AUTH, params={"wait": 30}
+    ).json()["captures"][0]
+    response = capturing.get("/v1/captures.wacz", params={"capture_id": page["capture"]["id"]})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/wacz"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    receipt = json.loads(archive.read(f"receipts/{page['article']['id']}.json"))
+    assert receipt["identity"] == "http://testserver/.well-known/policy-registry.json"
+    assert json.loads(archive.read("datapackage.json"))["wacz_version"] == "1.1.1"
+    assert_error(capturing.get("/v1/captures.wacz", params={"capture_id": 99}), 404, "not_found")
+    assert capturing.get("/v1/captures.wacz").status_code == 422

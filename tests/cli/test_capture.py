@@ -4,6 +4,7 @@ server (allowed by ``POLICY_REGISTRY_CAPTURE_ALLOWED_NETWORKS``, as an intranet 
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +48,15 @@ def test_capture_a_page_and_its_warc(tmp_path: Path, pages: PageServer) -> None:
     again = run_cli("capture", url, "--json", data_dir=data_dir, env=ALLOW)
     assert again.returncode == 0, again.stderr
     assert again.json()["captures"][0]["created"] is False
+
+    exported = run_cli("export-wacz", "1", "2", "-o", tmp_path / "out.wacz", data_dir=data_dir)
+    assert exported.stdout == f"wrote 2 captures to {tmp_path / 'out.wacz'}\n", exported.stderr
+    with zipfile.ZipFile(tmp_path / "out.wacz") as archive:
+        assert archive.read("archive/capture-1.warc") == warc
+        assert f"receipts/{article}.json" in archive.namelist()
+    run_cli("export-wacz", "9", "-o", tmp_path / "x.wacz", data_dir=data_dir).assert_error(
+        2, "no capture 9"
+    )
 
 
 def test_refusals_and_failures_register_nothing(tmp_path: Path, pages: PageServer) -> None:
