@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import socket
+from typing import Any
 
 import pytest
 
@@ -140,8 +142,6 @@ def test_an_unknown_name_is_an_upstream_failure(limits: FetchLimits) -> None:
 
 
 def test_a_closed_port_is_an_upstream_failure(limits: FetchLimits) -> None:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -194,3 +194,32 @@ def test_conditional_requests(pages: PageServer, limits: FetchLimits) -> None:
 def test_check_url_accepts_public_http_and_https() -> None:
     assert check_url("https://www.gov.cn/zhengce/2020.htm").host == "www.gov.cn"
     assert check_url("http://例子.测试/路径").scheme == "http"
+
+
+def test_the_checked_address_is_the_one_connected_to(
+    pages: PageServer, limits: FetchLimits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: a name that resolves to an allowed address for the check and to a
+    private one afterwards gets one lookup per hop, and the connection goes to the address
+    checked, with the name kept in the Host header."""
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "rebind.test":
+            lookups.append(host)
+            target = "127.0.0.1" if len(lookups) == 1 else "10.0.0.1"
+            return real(target, *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    pages.set("/r", ENGLISH_HTML)
+    result = Fetcher(limits).fetch(f"http://rebind.test:{pages.port}/r")
+    assert result.final.status == 200
+    assert result.final.ip_address == "127.0.0.1"
+    assert lookups == ["rebind.test"]
+    assert pages.headers_of("/r")[0]["Host"] == f"rebind.test:{pages.port}"
+    # Asked again, the name now resolves to a private address: refused, nothing sent.
+    with pytest.raises(UrlRefused, match=r"10\.0\.0\.1 is a private address"):
+        Fetcher(limits).fetch(f"http://rebind.test:{pages.port}/r")
+    assert len(pages.headers_of("/r")) == 1
