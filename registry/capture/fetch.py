@@ -17,12 +17,14 @@ or :class:`~registry.errors.FetchFailed` (502).
 
 from __future__ import annotations
 
+import ssl
 import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
+import certifi
 import httpx
 
 from registry.capture.addresses import IPNetwork, NameNotResolved, checked_address
@@ -129,10 +131,14 @@ def check_url(url: str) -> httpx.URL:
 
 
 class Fetcher:
-    """Fetches URLs under :class:`FetchLimits`. Thread-safe: every fetch has its own client."""
+    """Fetches URLs under :class:`FetchLimits`. Thread-safe: every hop has its own client
+    (a connection pinned to one checked address), all sharing one TLS context."""
 
     def __init__(self, limits: FetchLimits | None = None) -> None:
         self.limits = limits or FetchLimits()
+        # One TLS context for every client: building one (loading the CA bundle) costs
+        # tens of milliseconds, more than a whole fetch from a nearby server.
+        self._tls = ssl.create_default_context(cafile=certifi.where())
 
     def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -203,7 +209,9 @@ class Fetcher:
             **conditional,
         }
         extensions = {"sni_hostname": host} if url.scheme == "https" else {}
-        with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as client:
+        with httpx.Client(
+            timeout=timeout, trust_env=False, follow_redirects=False, verify=self._tls
+        ) as client:
             request = client.build_request("GET", pinned, headers=headers, extensions=extensions)
             try:
                 response = client.send(request, stream=True)
