@@ -14,13 +14,25 @@ from registry.adapters.store.sql import SCHEMA_VERSION, meta_table, sqlite_url
 from registry.capture.records import NewCapture, WatchCheck, WatchEventKind, WatchState
 from registry.errors import Conflict
 from registry.ports import StorePort
+from tests.postgres import PostgresServer, requires_postgres, running_postgres
 
 
-@pytest.fixture(params=["sql", "memory"])
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[PostgresServer]:
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sql", "memory", pytest.param("postgres", marks=requires_postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorePort]:
-    adapter: StorePort = (
-        SqlStore.in_data_dir(tmp_path) if request.param == "sql" else InMemoryStore()
-    )
+    adapter: StorePort
+    if request.param == "sql":
+        adapter = SqlStore.in_data_dir(tmp_path)
+    elif request.param == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        adapter = SqlStore(server.new_database())
+    else:
+        adapter = InMemoryStore()
     yield adapter
     adapter.close()
 
