@@ -12,6 +12,7 @@ page's history, the new version's article and its WARC, under the registry's bas
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Final
@@ -67,6 +68,16 @@ def _summary(event: WatchEventRecord, watch: WatchRecord) -> str:
     return "\n".join(lines)
 
 
+# What XML 1.0 cannot carry at all, even escaped: most C0 controls, lone surrogates and
+# U+FFFE/U+FFFF. A page's text may hold them; the feed must stay well-formed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (each becomes U+FFFD)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -74,9 +85,11 @@ def _iso(moment: float) -> str:
 def _element(
     parent: ElementTree.Element, tag: str, text: str | None = None, **attributes: str
 ) -> ElementTree.Element:
-    element = ElementTree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attributes)
+    element = ElementTree.SubElement(
+        parent, f"{{{ATOM_NS}}}{tag}", {k: xml_text(v) for k, v in attributes.items()}
+    )
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 
@@ -127,7 +140,7 @@ def atom_feed(
 
 def _name(text: str) -> ElementTree.Element:
     name = ElementTree.Element(f"{{{ATOM_NS}}}name")
-    name.text = text
+    name.text = xml_text(text)
     return name
 
 

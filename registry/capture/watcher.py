@@ -217,11 +217,19 @@ class Watcher:
                 return report
             with ThreadPoolExecutor(min(self.concurrency, len(due))) as pool:
                 for kind in pool.map(self._check_safely, due):
-                    report.outcomes[kind.value] += 1
+                    if kind is None:
+                        report.checked -= 1  # left for the process that holds the lease now
+                    else:
+                        report.outcomes[kind.value] += 1
             return report
 
-    def _check_safely(self, watch: Watch) -> WatchEventKind:
+    def _check_safely(self, watch: Watch) -> WatchEventKind | None:
+        """Check one watch, renewing the lease first: a round of slow pages may outlast
+        ``lease_ttl``, and a page is never checked by two processes at once. None: the
+        lease was lost (this process paused too long), the watch is left alone."""
         try:
+            if not self.store.acquire_lease(LEASE_NAME, self.holder, self.lease_ttl):
+                return None
             return self.check(watch)
         except Exception:
             logger.exception("checking watch %d failed", watch.id)
