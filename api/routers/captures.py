@@ -26,6 +26,7 @@ from registry.capture.wacz import MAX_CAPTURES
 from registry.capture.wacz import MEDIA_TYPE as WACZ_MEDIA_TYPE
 from registry.capture.warc import MEDIA_TYPE
 from registry.errors import NotFound
+from registry.settings import Settings
 
 router = APIRouter(tags=["captures"], responses=error_responses(422, 503))
 
@@ -76,6 +77,7 @@ _CAPTURE_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
 def capture_pages(
     _auth: WriteAuth,
     request: CaptureRequest,
+    http_request: Request,
     service: ServiceDep,
     settings: SettingsDep,
     response: Response,
@@ -88,7 +90,7 @@ def capture_pages(
     202: queued for the anchorer; 201: something new, anchored within the wait asked for;
     200: every body was registered before (a new capture of it is still kept).
     """
-    captures = Captures(service, Fetcher(fetch_limits(settings)))
+    captures = Captures(service, _fetcher(http_request, settings))
     result = captures.capture(
         request.all_urls, wait=_wait_seconds(wait, prefer, settings.register_wait)
     )
@@ -101,6 +103,15 @@ def capture_pages(
     if len(result.captures) == 1:
         response.headers["Location"] = f"/v1/captures/{result.captures[0].capture.id}"
     return result
+
+
+def _fetcher(request: Request, settings: Settings) -> Fetcher:
+    """The app's fetcher, made once (its TLS context is costly to build; it is thread-safe)."""
+    fetcher: Fetcher | None = getattr(request.app.state, "capture_fetcher", None)
+    if fetcher is None:
+        fetcher = Fetcher(fetch_limits(settings))
+        request.app.state.capture_fetcher = fetcher
+    return fetcher
 
 
 def _capture(service: ServiceDep, capture_id: int) -> CaptureRecord:

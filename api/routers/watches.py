@@ -18,6 +18,7 @@ from registry.capture.fetch import MAX_URL_LENGTH
 from registry.capture.history import MAX_EVENTS, history
 from registry.capture.models import WatchHistory, WatchRecord
 from registry.capture.watcher import Watcher, parse_every, watcher_for
+from registry.errors import NotFound
 from registry.service import RegistryService
 from registry.settings import Settings
 
@@ -84,8 +85,11 @@ def list_watches(
 
 
 @router.get("/{watch_id}", response_model=WatchRecord, responses=error_responses(404))
-def get_watch(watch_id: WatchIdParam, service: ServiceDep, settings: SettingsDep) -> WatchRecord:
-    return WatchRecord.of(watcher_for(service, settings).get(watch_id))
+def get_watch(watch_id: WatchIdParam, service: ServiceDep) -> WatchRecord:
+    watch = service.store.get_watch(watch_id)
+    if watch is None:
+        raise NotFound(f"no watch {watch_id}")
+    return WatchRecord.of(watch)
 
 
 @router.delete(
@@ -94,11 +98,10 @@ def get_watch(watch_id: WatchIdParam, service: ServiceDep, settings: SettingsDep
     response_class=Response,
     responses=error_responses(401, 404),
 )
-def remove_watch(
-    _auth: WriteAuth, watch_id: WatchIdParam, service: ServiceDep, settings: SettingsDep
-) -> Response:
+def remove_watch(_auth: WriteAuth, watch_id: WatchIdParam, service: ServiceDep) -> Response:
     """Stop watching (the captures, articles and history stay)."""
-    watcher_for(service, settings).remove(watch_id)
+    if not service.store.remove_watch(watch_id):
+        raise NotFound(f"no watch {watch_id}")
     return Response(status_code=204)
 
 
