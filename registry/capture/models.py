@@ -104,9 +104,10 @@ class WatchEventRecord(_Frozen):
     """For ``unchanged``: the first and last check that found this version again."""
     count: int
     capture: CaptureRecord | None = None
-    """The capture this event registered (``captured``, ``changed``)."""
+    """The capture this event registered (``captured``, ``changed``); for ``gone``, the
+    last good capture, kept."""
     article_id: str | None = None
-    """The version this event is about (for ``gone``: none; see ``last_good_capture_id``)."""
+    """The version this event is about (for ``gone``: the last good version)."""
     detail: str = ""
     previous_article_id: str | None = None
     """For ``changed``: the version it replaces (and supersedes on chain)."""

@@ -278,12 +278,20 @@ class Watcher:
             )
             return kind
 
+        # A page gone is recorded with its last good capture (kept, and named by the event).
+        last_good = previous.content_digest if previous is not None else None
         try:
             result = self.captures.fetcher.fetch(
                 watch.url, etag=watch.etag, last_modified=watch.last_modified
             )
         except HostNotFound as exc:
-            return record(WatchEventKind.GONE, state=WatchState.GONE, detail=str(exc))
+            return record(
+                WatchEventKind.GONE,
+                state=WatchState.GONE,
+                capture_id=watch.last_capture_id,
+                digest=last_good,
+                detail=str(exc),
+            )
         except (FetchFailed, InputError) as exc:
             return record(WatchEventKind.FAILED, detail=f"{exc.code}: {exc}")
         final = result.final
@@ -304,6 +312,8 @@ class Watcher:
                 state=WatchState.GONE,
                 etag=None,
                 last_modified=None,
+                capture_id=watch.last_capture_id,
+                digest=last_good,
                 detail=f"{final.status} {final.reason}".strip(),
             )
         if not 200 <= final.status < 300:

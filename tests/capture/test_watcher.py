@@ -113,9 +113,11 @@ def test_a_page_that_disappears_keeps_its_last_good_capture(
     now = watcher.get(watch.id)
     assert now.state is WatchState.GONE
     assert now.last_capture_id == captured
-    [gone, _] = watcher.store.watch_events(watch.id, 10)
+    [gone, first] = watcher.store.watch_events(watch.id, 10)
     assert gone.kind is WatchEventKind.GONE
     assert gone.detail == "404 Not Found"
+    assert gone.capture_id == captured  # recorded with its last good capture
+    assert gone.content_digest == first.content_digest
     # It comes back as it was: active again, unchanged.
     pages.set("/gone", CHINESE_TEXT, headers={"Content-Type": "text/plain; charset=utf-8"})
     clock.now += 7200
