@@ -6,7 +6,8 @@ to a status and a stable code, and gives FastAPI's and Starlette's own errors
 
     InputError 422 invalid_input       (EmptyDocument empty_document, InvalidIdentifier
                                         invalid_identifier, InvalidMetadata invalid_metadata,
-                                        InvalidReceipt invalid_receipt)
+                                        InvalidReceipt invalid_receipt, UrlRefused
+                                        url_refused)
     DocumentTooLarge 413 document_too_large
     NotFound 404 not_found
     AmbiguousIdentifier 409 ambiguous_identifier
@@ -15,6 +16,8 @@ to a status and a stable code, and gives FastAPI's and Starlette's own errors
     ChainUnavailable 503 chain_unavailable
     ChainError 502 chain_error         (a revert, no contract at the address...)
     VerificationError 502 integrity_error (the local index disagrees with the chain)
+    FetchTimeout 504 upstream_timeout  (a page to capture did not answer in time)
+    FetchFailed 502 upstream_error     (UpstreamTooLarge upstream_too_large)
     StorageFull 507 insufficient_storage (no space left on the data directory's disk)
     StoreError 503 store_unavailable
     ConfigurationError 500 configuration_error
@@ -45,6 +48,8 @@ from registry.errors import (
     ConfigurationError,
     Conflict,
     DocumentTooLarge,
+    FetchFailed,
+    FetchTimeout,
     InputError,
     NotAnchoredYet,
     NotFound,
@@ -69,6 +74,8 @@ _REGISTRY_STATUSES: Final[tuple[tuple[type[RegistryError], int], ...]] = (
     (ChainUnavailable, 503),
     (ChainError, 502),
     (VerificationError, 502),
+    (FetchTimeout, 504),
+    (FetchFailed, 502),
     (StorageFull, 507),
     (StoreError, 503),
 )
@@ -256,6 +263,7 @@ _DESCRIPTIONS: Final = {
     422: "Malformed input: an empty document, a malformed id or digest, invalid metadata.",
     502: "The chain refused the operation, or the local index disagrees with the chain.",
     503: "The chain (or the store) cannot be reached; local reads still answer.",
+    504: "A page to capture did not answer in time (`upstream_timeout`); nothing was registered.",
     507: "No space left on the server's disk: nothing was registered; retry once space is freed.",
 }
 

@@ -32,7 +32,19 @@ from api.middleware import (
     SecurityHeadersMiddleware,
 )
 from api.pages import mount_pages
-from api.routers import articles, batches, health, identity, quotes, rpc, verify
+from api.routers import (
+    articles,
+    batches,
+    captures,
+    changes,
+    health,
+    identity,
+    quotes,
+    rpc,
+    verify,
+    watches,
+)
+from registry.capture.watcher import watcher_for
 from registry.runtime import open_service, seed_corpus
 from registry.service import RegistryService
 from registry.settings import Settings
@@ -91,6 +103,9 @@ def create_app(
     install_error_handlers(app)
     for module in (articles, verify, quotes, batches, health, identity):
         app.include_router(module.router)
+    app.include_router(captures.router)  # issue 16: capture and watch web pages
+    app.include_router(watches.router)
+    app.include_router(changes.router)
     app.include_router(rpc.router)  # the chain, read-only, for anyone's verifier
     mount_pages(app)
     # Added innermost first: the security headers wrap everything, the size limit the app.
@@ -107,7 +122,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     app.state.write_token = await to_thread.run_sync(load_write_token, settings)
     if not app.state.owns_service:
-        async with _anchoring(app.state.service):
+        async with _anchoring(app, app.state.service):
             yield
         return
     service = await to_thread.run_sync(open_service, settings)
@@ -117,7 +132,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             if seeded is not None:
                 logger.info("queued the founding corpus: %d articles", len(seeded.articles))
         app.state.service = service
-        async with _anchoring(service):
+        async with _anchoring(app, service):
             yield
     finally:
         app.state.service = None
@@ -125,11 +140,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def _anchoring(service: RegistryService) -> AsyncIterator[None]:
-    """The service's anchorer runs (in its thread) while the app serves."""
+async def _anchoring(app: FastAPI, service: RegistryService) -> AsyncIterator[None]:
+    """The service's anchorer runs (in its thread) while the app serves, and beside it the
+    watcher that re-captures watched pages (issue 16), unless ``watch_enabled`` is off."""
     service.start()
+    settings: Settings = app.state.settings
+    watcher = watcher_for(service, settings) if settings.watch_enabled else None
+    app.state.watcher = watcher
+    if watcher is not None:
+        watcher.start()
     try:
         yield
     finally:
         # Not abandoned: shutdown waits for a running round before closing the service.
+        if watcher is not None:
+            await to_thread.run_sync(watcher.stop)
+        app.state.watcher = None
         await to_thread.run_sync(service.stop)

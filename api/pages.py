@@ -1,5 +1,5 @@
 """The pages beside the API: the web page at ``/`` (and at ``/articles/{id}``, an article's
-URL to share) and the API docs at ``/docs``.
+URL to share, and ``/watches/{id}``, a watched page's history) and the API docs at ``/docs``.
 
 The page's files live in ``api/static`` (served at ``/static``). The docs use
 Swagger UI from the ``fastapi-offline`` package's bundled copy (served at
@@ -49,6 +49,14 @@ def article_page(article_id: str) -> FileResponse:
     """
     if _ARTICLE_ID.fullmatch(article_id) is None:
         raise NotFound("an article id is 8 to 64 hex digits")
+    return index()
+
+
+@router.get("/watches/{watch_id}")
+def watch_page(watch_id: str) -> FileResponse:
+    """A watched page's history URL, to share: the same page, opening that history."""
+    if not watch_id.isdigit() or len(watch_id) > 10:
+        raise NotFound("a watch id is a number")
     return index()
 
 

@@ -11,7 +11,8 @@ exceptions never cross into the core, the service or the API::
     │   ├── InvalidIdentifier       malformed id, digest or prefix
     │   ├── InvalidMetadata
     │   ├── InvalidManifest
-    │   └── InvalidReceipt          malformed receipt, unknown format or major version
+    │   ├── InvalidReceipt          malformed receipt, unknown format or major version
+    │   └── UrlRefused              a URL the server will not fetch (scheme, private address)
     ├── NotFound                    unknown article, batch or digest (HTTP 404)
     ├── AmbiguousIdentifier         a prefix matching several articles (HTTP 409)
     ├── Conflict                    a state change that is not allowed now (HTTP 409)
@@ -22,6 +23,10 @@ exceptions never cross into the core, the service or the API::
     │   ├── ChainUnavailable        node unreachable (HTTP 503)
     │   ├── TransactionReverted     the contract reverted (carries the custom error name)
     │   └── ContractNotDeployed
+    ├── FetchFailed                 a page to capture could not be fetched (HTTP 502)
+    │   ├── FetchTimeout            it did not answer in time (HTTP 504)
+    │   ├── HostNotFound            its name does not resolve (a watched page: gone)
+    │   └── UpstreamTooLarge        its body passed the size limit (HTTP 502)
     ├── StoreError                  the store failed (corrupt, unreachable)
     │   └── StorageFull             no space left on the data directory's disk (HTTP 507)
     ├── ConfigurationError          settings that cannot work (no contract address, wrong data dir)
@@ -79,6 +84,13 @@ class InvalidReceipt(InputError):
     """A receipt that is malformed or of an unknown format or major version."""
 
     code: ClassVar[str] = "invalid_receipt"
+
+
+class UrlRefused(InputError):
+    """A URL this server will not fetch: not http(s), malformed, or resolving to an address
+    it must not connect to (loopback, private, link-local...; see registry.capture.addresses)."""
+
+    code: ClassVar[str] = "url_refused"
 
 
 class NotFound(RegistryError):
@@ -143,6 +155,30 @@ class TransactionReverted(ChainError):
 
 class ContractNotDeployed(ChainError):
     """No registry contract at the configured address."""
+
+
+class FetchFailed(RegistryError):
+    """A page to capture could not be fetched: the name does not resolve, the connection
+    failed, the server broke the exchange or sent too many redirects. Nothing was
+    registered."""
+
+    code: ClassVar[str] = "upstream_error"
+
+
+class FetchTimeout(FetchFailed):
+    """The page's server did not answer (connect, read or the whole exchange) in time."""
+
+    code: ClassVar[str] = "upstream_timeout"
+
+
+class HostNotFound(FetchFailed):
+    """The page's host name does not resolve (for a watched page: it is gone)."""
+
+
+class UpstreamTooLarge(FetchFailed):
+    """The page's body passed the capture size limit (reading stopped there)."""
+
+    code: ClassVar[str] = "upstream_too_large"
 
 
 class StoreError(RegistryError):

@@ -13,6 +13,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from registry.capture.records import (
+    NewCapture,
+    StoredCapture,
+    Watch,
+    WatchCheck,
+    WatchEvent,
+    WatchEventKind,
+)
 from registry.core.records import (
     BatchRecord,
     DocumentDigests,
@@ -709,4 +717,60 @@ class StorePort(Protocol):
         metadata versions, ignoring case, or in one of its canonical paragraphs (exactly,
         through the full-text index, for a query of :data:`MIN_SEARCH_CHARS` or more).
         """
+        ...
+
+    # -- captures and watches (issue 16: capture and watch policy pages) ---------------
+
+    def add_capture(self, capture: NewCapture) -> StoredCapture:
+        """Keep a capture and its WARC; its id is new (the same page may be captured often)."""
+        ...
+
+    def get_capture(self, capture_id: int) -> StoredCapture | None: ...
+
+    def get_capture_warc(self, capture_id: int) -> bytes | None: ...
+
+    def captures_of(self, content_digest: bytes) -> list[StoredCapture]:
+        """The captures whose body is this article, oldest first."""
+        ...
+
+    def add_watch(self, url: str, every_seconds: int, next_at: float) -> Watch:
+        """Watch ``url``; ``Conflict`` if it is watched already."""
+        ...
+
+    def get_watch(self, watch_id: int) -> Watch | None: ...
+
+    def watch_by_url(self, url: str) -> Watch | None: ...
+
+    def list_watches(self) -> list[Watch]:
+        """Every watch, oldest first."""
+        ...
+
+    def remove_watch(self, watch_id: int) -> bool:
+        """Stop watching (its captures and history are kept); False if there was none."""
+        ...
+
+    def due_watches(self, now: float, limit: int) -> list[Watch]:
+        """Watches whose next check is at or before ``now``, most overdue first."""
+        ...
+
+    def record_watch_check(
+        self,
+        watch_id: int,
+        check: WatchCheck,
+        kind: WatchEventKind,
+        *,
+        capture_id: int | None = None,
+        content_digest: bytes | None = None,
+        detail: str = "",
+    ) -> None:
+        """One check of a watch, in one transaction: the watch's new schedule and state, and
+        its event. An ``unchanged`` check following an ``unchanged`` event of the same
+        article extends that event (last time, count) instead of adding a row."""
+        ...
+
+    def watch_events(
+        self, watch_id: int | None, limit: int, kinds: Sequence[WatchEventKind] = ()
+    ) -> list[WatchEvent]:
+        """Events newest first (by last time), of one watch or (None) of every watch, of the
+        given kinds (empty: all)."""
         ...

@@ -10,9 +10,10 @@ encrypted keystore) when the chain is opened, and never kept here.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field, HttpUrl, SecretStr
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from registry.defaults import (
@@ -85,6 +86,27 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
     """The write token of the ``api_url`` server (``POLICY_REGISTRY_API_TOKEN``, or the CLI's
     ``--token-file``): sent only to that server, never printed."""
+
+    # -- capturing and watching web pages (issue 16) ------------------------------------
+    capture_allowed_networks: list[str] = Field(default_factory=list, max_length=100)
+    """Networks (CIDRs, JSON list: ``["10.20.0.0/16"]``) a capture may fetch from although
+    they are private, loopback or link-local: an intranet, or a test's loopback server.
+    Default none: such addresses are refused after DNS resolution and on every redirect."""
+    capture_max_bytes: int = Field(default=DEFAULT_MAX_DOCUMENT_BYTES, ge=1, le=1 << 30)
+    """The largest page body a capture reads (never more than ``max_document_bytes``)."""
+    capture_timeout: float = Field(default=60.0, gt=0, le=600)
+    """Seconds one capture may take in all (redirects included); connect 10 s, read 20 s."""
+    watch_enabled: bool = True
+    """Run the watcher (re-captures watched pages) in this process, beside the anchorer."""
+    watch_concurrency: int = Field(default=4, ge=1, le=64)
+    """Watched pages fetched at once by one watch round."""
+
+    @field_validator("capture_allowed_networks")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:  # ValueError names the bad one (as the capture guard reads it)
+            ipaddress.ip_network(value.strip(), strict=False)
+        return values
 
     @property
     def uses_embedded_chain(self) -> bool:

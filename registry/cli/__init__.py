@@ -41,7 +41,7 @@ from __future__ import annotations
 
 # isort: off
 # Imported to register their commands, in the order --help lists them.
-from registry.cli import register, checks, receipts, status, corrections, records, admin  # noqa: F401
+from registry.cli import register, checks, receipts, status, corrections, records, admin, capture  # noqa: F401
 
 # isort: on
 from registry.cli.framework import app, main

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from registry.capture.watcher import watcher_for
 from registry.cli.framework import (
     EXIT_CHAIN,
     ContractOption,
@@ -92,10 +93,14 @@ def anchorer(
     keystore: KeystoreOption = None,
 ) -> None:
     """Run the anchorer alone, until interrupted: for deployments that separate it from the
-    API servers. Only one anchorer is active per registry; others stand by and take over."""
+    API servers. Only one anchorer is active per registry; others stand by and take over.
+    The watcher (re-capturing watched pages) runs beside it unless watch_enabled is off."""
     settings = chosen_settings(data_dir, rpc_url, contract_address, key_env, keystore)
     with opened_service(settings) as service:
         service.start()
+        watcher = watcher_for(service, settings) if settings.watch_enabled else None
+        if watcher is not None:
+            watcher.start()
         typer.echo(
             f"anchoring every {settings.batch_interval:g} s (at most "
             f"{settings.max_batch_size} documents per batch); Ctrl-C stops"
@@ -105,6 +110,9 @@ def anchorer(
                 time.sleep(3600)
         except KeyboardInterrupt:
             typer.echo("stopping")
+        finally:
+            if watcher is not None:
+                watcher.stop()
     finish(True)
 
 

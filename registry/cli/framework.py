@@ -22,6 +22,7 @@ from registry.errors import (
     ChainError,
     ConfigurationError,
     Conflict,
+    FetchFailed,
     InputError,
     NotFound,
     RegistryError,
@@ -80,6 +81,7 @@ _EXIT_CODES: Final[tuple[tuple[type[RegistryError], int], ...]] = (
     (ChainError, EXIT_CHAIN),
     (StoreError, EXIT_CHAIN),  # a full disk too: its message says what to do
     (RegistryUnavailable, EXIT_CHAIN),  # a server (--api-url) unreachable or failing
+    (FetchFailed, EXIT_CHAIN),  # a page to capture could not be fetched
     (VerificationError, EXIT_NOT_CURRENT),  # a record that does not check out
 )
 
@@ -132,8 +134,11 @@ class _Command(TyperCommand):
                 parameter.__class__ = _PlainArgument
 
 
-def command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
-    """Register a command whose registry errors exit with the documented codes."""
+def command(
+    name: str, group: typer.Typer | None = None
+) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """Register a command whose registry errors exit with the documented codes (in
+    ``group``, a sub-command group such as ``watch``, if given)."""
 
     def register(func: Callable[P, None]) -> Callable[P, None]:
         @functools.wraps(func)
@@ -141,7 +146,7 @@ def command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
             with exit_codes(kwargs.get("as_json") is True):
                 func(*args, **kwargs)
 
-        app.command(name, cls=_Command)(run)
+        (group or app).command(name, cls=_Command)(run)
         return run
 
     return register

@@ -47,6 +47,14 @@ _LANGUAGE_TAG = re.compile(
     re.ASCII,
 )
 _DIGEST_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{64}")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}", re.ASCII)
+_HTTP_STATUS = re.compile(r"[1-5][0-9][0-9]", re.ASCII)
+# RFC 3339 in UTC with a "Z", to the second, optional fraction: when a capture was taken.
+_RETRIEVED_AT = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+    r"T(?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})(?:\.\d{1,9})?Z",
+    re.ASCII,
+)
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*")
 
 
@@ -81,6 +89,28 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_retrieved_at(value: str) -> str:
+    match = _RETRIEVED_AT.fullmatch(value)
+    if match is None:
+        raise ValueError("must be a UTC date-time such as 2026-12-03T19:05:00Z")
+    parts = {key: int(found) for key, found in match.groupdict().items()}
+    date(parts["year"], parts["month"], parts["day"])
+    time(parts["hour"], parts["minute"], parts["second"])
+    return value
+
+
+def _check_http_status(value: str) -> str:
+    if _HTTP_STATUS.fullmatch(value) is None:
+        raise ValueError("must be an HTTP status code of three digits, 100 to 599")
+    return value
+
+
+def _check_sha256(value: str) -> str:
+    if _SHA256_HEX.fullmatch(value) is None:
+        raise ValueError("must be a SHA-256 in 64 lowercase hex digits, without 0x")
+    return value
+
+
 Text = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_FIELD_LENGTH), AfterValidator(_not_blank)
 ]
@@ -92,6 +122,10 @@ LanguageTag = Annotated[str, StringConstraints(max_length=64), AfterValidator(_c
 SourceUrl = Annotated[
     str, StringConstraints(max_length=MAX_FIELD_LENGTH), AfterValidator(_check_url)
 ]
+
+RetrievedAt = Annotated[str, StringConstraints(max_length=40), AfterValidator(_check_retrieved_at)]
+HttpStatus = Annotated[str, StringConstraints(max_length=3), AfterValidator(_check_http_status)]
+Sha256Hex = Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_sha256)]
 
 
 class ArticleMetadata(BaseModel):
@@ -109,6 +143,16 @@ class ArticleMetadata(BaseModel):
     """The original's title or description, or its 64-hex content digest."""
     source_url: SourceUrl | None = None
     notes: Notes | None = None
+    # A captured web page (registry.capture): where it was fetched, what answered, when,
+    # and the digest of the WARC file holding the whole exchange.
+    final_url: SourceUrl | None = None
+    """The URL that answered after redirects (``source_url`` is the one asked for)."""
+    http_status: HttpStatus | None = None
+    """The final answer's HTTP status, as three digits (a string, like every field)."""
+    retrieved_at: RetrievedAt | None = None
+    """When the final answer's headers arrived, in UTC."""
+    warc_sha256: Sha256Hex | None = None
+    """SHA-256 of the WARC file of the exchange, so the archive is bound to the leaf."""
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ArticleMetadata:

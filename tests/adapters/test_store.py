@@ -224,7 +224,7 @@ class StorePortContract:
     def test_signatures_follow_the_port(self, store: StorePort) -> None:
         # mypy ignores parameter names; a caller passing them by keyword does not.
         methods = [n for n, v in vars(StorePort).items() if callable(v) and n[0] != "_"]
-        assert len(methods) == 43
+        assert len(methods) == 55
         for name in methods:
             port = inspect.signature(getattr(StorePort, name)).parameters.values()
             adapter = inspect.signature(getattr(type(store), name)).parameters.values()
@@ -1189,7 +1189,7 @@ class TestSqlStore(StorePortContract):
         engine.dispose()
 
         store = SqlStore.in_data_dir(tmp_path)
-        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "7"
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "8"
         stored = store.get_document(old.digests.content_digest)
         assert stored is not None
         assert stored.file_name is None  # registered before names were kept
@@ -1226,7 +1226,7 @@ class TestSqlStore(StorePortContract):
         engine.dispose()
 
         store = SqlStore.in_data_dir(tmp_path)
-        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "7"
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "8"
         assert store.find_passage("3至5", 5) == [
             PassageMatch(_h("text"), 1, "第二段:建设3至5个园区。")
         ]
@@ -1251,10 +1251,13 @@ class TestSqlStore(StorePortContract):
         _batch(store, _h("root"), "", [a])
         before = store.get_document(a.digests.content_digest)
         store.close()
-        # Layout 5 was layout 7 without the table of metadata corrections.
+        # Layout 5 was layout 8 without the tables of metadata corrections (7) and of
+        # captures and watches (8).
         engine = sa.create_engine(sqlite_url(tmp_path))
         with engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE metadata_versions"))
+            for table in ("metadata_versions", "captures", "capture_warcs", "watches"):
+                conn.execute(sa.text(f"DROP TABLE {table}"))
+            conn.execute(sa.text("DROP TABLE watch_events"))
             conn.execute(
                 sa.update(meta_table)
                 .where(meta_table.c.key == "store_schema_version")
@@ -1263,8 +1266,9 @@ class TestSqlStore(StorePortContract):
         engine.dispose()
 
         store = SqlStore.in_data_dir(tmp_path)
-        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "7"
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "8"
         assert store.get_document(a.digests.content_digest) == before
+        assert store.list_watches() == []
         assert store.get_metadata_versions([a.digests.content_digest]) == {}
         assert store.add_metadata_version(a.digests.content_digest, "{}", _h("m"), "").version == 2
         store.close()
@@ -1275,7 +1279,7 @@ class TestSqlStore(StorePortContract):
         connection.execute("CREATE TABLE documents (content_digest VARCHAR(64) PRIMARY KEY)")
         connection.commit()
         connection.close()
-        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 7"):
+        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 8"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_a_store_of_a_later_layout_is_refused(self, tmp_path: Path) -> None:
@@ -1285,10 +1289,10 @@ class TestSqlStore(StorePortContract):
             conn.execute(
                 sa.update(meta_table)
                 .where(meta_table.c.key == "store_schema_version")
-                .values(value="6")
+                .values(value="9")
             )
         engine.dispose()
-        with pytest.raises(StoreError, match="table layout 6"):
+        with pytest.raises(StoreError, match="table layout 9"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_rows_reach_a_driver_of_named_parameters_by_name(self) -> None:

@@ -67,13 +67,30 @@ ENDPOINTS: Final = {
     ("get", "/livez"): {200},
     ("get", "/.well-known/policy-registry.json"): {200, 502, 503},
     ("post", "/rpc"): {200, 204, 413, 503},
+    # issue 16: capture and watch web pages
+    ("post", "/v1/captures"): {200, 201, 202, 401, 413, 422, 502, 503, 504, 507},
+    ("get", "/v1/captures/{capture_id}"): {200, 404, 422, 503},
+    ("get", "/v1/captures/{capture_id}/warc"): {200, 404, 422, 503},
+    ("get", "/v1/articles/{article_id}/captures"): {200, 404, 409, 422, 503},
+    ("post", "/v1/watches"): {201, 401, 409, 413, 422, 503},
+    ("get", "/v1/watches"): {200, 422, 503},
+    ("get", "/v1/watches/{watch_id}"): {200, 404, 422, 503},
+    ("delete", "/v1/watches/{watch_id}"): {204, 401, 404, 422, 503},
+    ("get", "/v1/watches/{watch_id}/history"): {200, 404, 422, 503},
+    ("get", "/v1/changes.atom"): {200, 404, 422, 503},
+    ("get", "/v1/captures.wacz"): {200, 404, 422, 503},
 }
 WRITES: Final = {
     ("post", "/v1/articles"),
     ("post", "/v1/articles/{article_id}/revoke"),
     ("post", "/v1/articles/{article_id}/supersede"),
     ("post", "/v1/articles/{article_id}/metadata"),
+    ("post", "/v1/captures"),
+    ("post", "/v1/watches"),
+    ("delete", "/v1/watches/{watch_id}"),
 }
+WRITES_WITHOUT_WAIT: Final = {("post", "/v1/watches"), ("delete", "/v1/watches/{watch_id}")}
+"""Writes that never touch the chain: nothing to wait for."""
 
 
 def corpus_bytes(prefix: str) -> bytes:

@@ -8,6 +8,7 @@ add it to :data:`BENCHMARKS` below.
 from __future__ import annotations
 
 from tests.benchmarks import (
+    bench_capture,
     bench_front_ends,
     bench_gas,
     bench_hashing,
@@ -30,4 +31,5 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     bench_pipeline.BENCHMARK,
     bench_front_ends.BENCHMARK,
     bench_quotes.BENCHMARK,
+    bench_capture.BENCHMARK,
 )

@@ -143,3 +143,35 @@ def test_metadata_is_frozen() -> None:
     metadata = ArticleMetadata(title="T")
     with pytest.raises(ValueError, match="frozen"):
         metadata.title = "U"
+
+
+def test_capture_fields_are_strict() -> None:
+    """The fields of a captured page (issue 16): URL, status, UTC time, WARC digest."""
+    digest = hashlib.sha256(b"warc").hexdigest()
+    metadata = ArticleMetadata.parse(
+        {
+            "source_url": "http://example.org/a",
+            "final_url": "https://example.org/b",
+            "http_status": "200",
+            "retrieved_at": "2026-12-03T19:05:00.123Z",
+            "warc_sha256": digest,
+        }
+    )
+    assert metadata.as_json_object()["warc_sha256"] == digest
+    assert metadata.digest() != ArticleMetadata(source_url="http://example.org/a").digest()
+    for field, value in [
+        ("final_url", "file:///etc/passwd"),
+        ("http_status", "99"),
+        ("http_status", "600"),
+        ("http_status", "２００"),
+        ("http_status", 200),
+        ("retrieved_at", "2026-12-03T19:05:00"),
+        ("retrieved_at", "2026-12-03T19:05:00+01:00"),
+        ("retrieved_at", "2026-02-30T19:05:00Z"),
+        ("retrieved_at", "2026-12-03T24:05:00Z"),
+        ("warc_sha256", "0x" + digest),
+        ("warc_sha256", digest.upper()),
+        ("warc_sha256", digest[:-1]),
+    ]:
+        with pytest.raises(InvalidMetadata, match=field):
+            ArticleMetadata.parse({field: value})

@@ -14,6 +14,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from registry.capture.records import (
+    NewCapture,
+    StoredCapture,
+    Watch,
+    WatchCheck,
+    WatchEvent,
+    WatchEventKind,
+)
 from registry.core.nearmiss import search_fragments
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import Conflict, StoreError
@@ -114,6 +122,11 @@ class InMemoryStore:
         # as (content digest, version) in the order accepted (SqlStore's row ids).
         self._versions: dict[bytes, list[MetadataVersion]] = {}
         self._corrections: list[tuple[bytes, int]] = []
+        # Captures and watches (issue 16), ids from 1 as the SQL tables number them.
+        self._captures: dict[int, tuple[StoredCapture, bytes]] = {}
+        self._watches: dict[int, Watch] = {}
+        self._watch_events: dict[int, WatchEvent] = {}
+        self._next_ids = {"capture": 0, "watch": 0, "event": 0}
 
     def __repr__(self) -> str:
         return f"InMemoryStore(documents={len(self._documents)})"
@@ -522,6 +535,137 @@ class InMemoryStore:
             current = self._leases.get(name)
             if current is not None and current[0] == holder:
                 del self._leases[name]
+
+    # -- captures and watches (issue 16) -----------------------------------------
+    def _new_id(self, kind: str) -> int:
+        self._next_ids[kind] += 1
+        return self._next_ids[kind]
+
+    def add_capture(self, capture: NewCapture) -> StoredCapture:
+        with self._lock:
+            stored = StoredCapture(
+                id=self._new_id("capture"),
+                content_digest=capture.content_digest,
+                source_url=capture.source_url,
+                final_url=capture.final_url,
+                http_status=capture.http_status,
+                retrieved_at=capture.retrieved_at,
+                ip_address=capture.ip_address,
+                warc_sha256=capture.warc_sha256,
+                warc_size=len(capture.warc),
+                watch_id=capture.watch_id,
+            )
+            self._captures[stored.id] = (stored, capture.warc)
+        return stored
+
+    def get_capture(self, capture_id: int) -> StoredCapture | None:
+        with self._lock:
+            found = self._captures.get(capture_id)
+        return found[0] if found else None
+
+    def get_capture_warc(self, capture_id: int) -> bytes | None:
+        with self._lock:
+            found = self._captures.get(capture_id)
+        return found[1] if found else None
+
+    def captures_of(self, content_digest: bytes) -> list[StoredCapture]:
+        with self._lock:
+            return [c for c, _ in self._captures.values() if c.content_digest == content_digest]
+
+    def add_watch(self, url: str, every_seconds: int, next_at: float) -> Watch:
+        now = time.time()
+        with self._lock:
+            known = next((w for w in self._watches.values() if w.url == url), None)
+            if known is not None:
+                raise Conflict(f"{url} is watched already (watch {known.id})")
+            watch = Watch(
+                id=self._new_id("watch"),
+                url=url,
+                every_seconds=every_seconds,
+                next_at=next_at,
+                created_at=now,
+            )
+            self._watches[watch.id] = watch
+        return watch
+
+    def get_watch(self, watch_id: int) -> Watch | None:
+        with self._lock:
+            return self._watches.get(watch_id)
+
+    def watch_by_url(self, url: str) -> Watch | None:
+        with self._lock:
+            return next((w for w in self._watches.values() if w.url == url), None)
+
+    def list_watches(self) -> list[Watch]:
+        with self._lock:
+            return sorted(self._watches.values(), key=lambda w: w.id)
+
+    def remove_watch(self, watch_id: int) -> bool:
+        with self._lock:
+            return self._watches.pop(watch_id, None) is not None
+
+    def due_watches(self, now: float, limit: int) -> list[Watch]:
+        with self._lock:
+            due = [w for w in self._watches.values() if w.next_at <= now]
+        return sorted(due, key=lambda w: (w.next_at, w.id))[:limit]
+
+    def record_watch_check(
+        self,
+        watch_id: int,
+        check: WatchCheck,
+        kind: WatchEventKind,
+        *,
+        capture_id: int | None = None,
+        content_digest: bytes | None = None,
+        detail: str = "",
+    ) -> None:
+        with self._lock:
+            watch = self._watches.get(watch_id)
+            if watch is not None:
+                self._watches[watch_id] = replace(
+                    watch,
+                    next_at=check.next_at,
+                    last_checked_at=check.checked_at,
+                    state=check.state,
+                    etag=check.etag,
+                    last_modified=check.last_modified,
+                    last_capture_id=check.last_capture_id,
+                )
+            mine = [e for e in self._watch_events.values() if e.watch_id == watch_id]
+            last = max(mine, key=lambda e: e.id) if mine else None
+            if (
+                kind is WatchEventKind.UNCHANGED
+                and last is not None
+                and last.kind is kind
+                and last.content_digest == content_digest
+            ):
+                self._watch_events[last.id] = replace(
+                    last, last_at=check.checked_at, count=last.count + 1
+                )
+                return
+            event = WatchEvent(
+                id=self._new_id("event"),
+                watch_id=watch_id,
+                kind=kind,
+                first_at=check.checked_at,
+                last_at=check.checked_at,
+                count=1,
+                capture_id=capture_id,
+                content_digest=content_digest,
+                detail=detail,
+            )
+            self._watch_events[event.id] = event
+
+    def watch_events(
+        self, watch_id: int | None, limit: int, kinds: Sequence[WatchEventKind] = ()
+    ) -> list[WatchEvent]:
+        with self._lock:
+            events = [
+                e
+                for e in self._watch_events.values()
+                if (watch_id is None or e.watch_id == watch_id) and (not kinds or e.kind in kinds)
+            ]
+        return sorted(events, key=lambda e: (e.last_at, e.id), reverse=True)[:limit]
 
     def close(self) -> None:
         """Nothing to release: the data lives as long as the object."""

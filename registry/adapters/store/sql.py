@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import itertools
 import json
 import logging
@@ -30,6 +31,15 @@ from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.adapters.diskfull import STORAGE_FULL_MESSAGE, is_storage_full
+from registry.capture.records import (
+    NewCapture,
+    StoredCapture,
+    Watch,
+    WatchCheck,
+    WatchEvent,
+    WatchEventKind,
+    WatchState,
+)
 from registry.core.canonical import canonicalize
 from registry.core.nearmiss import search_fragments
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
@@ -61,11 +71,11 @@ from registry.ports import (
     unicode_folding,
 )
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 """The tables' layout; 2 added document ids and the compact paragraph index, 3 the queue
 (documents without a leaf, their batch and label), status requests and leases, 4 file
 names, 5 the full-text index of paragraphs, 7 metadata corrections
-(:func:`_layout_metadata_versions`)."""
+(:func:`_layout_metadata_versions`), 8 captures and watches (new tables only)."""
 _SCHEMA_KEY = "store_schema_version"
 # Most values in one IN list: under every database's parameter limit.
 _IN_CHUNK = 500
@@ -218,6 +228,62 @@ metadata_versions = sa.Table(
     sa.Column("leaf_index", sa.Integer),
     sa.Column("proof", sa.Text),
     sa.UniqueConstraint("content_digest", "version"),
+)
+
+# Captures of web pages (issue 16): the article a fetch registered, what answered, and the
+# WARC file of the whole exchange (bytes here: a WARC is about the size of the page).
+captures = sa.Table(
+    "captures",
+    metadata_obj,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("content_digest", sa.String(64), nullable=False, index=True),
+    sa.Column("source_url", sa.Text, nullable=False),
+    sa.Column("final_url", sa.Text, nullable=False),
+    sa.Column("http_status", sa.Integer, nullable=False),
+    sa.Column("retrieved_at", sa.Float, nullable=False),
+    sa.Column("ip_address", sa.String(64), nullable=False),
+    sa.Column("warc_sha256", sa.String(64), nullable=False),
+    sa.Column("warc_size", sa.BigInteger, nullable=False),
+    sa.Column("watch_id", sa.Integer, index=True),
+)
+capture_warcs = sa.Table(
+    "capture_warcs",
+    metadata_obj,
+    sa.Column("capture_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("warc", sa.LargeBinary, nullable=False),
+)
+
+# Pages re-captured on a schedule, and what each check found (one row per event; the
+# unchanged checks of one version share a row: first and last time, and a count).
+watches = sa.Table(
+    "watches",
+    metadata_obj,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("url_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("every_seconds", sa.Integer, nullable=False),
+    sa.Column("next_at", sa.Float, nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("last_capture_id", sa.Integer),
+    sa.Column("last_checked_at", sa.Float),
+    # Ids are never reused: a removed watch's history must not pass to a new one.
+    sqlite_autoincrement=True,
+)
+watch_events = sa.Table(
+    "watch_events",
+    metadata_obj,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("watch_id", sa.Integer, nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("first_at", sa.Float, nullable=False),
+    sa.Column("last_at", sa.Float, nullable=False, index=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("capture_id", sa.Integer),
+    sa.Column("content_digest", sa.String(64)),
+    sa.Column("detail", sa.Text, nullable=False),
 )
 
 # The full-text index of canonical paragraphs, one row per paragraph keyed by
@@ -916,6 +982,171 @@ class SqlStore:
                 sa.delete(leases).where(leases.c.name == name).where(leases.c.holder == holder)
             )
 
+    # -- captures and watches (issue 16) -----------------------------------------
+    def add_capture(self, capture: NewCapture) -> StoredCapture:
+        with self._write() as conn:
+            result = conn.execute(
+                sa.insert(captures).values(
+                    content_digest=_hex(capture.content_digest),
+                    source_url=capture.source_url,
+                    final_url=capture.final_url,
+                    http_status=capture.http_status,
+                    retrieved_at=capture.retrieved_at,
+                    ip_address=capture.ip_address,
+                    warc_sha256=_hex(capture.warc_sha256),
+                    warc_size=len(capture.warc),
+                    watch_id=capture.watch_id,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            capture_id = int(key[0])
+            conn.execute(sa.insert(capture_warcs).values(capture_id=capture_id, warc=capture.warc))
+        return _stored_capture(capture, capture_id)
+
+    def get_capture(self, capture_id: int) -> StoredCapture | None:
+        with self._read() as conn:
+            row = (
+                conn.execute(sa.select(captures).where(captures.c.id == capture_id))
+                .mappings()
+                .first()
+            )
+        return _capture(row) if row else None
+
+    def get_capture_warc(self, capture_id: int) -> bytes | None:
+        with self._read() as conn:
+            value = conn.execute(
+                sa.select(capture_warcs.c.warc).where(capture_warcs.c.capture_id == capture_id)
+            ).scalar_one_or_none()
+        return bytes(value) if value is not None else None
+
+    def captures_of(self, content_digest: bytes) -> list[StoredCapture]:
+        query = (
+            sa.select(captures)
+            .where(captures.c.content_digest == _hex(content_digest))
+            .order_by(captures.c.id)
+        )
+        with self._read() as conn:
+            return [_capture(row) for row in conn.execute(query).mappings()]
+
+    def add_watch(self, url: str, every_seconds: int, next_at: float) -> Watch:
+        now = time.time()
+        with self._write() as conn:
+            known = conn.execute(
+                sa.select(watches.c.id).where(watches.c.url_key == _url_key(url))
+            ).first()
+            if known is not None:
+                raise Conflict(f"{url} is watched already (watch {known[0]})")
+            result = conn.execute(
+                sa.insert(watches).values(
+                    url=url,
+                    url_key=_url_key(url),
+                    every_seconds=every_seconds,
+                    next_at=next_at,
+                    created_at=now,
+                    state=WatchState.ACTIVE.value,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+        return Watch(
+            id=int(key[0]), url=url, every_seconds=every_seconds, next_at=next_at, created_at=now
+        )
+
+    def get_watch(self, watch_id: int) -> Watch | None:
+        return self._one_watch(watches.c.id == watch_id)
+
+    def watch_by_url(self, url: str) -> Watch | None:
+        return self._one_watch(watches.c.url_key == _url_key(url))
+
+    def _one_watch(self, condition: sa.ColumnElement[bool]) -> Watch | None:
+        with self._read() as conn:
+            row = conn.execute(sa.select(watches).where(condition)).mappings().first()
+        return _watch(row) if row else None
+
+    def list_watches(self) -> list[Watch]:
+        with self._read() as conn:
+            rows = conn.execute(sa.select(watches).order_by(watches.c.id)).mappings()
+            return [_watch(row) for row in rows]
+
+    def remove_watch(self, watch_id: int) -> bool:
+        with self._write() as conn:
+            removed = conn.execute(sa.delete(watches).where(watches.c.id == watch_id)).rowcount
+        return bool(removed)
+
+    def due_watches(self, now: float, limit: int) -> list[Watch]:
+        query = (
+            sa.select(watches)
+            .where(watches.c.next_at <= now)
+            .order_by(watches.c.next_at, watches.c.id)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [_watch(row) for row in conn.execute(query).mappings()]
+
+    def record_watch_check(
+        self,
+        watch_id: int,
+        check: WatchCheck,
+        kind: WatchEventKind,
+        *,
+        capture_id: int | None = None,
+        content_digest: bytes | None = None,
+        detail: str = "",
+    ) -> None:
+        digest = _hex(content_digest) if content_digest is not None else None
+        with self._write() as conn:
+            conn.execute(
+                sa.update(watches)
+                .where(watches.c.id == watch_id)
+                .values(
+                    next_at=check.next_at,
+                    last_checked_at=check.checked_at,
+                    state=check.state.value,
+                    etag=check.etag,
+                    last_modified=check.last_modified,
+                    last_capture_id=check.last_capture_id,
+                )
+            )
+            if kind is WatchEventKind.UNCHANGED:
+                last = conn.execute(
+                    sa.select(watch_events.c.id, watch_events.c.kind, watch_events.c.content_digest)
+                    .where(watch_events.c.watch_id == watch_id)
+                    .order_by(watch_events.c.id.desc())
+                    .limit(1)
+                ).first()
+                if last is not None and last[1] == kind.value and last[2] == digest:
+                    conn.execute(
+                        sa.update(watch_events)
+                        .where(watch_events.c.id == last[0])
+                        .values(last_at=check.checked_at, count=watch_events.c.count + 1)
+                    )
+                    return
+            conn.execute(
+                sa.insert(watch_events).values(
+                    watch_id=watch_id,
+                    kind=kind.value,
+                    first_at=check.checked_at,
+                    last_at=check.checked_at,
+                    count=1,
+                    capture_id=capture_id,
+                    content_digest=digest,
+                    detail=detail,
+                )
+            )
+
+    def watch_events(
+        self, watch_id: int | None, limit: int, kinds: Sequence[WatchEventKind] = ()
+    ) -> list[WatchEvent]:
+        query = sa.select(watch_events)
+        if watch_id is not None:
+            query = query.where(watch_events.c.watch_id == watch_id)
+        if kinds:
+            query = query.where(watch_events.c.kind.in_([k.value for k in kinds]))
+        query = query.order_by(watch_events.c.last_at.desc(), watch_events.c.id.desc()).limit(limit)
+        with self._read() as conn:
+            return [_watch_event(row) for row in conn.execute(query).mappings()]
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -1226,6 +1457,8 @@ def _create_schema(conn: sa.Connection) -> None:
         version = "5"
     if version == "5":
         version = _layout_metadata_versions(conn)
+    if version == "7":
+        version = _add_capture_tables(conn, "8")
     if version != SCHEMA_VERSION:
         raise StoreError(
             f"the store has table layout {version}; this version of the registry reads layout "
@@ -1240,6 +1473,14 @@ def _layout_metadata_versions(conn: sa.Connection) -> str:
     layout = "7"
     conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value=layout))
     return layout
+
+
+def _add_capture_tables(conn: sa.Connection, version: str) -> str:
+    """The step to the layout of captures and watches: new tables only (create_all made
+    them already; said again here so the step stands alone), nothing else changes."""
+    metadata_obj.create_all(conn, tables=[captures, capture_warcs, watches, watch_events])
+    conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value=version))
+    return version
 
 
 def _create_search_index(conn: sa.Connection) -> None:
@@ -1738,3 +1979,67 @@ def _insert_or_ignore(conn: sa.Connection, table: sa.Table) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def _url_key(url: str) -> str:
+    """What makes a watched URL unique: its SHA-256 (a URL may be longer than an index)."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _stored_capture(capture: NewCapture, capture_id: int) -> StoredCapture:
+    return StoredCapture(
+        id=capture_id,
+        content_digest=capture.content_digest,
+        source_url=capture.source_url,
+        final_url=capture.final_url,
+        http_status=capture.http_status,
+        retrieved_at=capture.retrieved_at,
+        ip_address=capture.ip_address,
+        warc_sha256=capture.warc_sha256,
+        warc_size=len(capture.warc),
+        watch_id=capture.watch_id,
+    )
+
+
+def _capture(row: RowMapping) -> StoredCapture:
+    return StoredCapture(
+        id=int(row["id"]),
+        content_digest=_bytes(row["content_digest"]),
+        source_url=row["source_url"],
+        final_url=row["final_url"],
+        http_status=int(row["http_status"]),
+        retrieved_at=float(row["retrieved_at"]),
+        ip_address=row["ip_address"],
+        warc_sha256=_bytes(row["warc_sha256"]),
+        warc_size=int(row["warc_size"]),
+        watch_id=int(row["watch_id"]) if row["watch_id"] is not None else None,
+    )
+
+
+def _watch(row: RowMapping) -> Watch:
+    return Watch(
+        id=int(row["id"]),
+        url=row["url"],
+        every_seconds=int(row["every_seconds"]),
+        next_at=float(row["next_at"]),
+        created_at=float(row["created_at"]),
+        state=WatchState(row["state"]),
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_capture_id=row["last_capture_id"],
+        last_checked_at=row["last_checked_at"],
+    )
+
+
+def _watch_event(row: RowMapping) -> WatchEvent:
+    return WatchEvent(
+        id=int(row["id"]),
+        watch_id=int(row["watch_id"]),
+        kind=WatchEventKind(row["kind"]),
+        first_at=float(row["first_at"]),
+        last_at=float(row["last_at"]),
+        count=int(row["count"]),
+        capture_id=row["capture_id"],
+        content_digest=_bytes(row["content_digest"]) if row["content_digest"] else None,
+        detail=row["detail"],
+    )
