@@ -287,8 +287,7 @@ def pdf_document(title: str, paragraphs: Sequence[str], *, lang: str = "en") -> 
         page = canvas.getPageNumber()  # type: ignore[attr-defined]
         canvas.saveState()  # type: ignore[attr-defined]
         canvas.setFont(font, 8)  # type: ignore[attr-defined]
-        if page > 1:  # a running header from the second page on, as reports have
-            canvas.drawString(72, A4[1] - 40, title[:80])  # type: ignore[attr-defined]
+        canvas.drawString(72, A4[1] - 40, title[:80])  # type: ignore[attr-defined]
         label = f"第 {page} 页" if chinese else f"Page {page}"
         canvas.drawCentredString(A4[0] / 2, 36, label)  # type: ignore[attr-defined]
         canvas.restoreState()  # type: ignore[attr-defined]

@@ -18,7 +18,8 @@ A PDF has lines, not paragraphs. A new paragraph starts where
   Chinese) would have fitted after it, so the break was not made by wrapping.
 
 Across a page break only the last two rules apply. Wrapped lines are joined with one
-space, without one where either side is a CJK character, and without one after a
+space, without one where either side is a CJK character or the paragraph is mostly
+CJK (its typesetting breaks lines anywhere, inside Latin runs too), nor after a
 soft hyphen (which is dropped) or after a hyphen between letters (which is kept: a
 dictionary would be needed to tell "three-year" from a hyphenated word).
 
@@ -103,14 +104,22 @@ def drop_furniture(lines: Sequence[Line], page_heights: Sequence[float]) -> list
     return kept
 
 
-def _joined(previous: str, following: str) -> str:
+def _mostly_wide(text: str) -> bool:
+    letters = [character for character in text if not character.isspace()]
+    return sum(1 for character in letters if is_wide(character)) * 2 > len(letters)
+
+
+def _joined(previous: str, following: str, previous_line: str) -> str:
+    """Two wrapped lines of one paragraph as one line (rules in the module docstring);
+    ``previous_line`` is the last line of ``previous``, whose script decides."""
     previous = previous.rstrip(" ")
     following = following.lstrip(" ")
     if not previous or not following:
         return previous + following
     if previous.endswith("\u00ad"):
         return previous[:-1] + following
-    if is_wide(previous[-1]) or is_wide(following[0]):
+    # CJK typesetting breaks lines between any two characters, Latin runs included
+    if is_wide(previous[-1]) or is_wide(following[0]) or _mostly_wide(previous_line):
         return previous + following
     if (
         previous.endswith("-")
@@ -167,20 +176,71 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
             yield current
             current = line.text
         else:
-            current = _joined(current, line.text)
+            current = _joined(current, line.text, previous.text)
     yield current
+
+
+_UCS2_CMAP: Final = re.compile(r"^Uni(?:GB|CNS|JIS|KS)-UCS2-[HV]$")
+
+
+def _code_points_as_cids(font: object) -> None:
+    """Read a non-embedded CJK font's UCS-2 codes as the characters they are.
+
+    With a ``Uni*-UCS2-*`` encoding (reportlab's ``STSong-Light``, old Acrobat
+    output) each 2-byte code *is* the character's code point, but pdfminer.six maps
+    codes to CIDs through its copy of Adobe's CMap and back to characters, and its copy
+    lacks some codes (U+00B7 MIDDLE DOT of "和信云链·长沙" is dropped). So codes are
+    taken as the characters, and widths are looked up by the CID the CMap gives.
+    """
+    from pdfminer.cmapdb import CMap, CMapBase, IdentityUnicodeMap
+    from pdfminer.pdffont import PDFCIDFont
+
+    if not isinstance(font, PDFCIDFont):
+        return
+    cmap = font.cmap
+    if not isinstance(cmap, CMap) or not _UCS2_CMAP.match(str(cmap.attrs.get("CMapName", ""))):
+        return
+
+    code_to_cid: dict[int, int] = {}
+    for high, row in cmap.code2cid.items():
+        if isinstance(row, dict):
+            for low, cid in row.items():
+                if isinstance(cid, int):
+                    code_to_cid[high << 8 | low] = cid
+
+    class _CodePoints(CMapBase):
+        def is_vertical(self) -> bool:
+            return cmap.is_vertical()
+
+        def decode(self, code: bytes) -> Iterator[int]:
+            for index in range(0, len(code) - 1, 2):
+                yield code[index] << 8 | code[index + 1]
+
+    widths = font.widths
+    font.widths = {code: widths[cid] for code, cid in code_to_cid.items() if cid in widths}
+    font.cmap = _CodePoints()
+    font.unicode_map = IdentityUnicodeMap()
 
 
 def read_pdf(data: bytes, max_pages: int, builder: TextBuilder) -> None:
     """The paragraphs of a PDF, added to ``builder``; runs pdfminer.six (in the child)."""
     import io
+    from collections.abc import Mapping
 
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LAParams, LTChar, LTTextBox, LTTextLineHorizontal
+    from pdfminer.pdffont import PDFFont
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
 
-    resources = PDFResourceManager(caching=True)
+    class _Resources(PDFResourceManager):
+        def get_font(self, objid: object, spec: Mapping[str, object]) -> PDFFont:
+            font = super().get_font(objid, spec)
+            if "ToUnicode" not in spec:
+                _code_points_as_cids(font)
+            return font
+
+    resources = _Resources(caching=True)
     device = PDFPageAggregator(resources, laparams=LAParams())
     interpreter = PDFPageInterpreter(resources, device)
     lines: list[Line] = []
