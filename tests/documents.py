@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import zlib
 from collections.abc import Sequence
 from typing import Final
 
@@ -302,3 +303,46 @@ def pdf_document(title: str, paragraphs: Sequence[str], *, lang: str = "en") -> 
         story.append(Paragraph(escaped, body))
     document.build(story, onFirstPage=furniture, onLaterPages=furniture)
     return buffer.getvalue()
+
+
+# -- hostile PDFs ---------------------------------------------------------------------------
+
+
+def minimal_pdf(content: bytes, stream_dictionary: bytes = b"") -> bytes:
+    """A one-page PDF written by hand whose page content stream is ``content`` as given
+    (with ``stream_dictionary`` entries such as ``/Filter /FlateDecode``)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+        b" >>",
+        b"<< /Length %d %s >>\nstream\n%s\nendstream" % (len(content), stream_dictionary, content),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def deflate_bomb(inflated_bytes: int, chunk: int = 16 << 20) -> bytes:
+    """A zlib stream of ``inflated_bytes`` zero bytes (a multiple of ``chunk``), made in
+    milliseconds: after a full flush each chunk compresses to the same bytes, so one
+    compressed chunk is repeated; the Adler-32 of n zeros is ``(n mod 65521) << 16 | 1``."""
+    count = inflated_bytes // chunk
+    zeros = bytes(chunk)
+    compressor = zlib.compressobj(9)
+    first = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    again = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    adler = ((count * chunk) % 65521) << 16 | 1
+    # an empty final block with fixed codes, then the checksum
+    return first + again * (count - 1) + b"\x03\x00" + adler.to_bytes(4, "big")

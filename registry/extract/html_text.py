@@ -40,13 +40,15 @@ MAX_HTML_ELEMENTS: Final = 200_000
 """Most elements a page may have; a real page has a few thousand."""
 
 MAX_HTML_DEPTH: Final = 256
-"""Deepest element nesting kept (libxml2's own limit for HTML without ``huge_tree``)."""
+"""Deepest element nesting: libxml2's own limit for HTML (without ``huge_tree``), past
+which it drops the rest of the page; such a page is refused rather than cut short."""
 
 # Elements of trafilatura's output that are blocks (their own line) rather than inline.
 _BLOCKS: Final = frozenset(
     {"p", "head", "list", "item", "quote", "table", "row", "cell", "code", "div", "section",
      "fw", "graphic", "label", "lb", "note", "ab", "cit"}
 )  # fmt: skip
+_INLINE_CODE_PARENTS: Final = frozenset({"p", "head", "item", "cell", "hi", "ref"})
 # Where a headline is not the article's: page chrome.
 _CHROME: Final = frozenset({"nav", "header", "footer", "aside"})
 
@@ -69,9 +71,18 @@ def _parse(page: str) -> lxml_html.HtmlElement:
         tree = lxml_html.document_fromstring(page)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionFailed(f"the page cannot be parsed as HTML: {exc}") from exc
-    for count, _ in enumerate(tree.iter(), start=1):
+    count = depth = 0
+    for event, _ in etree.iterwalk(tree, events=("start", "end")):
+        if event == "end":
+            depth -= 1
+            continue
+        count += 1
+        depth += 1
         if count > MAX_HTML_ELEMENTS:
             raise ExtractionFailed(f"the page has more than {MAX_HTML_ELEMENTS:,} elements")
+        if depth >= MAX_HTML_DEPTH - 1:
+            # libxml2 stops building the tree there and the rest of the page is lost
+            raise ExtractionFailed(f"the page nests elements deeper than {MAX_HTML_DEPTH}")
     return tree
 
 
@@ -97,7 +108,12 @@ def _lines(body: etree._Element) -> list[str]:
             current.clear()
 
     for event, element in etree.iterwalk(body, events=("start", "end")):
-        block = element.tag in _BLOCKS
+        block = element.tag in _BLOCKS and not (
+            # trafilatura keeps an inline <code> as <code> inside its paragraph
+            element.tag == "code"
+            and element.getparent() is not None
+            and element.getparent().tag in _INLINE_CODE_PARENTS
+        )
         if event == "start":
             if block:
                 close()

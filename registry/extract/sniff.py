@@ -30,6 +30,9 @@ _HTML_SIGNATURE: Final = re.compile(
 # XHTML served as XML: an XML declaration, then an <html> element early on.
 _XHTML_SIGNATURE: Final = re.compile(rb"[\t\n\x0c\r ]*<\?xml[^>]*>.*?<html[\s>]", re.I | re.S)
 
+# WHATWG MIME sniffing's "binary data bytes": no text (in an ASCII-compatible encoding) has them.
+_BINARY_BYTE: Final = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+
 _BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -60,7 +63,8 @@ def sniff_format(data: bytes, declared_media_type: str | None) -> Literal["html"
 
     PDF: the ``%PDF-`` magic at the start (after a byte order mark or white space at
     most), whatever was declared; a file declared as PDF without it is not one. HTML:
-    the WHATWG sniffing signatures, an XHTML document, or a declared HTML media type.
+    the WHATWG sniffing signatures, an XHTML document, or a declared HTML media type
+    over bytes that hold no binary data bytes (an image declared as HTML is not a page).
     """
     head = _head_as_ascii(data)
     if head.lstrip(b"\t\n\x0c\r ").startswith(_PDF_MAGIC):
@@ -68,7 +72,7 @@ def sniff_format(data: bytes, declared_media_type: str | None) -> Literal["html"
     if _HTML_SIGNATURE.match(head) or _XHTML_SIGNATURE.match(head):
         return "html"
     essence = _essence(declared_media_type)
-    if essence in _HTML_MEDIA_TYPES and b"\x00" not in head:
+    if essence in _HTML_MEDIA_TYPES and not _BINARY_BYTE.search(head):
         return "html"
     return None
 
