@@ -232,16 +232,30 @@ def html_page(
 
 _CJK_FONT: Final = "STSong-Light"  # reportlab's built-in Adobe-GB1 CID font: no font file
 _LATIN_FONT: Final = "Times-Roman"
+# Debian's fonts-wqy-microhei (the Makefile installs it for Chromium), embedded as a subset
+# with a ToUnicode map, as word processors write Chinese PDFs.
+EMBEDDED_CJK_FONT_FILE: Final = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+_EMBEDDED_CJK_FONT: Final = "WenQuanYiMicroHei"
 
 
-def _pdf_styles(chinese: bool) -> tuple[object, object]:
-    from reportlab.lib.styles import ParagraphStyle
+def _cjk_font(embedded: bool) -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
 
-    if _CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_CJK_FONT))
-    font = _CJK_FONT if chinese else _LATIN_FONT
+    name = _EMBEDDED_CJK_FONT if embedded else _CJK_FONT
+    if name not in pdfmetrics.getRegisteredFontNames():
+        if embedded:
+            pdfmetrics.registerFont(TTFont(name, EMBEDDED_CJK_FONT_FILE, subfontIndex=0))
+        else:
+            pdfmetrics.registerFont(UnicodeCIDFont(name))
+    return name
+
+
+def _pdf_styles(chinese: bool, cjk_font: str) -> tuple[object, object]:
+    from reportlab.lib.styles import ParagraphStyle
+
+    font = cjk_font if chinese else _LATIN_FONT
     body = ParagraphStyle(
         "body",
         fontName=font,
@@ -258,11 +272,14 @@ def _pdf_styles(chinese: bool) -> tuple[object, object]:
     return body, heading
 
 
-def pdf_document(title: str, paragraphs: Sequence[str], *, lang: str = "en") -> bytes:
+def pdf_document(
+    title: str, paragraphs: Sequence[str], *, lang: str = "en", embed_cjk_font: bool = False
+) -> bytes:
     """A typeset A4 PDF: ``title`` as the headline, then ``paragraphs``, over several pages.
 
     Made with reportlab; Chinese is set in ``STSong-Light`` (a CID font every PDF reader
-    has, so nothing is embedded) with two-character first-line indents. Every page has a
+    has, so nothing is embedded), or with ``embed_cjk_font`` in WenQuanYi Micro Hei embedded
+    as a subset with a ToUnicode map; with two-character first-line indents. Every page has a
     running header (the title) and a page number ("Page N of M" / "第 N 页"): the
     furniture an extractor must leave out. Paragraph text is escaped for reportlab's
     markup; leading and repeated white space is not kept by typesetting.
@@ -271,8 +288,9 @@ def pdf_document(title: str, paragraphs: Sequence[str], *, lang: str = "en") -> 
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
     chinese = _is_chinese(lang)
-    body, heading = _pdf_styles(chinese)
-    font = _CJK_FONT if chinese else _LATIN_FONT
+    cjk_font = _cjk_font(embed_cjk_font)
+    body, heading = _pdf_styles(chinese, cjk_font)
+    font = cjk_font if chinese else _LATIN_FONT
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -299,7 +317,7 @@ def pdf_document(title: str, paragraphs: Sequence[str], *, lang: str = "en") -> 
         if not chinese and _CJK.search(paragraph):
             # Times-Roman has no CJK glyphs: such a paragraph of an English article is set
             # in the CJK font, as word processors substitute fonts
-            escaped = f'<font name="{_CJK_FONT}">{escaped}</font>'
+            escaped = f'<font name="{cjk_font}">{escaped}</font>'
         story.append(Paragraph(escaped, body))
     document.build(story, onFirstPage=furniture, onLaterPages=furniture)
     return buffer.getvalue()

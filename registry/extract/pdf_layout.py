@@ -23,8 +23,9 @@ CJK (its typesetting breaks lines anywhere, inside Latin runs too), nor after a
 soft hyphen (which is dropped) or after a hyphen between letters (which is kept: a
 dictionary would be needed to tell "three-year" from a hyphenated word).
 
-Page furniture: a line in the top or bottom tenth of the page that repeats on most
-pages (digits ignored, so "Page 3" repeats), or that is only a page number, is dropped.
+Page furniture: a line in the top or bottom 7.5% of the page that repeats on at least
+half of the pages (digits ignored, so "Page 3" repeats), or that is only a page number,
+is dropped. A running header of a one-page PDF cannot be told from text and is kept.
 """
 
 from __future__ import annotations

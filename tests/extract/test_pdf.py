@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +18,7 @@ from registry.extract import (
     pdf_text,
     squeeze_whitespace,
 )
-from tests.documents import deflate_bomb, minimal_pdf, pdf_document
+from tests.documents import EMBEDDED_CJK_FONT_FILE, deflate_bomb, minimal_pdf, pdf_document
 from tests.extract.conftest import ARTICLES, CHINESE, ENGLISH, Article
 
 
@@ -39,6 +40,28 @@ def test_a_pdf_gives_exactly_the_articles_paragraphs(article: Article) -> None:
     assert split_passage(extraction.text) == article.shown
     assert extraction.extractor == "pdfminer.six"
     assert extraction.version[0].isdigit()
+
+
+@pytest.mark.skipif(
+    not Path(EMBEDDED_CJK_FONT_FILE).is_file(),
+    reason="fonts-wqy-microhei is not installed (make install brings it)",
+)
+@pytest.mark.parametrize("article", CHINESE, ids=lambda article: article.name)
+def test_a_pdf_with_an_embedded_cjk_font_gives_the_paragraphs(article: Article) -> None:
+    data = pdf_document(
+        article.paragraphs[0], article.paragraphs[1:], lang=article.language, embed_cjk_font=True
+    )
+    assert b"/ToUnicode" in data
+    assert split_passage(extract_pdf(data).text) == article.shown
+
+
+def test_characters_a_cjk_cmap_lacks_are_kept() -> None:
+    # pdfminer.six's UniGB-UCS2-H has no U+00B7; STSong-Light writes it all the same
+    text = "“和信云链·长沙经济技术开发区·智慧党建”正式上线。"
+    filler = ["湖南省将建设十个区块链公共服务平台，推动三万家企业上链。" * 9] * 8
+    data = pdf_document("标题", [text, *filler], lang="zh")
+    assert _pages(data) >= 2  # one page's running header could not be told from text
+    assert extract_pdf(data).text.split("\n") == ["标题", text, *filler]
 
 
 def test_page_furniture_is_left_out() -> None:
