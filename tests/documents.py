@@ -129,8 +129,43 @@ _WORDS: Final = {
 }
 
 
+# An old CMS's page: the same page laid out with tables and <div>s whose class names say
+# nothing (many government sites), so only the text itself tells where the article is.
+_OLD_LAYOUT: Final = (
+    ('<header class="site-header">', '<div class="t1">'),
+    ("</header>", "</div>"),
+    ('<nav class="main-nav">', '<div class="t2">'),
+    ("</nav>", "</div>"),
+    ('<div class="container">', '<table class="t3" width="100%"><tr><td valign="top">'),
+    ('<main id="content">', '<div class="t4">'),
+    ("</main>", "</div>"),
+    ('<article class="article">', '<div class="t5">'),
+    ("</article>", "</div>"),
+    ('<section class="comments">', '<div class="t6">'),
+    ("</section>", "</div>"),
+    ('<aside class="sidebar">', '</td><td class="t7" width="220" valign="top">'),
+    ("</aside>\n  </div>", "</td></tr></table>"),
+    ('<footer class="site-footer">', '<div class="t8">'),
+    ("</footer>", "</div>"),
+    ('class="article-title"', 'class="t9"'),
+    ('class="article-body"', 'class="t10"'),
+    ('class="share-bar"', 'class="t11"'),
+    ('class="comment"', 'class="t12"'),
+    ('class="cookie-banner"', 'class="t13"'),
+    ('class="breadcrumb"', 'class="t14"'),
+    ('class="user"', 'class="t15"'),
+    ('class="ad"', 'class="t16"'),
+    ('<body class="article-page">', "<body>"),
+)
+
+
 def html_page(
-    title: str, paragraphs: Sequence[str], *, lang: str = "en", encoding: str = "utf-8"
+    title: str,
+    paragraphs: Sequence[str],
+    *,
+    lang: str = "en",
+    encoding: str = "utf-8",
+    semantic: bool = True,
 ) -> bytes:
     """A news site's article page: ``title`` as the headline, then ``paragraphs``.
 
@@ -139,7 +174,8 @@ def html_page(
     Around the article: doctype, styles, scripts (with text that looks like prose),
     HTML comments, a cookie banner, a header with a menu and a search form, breadcrumbs,
     a share bar, readers' comments, a sidebar of related links and a footer, none of
-    which is article text.
+    which is article text. ``semantic=False`` lays the same page out as old CMSs do:
+    a table, ``<div>``s, and class names that say nothing.
     """
     chinese = _is_chinese(lang)
     nav = _NAV_ZH if chinese else _NAV_EN
@@ -225,6 +261,10 @@ def html_page(
 </body>
 </html>
 """
+    if not semantic:
+        for modern, old in _OLD_LAYOUT:
+            assert modern in page, modern
+            page = page.replace(modern, old)
     return page.encode(encoding, errors="xmlcharrefreplace")
 
 

@@ -19,10 +19,14 @@ from tests.documents import html_page
 from tests.extract.conftest import ARTICLES, CHINESE, ENGLISH, Article
 
 
-def _page(article: Article, encoding: str = "utf-8") -> str:
+def _page(article: Article, encoding: str = "utf-8", *, semantic: bool = True) -> str:
     """The article as a page, headline first, decoded as the intake would."""
     data = html_page(
-        article.paragraphs[0], article.paragraphs[1:], lang=article.language, encoding=encoding
+        article.paragraphs[0],
+        article.paragraphs[1:],
+        lang=article.language,
+        encoding=encoding,
+        semantic=semantic,
     )
     assert html_declared_charset(data) == encoding
     return data.decode(encoding)
@@ -33,18 +37,24 @@ def test_the_corpus_has_english_and_chinese_articles() -> None:
     assert len(CHINESE) >= 2
 
 
+@pytest.mark.parametrize("semantic", [True, False], ids=["html5", "old-layout"])
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
 @pytest.mark.parametrize("article", ARTICLES, ids=lambda article: article.name)
-def test_a_page_gives_exactly_the_articles_paragraphs(article: Article, encoding: str) -> None:
-    extraction = extract_html(_page(article, encoding))
+def test_a_page_gives_exactly_the_articles_paragraphs(
+    article: Article, encoding: str, semantic: bool
+) -> None:
+    page = _page(article, encoding, semantic=semantic)
+    assert ("<article" in page) is semantic
+    extraction = extract_html(page)
     assert split_passage(extraction.text) == article.shown
     assert extraction.extractor == "trafilatura"
     assert extraction.version[0].isdigit()
 
 
+@pytest.mark.parametrize("semantic", [True, False], ids=["html5", "old-layout"])
 @pytest.mark.parametrize("article", ARTICLES, ids=lambda article: article.name)
-def test_nothing_around_the_article_is_extracted(article: Article) -> None:
-    text = extract_html(_page(article)).text
+def test_nothing_around_the_article_is_extracted(article: Article, semantic: bool) -> None:
+    text = extract_html(_page(article, semantic=semantic)).text
     around = [
         # navigation, header, search, breadcrumbs, share bar
         "About us" if not article.chinese else "关于我们",
@@ -105,6 +115,26 @@ def test_the_same_page_gives_the_same_text() -> None:
     assert extract_html(page) == extract_html(page)
 
 
+def test_a_short_article_wins_over_longer_readers_comments_in_an_old_layout() -> None:
+    paragraphs = ["A first paragraph of reasonable length here.", "Second one."]
+    page = html_page("Notice", paragraphs, semantic=False).decode()
+    assert extract_html(page).text.split("\n") == ["Notice", *paragraphs]
+
+
+def test_without_a_headline_the_densest_text_is_the_article() -> None:
+    page = (
+        "<html><body><div class='a'><a href='/'>Home</a> <a href='/b'>News</a></div>"
+        "<div class='b'><p>Short aside.</p></div>"
+        "<div class='c'><p>The first paragraph of the notice, long enough to count.</p>"
+        "<p>The second paragraph of the notice, long as well, with a comma.</p></div>"
+        "<div class='d'><p>© 2020 Office</p></div></body></html>"
+    )
+    assert extract_html(page).text.split("\n") == [
+        "The first paragraph of the notice, long enough to count.",
+        "The second paragraph of the notice, long as well, with a comma.",
+    ]
+
+
 def test_a_short_page_keeps_its_one_paragraph() -> None:
     assert extract_html("<html><body><p>One short paragraph.</p></body></html>").text == (
         "One short paragraph."
@@ -140,6 +170,12 @@ def test_bounds_nesting(tag: str) -> None:
     page = "<html><body>" + f"<{tag}>" * 100_000 + "deep" + closing * 100_000 + "</body></html>"
     with pytest.raises(ExtractionFailed, match="deeper than"):
         extract_html(page)
+
+
+def test_a_text_run_the_parser_cannot_hold_fails_clearly() -> None:
+    # within the character bound, but over libxml2's 10 MB for one text node in UTF-8
+    with pytest.raises(ExtractionFailed, match="run of text"):
+        extract_html("<p>" + "\U0001f600" * (MAX_HTML_CHARS - 10) + "</p>")
 
 
 def test_nesting_within_the_bound_is_read() -> None:
