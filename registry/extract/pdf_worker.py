@@ -13,6 +13,8 @@ import json
 import resource
 import sys
 
+from pdfminer.pdfdocument import PDFPasswordIncorrect
+
 from registry.errors import ExtractionFailed
 from registry.extract.paragraphs import TextBuilder
 from registry.extract.pdf_layout import read_pdf
@@ -37,6 +39,8 @@ def main() -> None:
         answer = {"text": builder.text}
     except ExtractionFailed as exc:
         answer = {"error": str(exc)}
+    except PDFPasswordIncorrect:
+        answer = {"error": "the PDF is encrypted with a password"}
     except MemoryError:
         answer = {"error": "the PDF needs more memory than allowed (a decompression bomb?)"}
     except RecursionError:

@@ -105,6 +105,33 @@ def test_a_hand_written_pdf_is_read() -> None:
     )
 
 
+def _encrypted(user_password: str) -> bytes:
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    encryption = pdfencrypt.StandardEncryption(user_password, "owner", canCopy=0)
+    page = canvas.Canvas(buffer, encrypt=encryption)
+    page.drawString(72, 720, "Encrypted text here.")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def test_an_encrypted_pdf_is_read_without_a_password_and_refused_with_one() -> None:
+    # an empty user password (permissions only) opens for every reader
+    assert extract_pdf(_encrypted("")).text == "Encrypted text here."
+    with pytest.raises(ExtractionFailed, match="encrypted with a password"):
+        extract_pdf(_encrypted("secret"))
+
+
+def test_deeply_nested_objects_do_not_stop_the_reader() -> None:
+    content = b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET"
+    deep = b"/Deep " + b"[" * 100_000 + b"]" * 100_000
+    data = minimal_pdf(content).replace(b"/Count 1 >>", b"/Count 1 " + deep + b" >>")
+    assert extract_pdf(data).text == "Hello"
+
+
 def test_a_pdf_without_text_fails_clearly() -> None:
     with pytest.raises(ExtractionFailed, match="no extractable text"):
         extract_pdf(minimal_pdf(b"0 0 m 100 100 l S"))
