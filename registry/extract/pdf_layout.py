@@ -20,8 +20,10 @@ A PDF has lines, not paragraphs. A new paragraph starts where
 Across a page break only the last two rules apply. Wrapped lines are joined with one
 space, without one where either side is a CJK character or the paragraph is mostly
 CJK (its typesetting breaks lines anywhere, inside Latin runs too), nor after a
-soft hyphen (which is dropped) or after a hyphen between letters (which is kept: a
-dictionary would be needed to tell "three-year" from a hyphenated word).
+soft hyphen (which is dropped) or after a hyphen between letters. That hyphen is
+dropped only where the document itself has the whole word and not the hyphenated one
+inside a line ("develop-" + "ment" where "development" occurs elsewhere); otherwise it
+is kept, since "three-year" cut at its hyphen looks the same.
 
 Page furniture: a line in the top or bottom 7.5% of the page that repeats on at least
 half of the pages (digits ignored, so "Page 3" repeats), or that is only a page number,
@@ -110,9 +112,27 @@ def _mostly_wide(text: str) -> bool:
     return sum(1 for character in letters if is_wide(character)) * 2 > len(letters)
 
 
-def _joined(previous: str, following: str, previous_line: str) -> str:
+_WORD: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def inner_words(lines: Sequence[Line]) -> frozenset[str]:
+    """The words (lowercased) that appear inside lines, not cut by a line's end: the
+    document's own dictionary for telling a hyphenated break from a compound."""
+    words: set[str] = set()
+    for line in lines:
+        found = _WORD.findall(line.text.rstrip(" -\u00ad"))
+        words.update(word.lower() for word in found[:-1] if word)
+        if found and not line.text.rstrip(" ").endswith(("-", "\u00ad")):
+            words.add(found[-1].lower())
+    return frozenset(words)
+
+
+def _joined(
+    previous: str, following: str, previous_line: str, words: frozenset[str] = frozenset()
+) -> str:
     """Two wrapped lines of one paragraph as one line (rules in the module docstring);
-    ``previous_line`` is the last line of ``previous``, whose script decides."""
+    ``previous_line`` is the last line of ``previous``, whose script decides; ``words``
+    are the document's :func:`inner_words`."""
     previous = previous.rstrip(" ")
     following = following.lstrip(" ")
     if not previous or not following:
@@ -128,6 +148,13 @@ def _joined(previous: str, following: str, previous_line: str) -> str:
         and previous[-2].isalpha()
         and following[0].isalpha()
     ):
+        before = _WORD.findall(previous[:-1])
+        after = _WORD.match(following)
+        if before and after:
+            compound = f"{before[-1]}-{after.group()}".lower()
+            whole = f"{before[-1]}{after.group()}".lower()
+            if whole in words and compound not in words:
+                return previous[:-1] + following  # the word, hyphenated at the break
         return previous + following
     return previous + " " + following
 
@@ -162,6 +189,7 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
     # ends a line early.
     uses_spacing = any(spaced(previous, line) for previous, line in pairs)
     uses_indents = any(indented(line) for line in lines[1:])
+    words = inner_words(lines)
     current = lines[0].text
     for previous, line in pairs:
         height = line.y1 - line.y0
@@ -177,7 +205,7 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
             yield current
             current = line.text
         else:
-            current = _joined(current, line.text, previous.text)
+            current = _joined(current, line.text, previous.text, words)
     yield current
 
 

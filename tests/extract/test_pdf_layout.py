@@ -69,6 +69,21 @@ def test_hyphens(first: str, second: str, joined: str) -> None:
     assert list(paragraphs(lines)) == [joined]
 
 
+def test_a_word_hyphenated_at_the_break_is_rejoined_where_the_document_spells_it() -> None:
+    lines = _column(
+        [
+            "The development plan names the develop-".ljust(44),
+            "ment of industry; a three-year plan and a three-".ljust(44),
+            "year budget, and the co-".ljust(44),
+            "operation.",
+        ]
+    )
+    assert list(paragraphs(lines)) == [
+        "The development plan names the development of industry; a three-year plan and"
+        " a three-year budget, and the co-operation."
+    ]
+
+
 def test_spacing_between_paragraphs_starts_a_new_one() -> None:
     lines = [
         _line("First paragraph, first line of it", 700),
