@@ -33,7 +33,6 @@ is dropped. A running header of a one-page PDF cannot be told from text and is k
 from __future__ import annotations
 
 import re
-import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -47,6 +46,10 @@ from registry.extract.paragraphs import TextBuilder, squeeze_whitespace
 MARGIN_BAND: Final = 0.075
 """The top and bottom fraction of a page where headers, footers and page numbers live
 (63 points of A4: inside the usual one-inch margin, above and below the text)."""
+
+# Characters no line may start with (CJK line breaking, "kinsoku"): a line breaker moves
+# the character before them to the next line too, so they count as part of its first word.
+_NO_LINE_START: Final = frozenset("、。，．：；？！）」』】〕〉》”’…‥～・·,.;:!?)]}%")
 
 # Spaces a line may wrap at: White_Space without the no-break ones (U+00A0, U+2007, U+202F).
 _BREAKING_SPACES: Final = frozenset(
@@ -145,8 +148,8 @@ def _joined(
     if (
         previous.endswith("-")
         and len(previous) > 1
-        and previous[-2].isalpha()
-        and following[0].isalpha()
+        and previous[-2].isalnum()
+        and following[0].isalnum()
     ):
         before = _WORD.findall(previous[:-1])
         after = _WORD.match(following)
@@ -168,7 +171,9 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
         for previous, line in pairwise(lines)
         if previous.page == line.page and previous.y0 - line.y1 >= 0
     ]
-    usual_gap = statistics.median(gaps) if gaps else 0.0
+    # the gap between the lines of a paragraph: the small common one (a fifth of the gaps
+    # up; the median would be the gap between paragraphs in a text of one-line ones)
+    usual_gap = sorted(gaps)[len(gaps) // 5] if gaps else 0.0
     # The text's edges over the whole document (a page of indented one-line paragraphs
     # still has the document's margin): the leftmost start and the rightmost end.
     left = min(line.x0 for line in lines)
@@ -301,14 +306,16 @@ def _line(page: int, text: str, item: object, chars: Sequence[object]) -> Line:
     glyphs = [char for char in chars if isinstance(char, LTChar)]
     first_word = 0.0
     space = 0.0
+    wide_word = False  # a CJK character is a word with the punctuation that follows it
     for glyph in glyphs:
         character = glyph.get_text()
         if character in _BREAKING_SPACES:
             space = glyph.width
             break
-        first_word += glyph.width
-        if is_wide(character[:1] or "a"):
+        if wide_word and character not in _NO_LINE_START:
             break
+        first_word += glyph.width
+        wide_word = wide_word or is_wide(character[:1] or "a")
     sizes = [glyph.size for glyph in glyphs] or [item.height]
     return Line(
         page=page,
