@@ -404,3 +404,34 @@ def deflate_bomb(inflated_bytes: int, chunk: int = 16 << 20) -> bytes:
     adler = ((count * chunk) % 65521) << 16 | 1
     # an empty final block with fixed codes, then the checksum
     return first + again * (count - 1) + b"\x03\x00" + adler.to_bytes(4, "big")
+
+
+# -- print versions -----------------------------------------------------------------------
+
+
+def print_version(title: str, paragraphs: Sequence[str], *, lang: str = "en") -> bytes:
+    """An article's "print this page" version (UTF-8): headline and paragraphs only, with
+    a print style sheet (A4 margins, Chinese paragraphs indented by two characters), as
+    sites offer it; a browser prints it to the PDF a reader keeps."""
+    chinese = _is_chinese(lang)
+    indent = "text-indent: 2em; margin: 0;" if chinese else "margin: 0 0 8pt 0;"
+    font = '"WenQuanYi Micro Hei", sans-serif' if chinese else '"Times New Roman", serif'
+    body = "\n".join(f"<p>{html.escape(paragraph, quote=False)}</p>" for paragraph in paragraphs)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+  <meta charset="utf-8">
+  <title>{html.escape(title, quote=False)}</title>
+  <style>
+    @page {{ size: A4; margin: 2cm; }}
+    body {{ font-family: {font}; font-size: 11pt; line-height: 1.5; }}
+    h1 {{ font-size: 16pt; margin: 0 0 12pt 0; }}
+    p {{ {indent} }}
+  </style>
+</head>
+<body>
+<h1>{html.escape(title, quote=False)}</h1>
+{body}
+</body>
+</html>
+""".encode()

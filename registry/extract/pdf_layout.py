@@ -75,6 +75,8 @@ class Line:
     y1: float
     first_word_width: float  # width up to the first breaking space (or of a first CJK char)
     space_width: float
+    size: float  # the font size most of its characters have (a line's box also grows
+    # with a fallback font's descent, which says nothing about headings)
 
 
 def is_wide(character: str) -> bool:
@@ -197,9 +199,7 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
     words = inner_words(lines)
     current = lines[0].text
     for previous, line in pairs:
-        height = line.y1 - line.y0
-        previous_height = previous.y1 - previous.y0
-        size_change = abs(height - previous_height) > 0.15 * max(height, previous_height)
+        size_change = abs(line.size - previous.size) > 0.15 * max(line.size, previous.size)
         room = right - previous.x1
         first = line.text.lstrip()[:1] or "a"
         needed = line.first_word_width + (0 if is_wide(first) else line.space_width)
@@ -316,7 +316,7 @@ def _line(page: int, text: str, item: object, chars: Sequence[object]) -> Line:
             break
         first_word += glyph.width
         wide_word = wide_word or is_wide(character[:1] or "a")
-    sizes = [glyph.size for glyph in glyphs] or [item.height]
+    sizes = [round(glyph.size, 1) for glyph in glyphs] or [round(item.height, 1)]
     return Line(
         page=page,
         text=text,
@@ -326,4 +326,5 @@ def _line(page: int, text: str, item: object, chars: Sequence[object]) -> Line:
         y1=float(item.y1),
         first_word_width=first_word,
         space_width=space or 0.25 * max(sizes),
+        size=Counter(sizes).most_common(1)[0][0],
     )

@@ -30,6 +30,7 @@ def _line(text: str, y: float, *, page: int = 0, x0: float = 72.0, height: float
         y1=y + height,
         first_word_width=_width(first_word),
         space_width=CHAR,
+        size=height,
     )
 
 
