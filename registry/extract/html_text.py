@@ -22,11 +22,14 @@ gets its densest container of text marked as the article (:func:`_mark_main_cont
 without which trafilatura kept banners and readers' comments and dropped subheadings.
 
 The output is deterministic (no deduplication cache, no date or language guessing).
+Left as they are: each table cell is a line of its own, and the line breaks inside a
+``<pre>`` become spaces (trafilatura hands it over like a quotation).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from configparser import ConfigParser
 from typing import Final
@@ -64,6 +67,7 @@ _INLINE_CODE_PARENTS: Final = frozenset({"p", "head", "item", "cell", "hi", "ref
 _CHROME: Final = frozenset({"nav", "header", "footer", "aside"})
 
 
+@functools.cache
 def _config() -> ConfigParser:
     """trafilatura's settings for short documents too: no minimum size before fallbacks."""
     from trafilatura.settings import DEFAULT_CONFIG
@@ -289,6 +293,8 @@ def extract_html(html: str) -> Extraction:
             include_links=False,
             deduplicate=False,
             with_metadata=False,
+            # what a reader does not see: trafilatura drops display:none and aria-hidden
+            prune_xpath=["//*[@hidden]", "//noscript", "//template"],
             config=_config(),
         )
     except RecursionError as exc:

@@ -110,6 +110,22 @@ def test_white_space_is_squeezed_as_a_browser_shows_it() -> None:
     assert squeeze_whitespace("\u00a0 a \u2003 b\u3000") == "a b"
 
 
+@pytest.mark.parametrize("wrapper", ["article", "div"])
+def test_what_a_reader_does_not_see_is_left_out(wrapper: str) -> None:
+    page = (
+        f"<html><body><{wrapper}><h1>Title</h1><p>Visible paragraph one, long enough.</p>"
+        "<p hidden>Hidden by attribute.</p><p style='display:none'>Hidden by style.</p>"
+        "<p aria-hidden='true'>Hidden from readers.</p><noscript><p>Enable JS.</p></noscript>"
+        f"<template><p>Template text.</p></template><p>Visible two.</p></{wrapper}>"
+        "</body></html>"
+    )
+    assert extract_html(page).text.split("\n") == [
+        "Title",
+        "Visible paragraph one, long enough.",
+        "Visible two.",
+    ]
+
+
 def test_the_same_page_gives_the_same_text() -> None:
     page = _page(CHINESE[0])
     assert extract_html(page) == extract_html(page)
