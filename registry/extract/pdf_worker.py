@@ -10,6 +10,7 @@ MemoryError or the kernel's limit, not in the server. Reads the PDF on stdin, wr
 from __future__ import annotations
 
 import json
+import logging
 import resource
 import sys
 
@@ -28,6 +29,8 @@ def _limit(kind: int, value: int) -> None:
 def main() -> None:
     """Read a PDF on stdin within the limits given as arguments; report on stdout."""
     memory, cpu_seconds, max_pages, max_chars = (int(argument) for argument in sys.argv[1:5])
+    # pdfminer.six warns per font and glyph on sloppy files: nobody reads the child's stderr
+    logging.disable(logging.CRITICAL)
     _limit(resource.RLIMIT_AS, memory)
     _limit(resource.RLIMIT_CPU, cpu_seconds)
     # pdfminer.six resolves nested objects recursively; a deep crafted file is refused
@@ -47,7 +50,7 @@ def main() -> None:
         answer = {"error": "the PDF's objects are nested too deeply"}
     except Exception as exc:  # pdfminer.six raises many kinds of errors on malformed files
         answer = {"error": f"the PDF cannot be read: {type(exc).__name__}: {exc}"[:300]}
-    sys.stdout.write(json.dumps(answer))
+    sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
 
 
 if __name__ == "__main__":
