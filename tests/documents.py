@@ -293,6 +293,7 @@ def _cjk_font(embedded: bool) -> str:
 
 
 def _pdf_styles(chinese: bool, cjk_font: str) -> tuple[object, object]:
+    from reportlab.lib.enums import TA_CENTER, TA_LEFT
     from reportlab.lib.styles import ParagraphStyle
 
     font = cjk_font if chinese else _LATIN_FONT
@@ -306,8 +307,15 @@ def _pdf_styles(chinese: bool, cjk_font: str) -> tuple[object, object]:
         firstLineIndent=22 if chinese else 0,
         wordWrap="CJK" if chinese else None,
     )
+    # Chinese official documents centre their title (GB/T 9704)
     heading = ParagraphStyle(
-        "heading", parent=body, fontSize=16, leading=22, spaceAfter=14, firstLineIndent=0
+        "heading",
+        parent=body,
+        fontSize=16,
+        leading=22,
+        spaceAfter=14,
+        firstLineIndent=0,
+        alignment=TA_CENTER if chinese else TA_LEFT,
     )
     return body, heading
 
@@ -319,7 +327,8 @@ def pdf_document(
 
     Made with reportlab; Chinese is set in ``STSong-Light`` (a CID font every PDF reader
     has, so nothing is embedded), or with ``embed_cjk_font`` in WenQuanYi Micro Hei embedded
-    as a subset with a ToUnicode map; with two-character first-line indents. Every page has a
+    as a subset with a ToUnicode map; with a centred title and two-character first-line
+    indents, as Chinese official documents are set. Every page has a
     running header (the title) and a page number ("Page N of M" / "第 N 页"): the
     furniture an extractor must leave out. Paragraph text is escaped for reportlab's
     markup; leading and repeated white space is not kept by typesetting.

@@ -13,7 +13,8 @@ A PDF has lines, not paragraphs. A new paragraph starts where
 
 - the vertical gap to the previous line is clearly larger than the gap between the
   lines of a paragraph (the document's most common gap), or the font size changes;
-- the line is indented from the text's left edge (a first-line indent); or
+- the line is indented from the text's left edge (a first-line indent), unless it and
+  the line before are both centred (the lines of a centred title); or
 - the previous line ended short: the first word of this line (one character for
   Chinese) would have fitted after it, so the break was not made by wrapping.
 
@@ -189,6 +190,12 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
     def indented(line: Line) -> bool:
         return line.x0 > left + max(line.space_width, 2.0)
 
+    middle = (left + right) / 2
+
+    def centred(line: Line) -> bool:
+        """Centred, or full width (a centred title's first line may fill the measure)."""
+        return abs((line.x0 + line.x1) / 2 - middle) < max(2.0, line.size / 2)
+
     pairs = list(pairwise(lines))
     # The markers the document uses for paragraphs: where it spaces or indents them, a
     # line that ends short is a paragraph's end only across a page break (where spacing
@@ -206,7 +213,9 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
         ended_short = room > needed + 1.0 and (
             not (uses_spacing or uses_indents) or (previous.page != line.page and not uses_indents)
         )
-        if size_change or spaced(previous, line) or indented(line) or ended_short:
+        # the lines of a centred title all start in from the edge: no indent there
+        starts_in = indented(line) and not (centred(previous) and centred(line))
+        if size_change or spaced(previous, line) or starts_in or ended_short:
             yield current
             current = line.text
         else:

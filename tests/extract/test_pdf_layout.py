@@ -111,6 +111,26 @@ def test_an_indent_starts_a_new_paragraph() -> None:
     ]
 
 
+def test_the_lines_of_a_centred_title_are_one_paragraph() -> None:
+    def centred(text: str, y: float) -> Line:
+        return _line(text, y, x0=72 + (420 - _width(text)) / 2, height=16)
+
+    full = "word " * 13 + "words"  # 70 characters: the whole measure, 72 to 492
+    lines = [
+        centred("关于加快推进区块链技术应用和产业", 760),
+        centred("发展的实施意见", 738),
+        _line("　" + full[:-2], 700, x0=82),
+        _line(full, 684),
+        _line("　A second paragraph.", 668, x0=82),
+    ]
+    assert [round(line.x0 + line.x1) for line in lines[:2]] == [564, 564]
+    assert list(paragraphs(lines)) == [
+        "关于加快推进区块链技术应用和产业发展的实施意见",
+        f"　{full[:-2]} {full}",
+        "　A second paragraph.",
+    ]
+
+
 def test_without_spacing_or_indents_a_short_line_ends_a_paragraph() -> None:
     long = "word " * 13 + "word"
     lines = _column([long, "ends here.", long, "and here."])
