@@ -14,7 +14,7 @@ A PDF has lines, not paragraphs. A new paragraph starts where
 - the vertical gap to the previous line is clearly larger than the gap between the
   lines of a paragraph (the document's most common gap), or the font size changes;
 - the line is indented from the text's left edge (a first-line indent), unless it and
-  the line before are both centred (the lines of a centred title); or
+  the line before are both centred and larger than the body text (a centred title); or
 - the previous line ended short: the first word of this line (one character for
   Chinese) would have fitted after it, so the break was not made by wrapping.
 
@@ -192,9 +192,15 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
 
     middle = (left + right) / 2
 
-    def centred(line: Line) -> bool:
-        """Centred, or full width (a centred title's first line may fill the measure)."""
-        return abs((line.x0 + line.x1) / 2 - middle) < max(2.0, line.size / 2)
+    body_size = Counter(line.size for line in lines).most_common(1)[0][0]
+
+    def centred_title(line: Line) -> bool:
+        """Larger than the body text and centred, or full width (a title's first line may
+        fill the measure). Body lines are left out: an indented line that ends short of
+        the edge by its indent looks centred too."""
+        return line.size > 1.1 * body_size and (
+            abs((line.x0 + line.x1) / 2 - middle) < max(2.0, line.size / 2)
+        )
 
     pairs = list(pairwise(lines))
     # The markers the document uses for paragraphs: where it spaces or indents them, a
@@ -214,7 +220,7 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
             not (uses_spacing or uses_indents) or (previous.page != line.page and not uses_indents)
         )
         # the lines of a centred title all start in from the edge: no indent there
-        starts_in = indented(line) and not (centred(previous) and centred(line))
+        starts_in = indented(line) and not (centred_title(previous) and centred_title(line))
         if size_change or spaced(previous, line) or starts_in or ended_short:
             yield current
             current = line.text

@@ -115,16 +115,22 @@ def test_the_lines_of_a_centred_title_are_one_paragraph() -> None:
     def centred(text: str, y: float) -> Line:
         return _line(text, y, x0=72 + (420 - _width(text)) / 2, height=16)
 
+    # an indented body line ending short of the edge by its indent is not a centred title
+    body = [_line("x" * 70, 700), _line("　" + "x" * 66, 684, x0=82), _line("x" * 70, 668)]
+    assert len(list(paragraphs(body))) == 2
+
     full = "word " * 13 + "words"  # 70 characters: the whole measure, 72 to 492
     lines = [
+        _line(full, 800),  # body text is the most common size
         centred("关于加快推进区块链技术应用和产业", 760),
         centred("发展的实施意见", 738),
         _line("　" + full[:-2], 700, x0=82),
         _line(full, 684),
         _line("　A second paragraph.", 668, x0=82),
     ]
-    assert [round(line.x0 + line.x1) for line in lines[:2]] == [564, 564]
+    assert [round(line.x0 + line.x1) for line in lines[1:3]] == [564, 564]
     assert list(paragraphs(lines)) == [
+        full,
         "关于加快推进区块链技术应用和产业发展的实施意见",
         f"　{full[:-2]} {full}",
         "　A second paragraph.",
