@@ -12,16 +12,21 @@ module in a child process with memory and time limits.
 A PDF has lines, not paragraphs. A new paragraph starts where
 
 - the vertical gap to the previous line is clearly larger than the gap between the
-  lines of a paragraph (the document's most common gap), or the font size changes;
+  lines of a paragraph (the small common gap: a fifth of the document's gaps are
+  smaller), or the font size of most of the line's characters changes;
 - the line is indented from the text's left edge (a first-line indent), unless it and
   the line before are both centred and larger than the body text (a centred title); or
-- the previous line ended short: the first word of this line (one character for
-  Chinese) would have fitted after it, so the break was not made by wrapping.
+- the previous line ended short: the first word of this line (a Chinese character with
+  the punctuation no line may start with) would have fitted after it, so the break was
+  not made by wrapping. A no-break space or CJK line-breaking rules also end lines
+  early, so where the document marks paragraphs by spacing or indents this rule is
+  used only across a page break (where spacing cannot be seen), and with indents not
+  at all.
 
-Across a page break only the last two rules apply. Wrapped lines are joined with one
-space, without one where either side is a CJK character or the paragraph is mostly
+Across a page break the gap rule does not apply. Wrapped lines are joined with one
+space, without one where either side is a CJK character or the line before is mostly
 CJK (its typesetting breaks lines anywhere, inside Latin runs too), nor after a
-soft hyphen (which is dropped) or after a hyphen between letters. That hyphen is
+soft hyphen (which is dropped) or after a hyphen between letters or digits. That hyphen is
 dropped only where the document itself has the whole word and not the hyphenated one
 inside a line ("develop-" + "ment" where "development" occurs elsewhere); otherwise it
 is kept, since "three-year" cut at its hyphen looks the same.
@@ -29,6 +34,11 @@ is kept, since "three-year" cut at its hyphen looks the same.
 Page furniture: a line in the top or bottom 7.5% of the page that repeats on at least
 half of the pages (digits ignored, so "Page 3" repeats), or that is only a page number,
 is dropped. A running header of a one-page PDF cannot be told from text and is kept.
+
+Not handled: text in several columns (each column's lines look indented from the
+leftmost column), vertical CJK text (its lines are skipped), and a paragraph whose
+last line fills the measure at the foot of a page, in a text marked by spacing alone
+(it is joined to the next page's first paragraph: nothing on the page tells them apart).
 """
 
 from __future__ import annotations
