@@ -22,7 +22,7 @@ def test_the_factories_documents_are_sniffed() -> None:
     ("data", "declared", "expected"),
     [
         (b"%PDF-1.7\n...", None, "pdf"),
-        (b"%PDF-1.4", "text/plain", "pdf"),  # the bytes outrank the label
+        (b"%PDF-1.4", "image/png", "pdf"),  # the bytes outrank the label
         (b"\n\r\t %PDF-1.4", None, "pdf"),
         (b"\xef\xbb\xbf%PDF-1.4", None, "pdf"),
         (b"PDF but not one", "application/pdf", None),  # a label is not a PDF
@@ -40,6 +40,11 @@ def test_the_factories_documents_are_sniffed() -> None:
         (codecs.BOM_UTF16_BE + "<!DOCTYPE html>".encode("utf-16-be"), None, "html"),
         (b"plain text with a <b>tag</b> later", "text/html; charset=utf-8", "html"),
         (b"plain text with a <b>tag</b> later", "text/plain", None),
+        (b"<p>a text that starts with a tag", "text/plain; charset=utf-8", None),
+        (b"<!DOCTYPE html><p>x", "text/markdown", None),
+        (b"<html><p>x", "application/octet-stream", "html"),
+        (b"<html><p>x", "text/xml", "html"),
+        (b"%PDF-1.4", "text/plain", "pdf"),
         (b"<pre>", None, None),  # not a sniffing signature
         (b"<paragraph>", None, None),  # <p must be followed by a space or >
         (b"<?xml version='1.0'?><svg/>", None, None),
