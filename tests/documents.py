@@ -57,41 +57,42 @@ def _is_heading(paragraph: str) -> bool:
     return 0 < len(stripped) <= limit and stripped[-1] not in ".,;:!?。，；：！？)）"
 
 
-def _inline_markup(escaped: str, index: int) -> str:
-    """Bold, links and emphasis inside a paragraph, as a CMS adds them: never a break."""
-    words = escaped.split(" ")
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _inline_markup(paragraph: str, index: int) -> str:
+    """``paragraph`` as HTML with bold, links and emphasis inside, as a CMS adds them
+    (never a break): on some words, or for Chinese (no spaces) on a run mid-paragraph."""
+    words = [_escape(word) for word in paragraph.split(" ")]
     if index % 3 == 0 and len(words) > 6:
         words[2] = f'<a href="/tag/{index}" class="tag">{words[2]}</a>'
     if index % 4 == 1 and len(words) > 4:
         words[1] = f"<strong>{words[1]}</strong>"
     if index % 5 == 2 and len(words) > 3:
         words[-1] = f"<em>{words[-1]}</em>"
-    marked = " ".join(words)
-    if len(words) == 1 and len(escaped) > 12 and index % 2 == 0:
-        # Chinese text has no spaces: mark the middle of the run instead
-        middle = len(escaped) // 2
-        # never split a character reference
-        while "&" in escaped[max(0, middle - 8) : middle]:
-            middle += 1
-        if middle < len(escaped):
-            bold = escaped[middle : middle + 4]
-            marked = f"{escaped[:middle]}<b>{bold}</b>{escaped[middle + 4 :]}"
-    return marked
+    if len(words) == 1 and len(paragraph) > 12 and index % 2 == 0:
+        middle = len(paragraph) // 2
+        run = _escape(paragraph[middle : middle + 4])
+        return f"{_escape(paragraph[:middle])}<b>{run}</b>{_escape(paragraph[middle + 4 :])}"
+    return " ".join(words)
 
 
 def _article_body(paragraphs: Sequence[str]) -> str:
-    """Paragraphs as ``<p>``, short ones as ``<h2>``, a run of three short ones as a list."""
+    """Paragraphs as ``<p>`` (every seventh quoted in a ``<blockquote>``), short ones as
+    ``<h2>`` subheadings or list items, as editors set them."""
     parts: list[str] = []
     for index, paragraph in enumerate(paragraphs):
-        escaped = html.escape(paragraph, quote=False)
         if _is_heading(paragraph) and index % 2 == 1:
-            parts.append(f"<h2>{escaped}</h2>")
+            parts.append(f"<h2>{_escape(paragraph)}</h2>")
         elif _is_heading(paragraph):
-            parts.append(f'<ul class="points"><li>{escaped}</li></ul>')
+            parts.append(f'<ul class="points"><li>{_escape(paragraph)}</li></ul>')
         elif index % 7 == 6:
-            parts.append(f"<blockquote>\n  <p>{_inline_markup(escaped, index)}</p>\n</blockquote>")
+            parts.append(
+                f"<blockquote>\n  <p>{_inline_markup(paragraph, index)}</p>\n</blockquote>"
+            )
         else:
-            parts.append(f"<p>{_inline_markup(escaped, index)}</p>")
+            parts.append(f"<p>{_inline_markup(paragraph, index)}</p>")
     return "\n".join(parts)
 
 

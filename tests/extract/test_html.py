@@ -37,6 +37,18 @@ def test_the_corpus_has_english_and_chinese_articles() -> None:
     assert len(CHINESE) >= 2
 
 
+@pytest.mark.parametrize("article", [ENGLISH[0], CHINESE[1]], ids=lambda article: article.name)
+def test_the_pages_are_real_shaped(article: Article) -> None:
+    page = _page(article)
+    assert page.startswith("<!DOCTYPE html>")
+    for part in ("<nav", "<header", "<footer", "<aside", "<script", "<style", "<!--"):
+        assert part in page
+    # the article itself: headings, list items, quotations and inline markup
+    for part in ("<h1", "<h2>", "<li>", "<blockquote>", "<p>"):
+        assert part in page
+    assert any(tag in page for tag in ('<a href="/tag/', "<strong>", "<em>", "<b>"))
+
+
 @pytest.mark.parametrize("semantic", [True, False], ids=["html5", "old-layout"])
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
 @pytest.mark.parametrize("article", ARTICLES, ids=lambda article: article.name)
