@@ -12,7 +12,8 @@ exceptions never cross into the core, the service or the API::
     │   ├── InvalidMetadata
     │   ├── InvalidManifest
     │   ├── InvalidReceipt          malformed receipt, unknown format or major version
-    │   └── UrlRefused              a URL the server will not fetch (scheme, private address)
+    │   ├── UrlRefused              a URL the server will not fetch (scheme, private address)
+    │   └── ExtractionFailed        an HTML page or PDF whose text cannot be extracted
     ├── NotFound                    unknown article, batch or digest (HTTP 404)
     ├── AmbiguousIdentifier         a prefix matching several articles (HTTP 409)
     ├── Conflict                    a state change that is not allowed now (HTTP 409)
@@ -91,6 +92,16 @@ class UrlRefused(InputError):
     it must not connect to (loopback, private, link-local...; see registry.capture.addresses)."""
 
     code: ClassVar[str] = "url_refused"
+
+
+class ExtractionFailed(InputError):
+    """An HTML page or PDF whose readable text cannot be extracted within the limits.
+
+    Malformed, truncated or encrypted files, and files over the extractors' bounds
+    (size, pages, characters, memory, time); the message says which.
+    """
+
+    code: ClassVar[str] = "extraction_failed"
 
 
 class NotFound(RegistryError):
