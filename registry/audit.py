@@ -90,6 +90,15 @@ class Auditor:
         """Re-check a stored article from its stored bytes up to the chain."""
         return self._check(stored(self.store, article_id))
 
+    def _rendition(self, digest: bytes) -> str | None:
+        """A document's stored text rendition (None: its text is its UTF-8 bytes, or none).
+
+        The paragraph root is checked against it: a decoded rendition is re-derivable from
+        the bytes and its recorded encoding, an extracted one is what the registrant
+        committed to; the content digest checks the bytes either way."""
+        rendition = self.store.get_renditions([digest], with_text=True).get(digest)
+        return rendition.text if rendition is not None else None
+
     def audit(self, from_block: int = 0) -> AuditReport:
         """Every stored article and batch re-checked; ``ok`` only if nothing is off."""
         failures: list[ArticleCheck] = []
@@ -137,7 +146,7 @@ class Auditor:
                 f"the stored bytes do not hash to the article's content digest; {RESTORE_HINT}"
             )
         else:
-            recomputed = digest_document(data, document.metadata)
+            recomputed = digest_document(data, document.metadata, self._rendition(digest))
             if recomputed.digests.paragraph_root != document.digests.paragraph_root:
                 problems.append("the stored bytes do not give the recorded paragraph root")
             if recomputed.digests.metadata_digest != document.digests.metadata_digest:
@@ -316,7 +325,9 @@ class Auditor:
                 + RESTORE_HINT
             )
             return ()
-        digested = digest_document(data, json.loads(entry.metadata_json))
+        digested = digest_document(
+            data, json.loads(entry.metadata_json), self._rendition(entry.content_digest)
+        )
         if digested.digests != entry.digests:
             problems.append(
                 f"article {entry.content_digest.hex()}: its stored bytes and metadata do not "

@@ -37,6 +37,12 @@ class ArticleRecord(_Frozen):
     metadata: ArticleMetadata
     size: int = Field(ge=1)
     media_type: str
+    encoding: str | None = None
+    """The encoding its text was decoded with, by WHATWG name (``utf-8``, ``gb18030``,
+    ``big5``, ``utf-16le``...); none for binary documents and PDFs."""
+    extractor: str | None = None
+    """The program that extracted its text (an HTML page's, a PDF's), if one did."""
+    extractor_version: str | None = None
     paragraph_count: int = Field(ge=0)
     registered_at: float
     """Unix time at which this registry recorded the article (not a chain fact)."""

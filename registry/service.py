@@ -181,6 +181,10 @@ class RegistryService:
     def content(self, article_id: str) -> tuple[ArticleRecord, bytes]:
         return self.views.content(article_id)
 
+    def text(self, article_id: str) -> tuple[ArticleRecord, str]:
+        """A text article's text (its bytes decoded, or its stored rendition)."""
+        return self.views.text(article_id)
+
     def list_articles(
         self, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
     ) -> tuple[list[ArticleRecord], int]:
@@ -348,10 +352,16 @@ class RegistryService:
         verdict = self.verifier.verify_digest(digest_hex).as_of(_block(cursor))
         return verdict.on_chain(local=self.local_chain())
 
-    def verify_content(self, data: bytes) -> Verdict:
-        """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown."""
+    def verify_content(
+        self, data: bytes, *, charset: str | None = None, media_type: str | None = None
+    ) -> Verdict:
+        """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown.
+
+        ``charset`` is the charset the presenter declares (None: detected), ``media_type``
+        the media type declared with the bytes, if any."""
         cursor = self.sync()
-        verdict = self.verifier.verify_content(data).as_of(_block(cursor))
+        verdict = self.verifier.verify_content(data, charset=charset, media_type=media_type)
+        verdict = verdict.as_of(_block(cursor))
         return verdict.on_chain(local=self.local_chain())
 
     def verify_quote(self, passage: str, article_id: str | None = None) -> QuoteCheck:

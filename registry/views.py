@@ -13,17 +13,27 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Final
 
+from registry.core.canonical import UTF8_BOM, decode_text
 from registry.core.digests import content_digest, document_leaf
+from registry.core.encodings import UTF8, has_bom
 from registry.core.hexstr import to_hex
 from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.merkle import process_proof
 from registry.core.metadata import ArticleMetadata
 from registry.core.receipt import Receipt, ReceiptAnchor
-from registry.core.verdict import AnchorEvidence, AnchorState, Verdict
+from registry.core.verdict import AnchorEvidence, AnchorState, DocumentText, Verdict
 from registry.errors import InputError, NotAnchoredYet, NotFound, VerificationError
 from registry.ids import parse_digest, stored
 from registry.models import ArticleRecord, BatchView
-from registry.ports import BatchState, DocumentFilter, StoredBatch, StoredDocument, StorePort
+from registry.ports import (
+    BatchState,
+    DocumentFilter,
+    StoredBatch,
+    StoredDocument,
+    StoredRendition,
+    StorePort,
+)
+from registry.rendition import rendition_format
 
 MAX_PAGE_SIZE: Final = 500
 
@@ -101,17 +111,21 @@ class Views:
     def records(self, documents: Iterable[StoredDocument]) -> list[ArticleRecord]:
         """The records of documents, reading each batch and making its anchor once."""
         batches: dict[bytes, tuple[StoredBatch | None, ReceiptAnchor | None]] = {}
+        documents = list(documents)
+        renditions = self.store.get_renditions([d.content_digest for d in documents])
         records = []
         for document in documents:
+            rendition = renditions.get(document.content_digest)
             root = document.batch_root
             if root is None:
-                records.append(self._record_with(document, "queued", None))
+                records.append(self._record_with(document, "queued", None, rendition))
                 continue
             if root not in batches:
                 batch = self.store.get_batch(root)
                 batches[root] = (batch, self.anchor_of(batch))
             batch, anchor = batches[root]
-            records.append(self._record_with(document, self.state_of(document, batch), anchor))
+            state = self.state_of(document, batch)
+            records.append(self._record_with(document, state, anchor, rendition))
         return records
 
     def record_by_digest(self, digest: bytes) -> ArticleRecord:
@@ -121,10 +135,18 @@ class Views:
         return self.record(document)
 
     def _record_with(
-        self, document: StoredDocument, state: AnchorState, anchor: ReceiptAnchor | None
+        self,
+        document: StoredDocument,
+        state: AnchorState,
+        anchor: ReceiptAnchor | None,
+        rendition: StoredRendition | None = None,
     ) -> ArticleRecord:
         status = document.status
         local = self.local_chain()
+        if rendition is not None:
+            encoding = rendition.encoding
+        else:  # its text is its UTF-8 bytes, or it has none (binary)
+            encoding = UTF8 if document.paragraph_count else None
         return ArticleRecord(
             id=document.content_digest.hex(),
             content_digest=to_hex(document.digests.content_digest),
@@ -133,6 +155,9 @@ class Views:
             metadata=ArticleMetadata.from_json(document.metadata_json),
             size=document.size,
             media_type=document.media_type,
+            encoding=encoding,
+            extractor=rendition.extractor if rendition is not None else None,
+            extractor_version=rendition.extractor_version if rendition is not None else None,
             paragraph_count=document.paragraph_count,
             registered_at=document.registered_at,
             batch_root=to_hex(document.batch_root) if document.batch_root is not None else None,
@@ -158,6 +183,29 @@ class Views:
         if data is None:
             raise VerificationError(f"the stored bytes of {document.content_digest.hex()} are gone")
         return self.record(document), data
+
+    def document_text(self, digest: bytes, data: bytes) -> DocumentText | None:
+        """A stored document's text as verification compares it (from its stored rendition,
+        else its bytes as UTF-8), with its encoding and format; None if it is binary."""
+        rendition = self.store.get_renditions([digest], with_text=True).get(digest)
+        if rendition is None or rendition.text is None:
+            text = decode_text(data)
+            return None if text is None else DocumentText(text, bom=data.startswith(UTF8_BOM))
+        encoding = rendition.encoding
+        return DocumentText(
+            rendition.text,
+            encoding,
+            rendition_format(rendition.media_type, rendition.extractor),
+            bom=encoding is not None and has_bom(data, encoding),
+        )
+
+    def text(self, article_id: str) -> tuple[ArticleRecord, str]:
+        """An article's record and its text (for a text document); NotFound if binary."""
+        record, data = self.content(article_id)
+        text = self.document_text(bytes.fromhex(record.id), data)
+        if text is None:
+            raise NotFound(f"article {record.id} is not text: it has no text rendition")
+        return record, text.text
 
     def registered_bytes(self, digest: bytes) -> bytes | None:
         """A document's stored bytes (None if gone); VerificationError if they are not its bytes."""

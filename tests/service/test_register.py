@@ -433,7 +433,8 @@ BINARY = b"%PDF-1.7\n\xff\xfe\x00\x01binary"
     ],
 )
 def test_media_types(name: str, content: bytes, declared: str | None, expected: str) -> None:
-    assert media_type(name, decode_text(content) is not None, declared) == expected
+    encoding = "utf-8" if decode_text(content) is not None else None
+    assert media_type(name, encoding, declared) == expected
 
 
 def test_the_media_type_is_stored_with_the_article(service: RegistryService) -> None:

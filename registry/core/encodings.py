@@ -1,0 +1,186 @@
+"""Text encodings the protocol can decode, by their WHATWG Encoding Standard names.
+
+A document's text is its bytes decoded with one recorded encoding (``registry/core/
+PROTOCOL.md`` §2). The encoding is named as the WHATWG Encoding Standard names it, so
+that a browser's ``new TextDecoder(name, {fatal: true})`` and any other language can
+decode the bytes again; here each name maps to the Python codec that decodes the same
+bytes to the same text. Where the two disagree (a few byte sequences of ``gb18030`` and
+``big5``, measured over every two-byte sequence against Node's ``TextDecoder`` by
+``tests/verifier/test_encodings.py``), :func:`decode_as` refuses the bytes: a document
+is never given a text that another implementation would decode differently.
+
+Which encoding a document has is decided outside the core (``registry/rendition.py``:
+a declared charset, a BOM, detection); the core only decodes, strictly.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+UTF8: Final = "utf-8"
+
+# WHATWG name -> Python codec.
+CODECS: Final[dict[str, str]] = {
+    "utf-8": "utf-8",
+    "utf-16le": "utf-16-le",
+    "utf-16be": "utf-16-be",
+    "gb18030": "gb18030",
+    "big5": "big5",
+    "windows-1252": "cp1252",
+}
+"""The encodings the protocol decodes, by WHATWG name, and the Python codec of each."""
+
+# The encodings whose decoder drops one leading U+FEFF (WHATWG "decode" with a BOM of its
+# own encoding; TextDecoder without ignoreBOM): the byte order mark, not text.
+_BOM_DROPPED: Final = frozenset({"utf-8", "utf-16le", "utf-16be"})
+
+DISPLAY_NAMES: Final[dict[str, str]] = {
+    "utf-8": "UTF-8",
+    "utf-16le": "UTF-16LE",
+    "utf-16be": "UTF-16BE",
+    "gb18030": "GB18030",
+    "big5": "Big5",
+    "windows-1252": "Windows-1252",
+}
+"""How verdicts name an encoding to people ("encoding: GB18030 → UTF-8")."""
+
+# WHATWG Encoding Standard labels of the encodings above (lowercase, as the standard
+# lists them). The standard's "gbk" encoding has the gb18030 decoder, so its labels
+# resolve to gb18030 here; ISO-8859-1 and ASCII labels are windows-1252 by the standard.
+LABELS: Final[dict[str, str]] = {
+    **dict.fromkeys(
+        (
+            [
+                "unicode-1-1-utf-8",
+                "unicode11utf8",
+                "unicode20utf8",
+                "utf-8",
+                "utf8",
+                "x-unicode20utf8",
+            ]
+        ),
+        "utf-8",
+    ),
+    **dict.fromkeys(
+        ["csunicode", "iso-10646-ucs-2", "ucs-2", "unicode", "unicodefeff", "utf-16", "utf-16le"],
+        "utf-16le",
+    ),
+    **dict.fromkeys(["unicodefffe", "utf-16be"], "utf-16be"),
+    **dict.fromkeys(
+        [
+            "chinese",
+            "csgb2312",
+            "csiso58gb231280",
+            "gb2312",
+            "gb_2312",
+            "gb_2312-80",
+            "gbk",
+            "iso-ir-58",
+            "x-gbk",
+            "gb18030",
+        ],
+        "gb18030",
+    ),
+    **dict.fromkeys(["big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"], "big5"),
+    **dict.fromkeys(
+        [
+            "ansi_x3.4-1968",
+            "ascii",
+            "cp1252",
+            "cp819",
+            "csisolatin1",
+            "ibm819",
+            "iso-8859-1",
+            "iso-ir-100",
+            "iso8859-1",
+            "iso88591",
+            "iso_8859-1",
+            "iso_8859-1:1987",
+            "l1",
+            "latin1",
+            "us-ascii",
+            "windows-1252",
+            "x-cp1252",
+        ],
+        "windows-1252",
+    ),
+}
+
+MAX_LABEL_CHARS: Final = 64
+
+# Private-use code points: gb18030 decoders disagree on the characters GB18030-2005 put
+# there (Python's codec) and GB18030-2022 moved out (WHATWG since 2023).
+_PRIVATE_USE: Final = re.compile("[\ue000-\uf8ff]")
+
+# Two-byte big5 sequences Python's codec decodes to other characters than WHATWG's big5
+# (ETEN extensions and a few punctuation marks: A145 is U+2022 in Python, U+2027 in
+# WHATWG), measured over every lead and trail byte against Node's TextDecoder.
+_BIG5_DISAGREE: Final = (
+    (0xA145, 0xA145),
+    (0xA14E, 0xA14E),
+    (0xA1C2, 0xA1C2),
+    (0xA1E3, 0xA1E3),
+    (0xA1F2, 0xA1F3),
+    (0xA241, 0xA242),
+    (0xA244, 0xA244),
+    (0xA246, 0xA247),
+    (0xC6A1, 0xC6FE),
+    (0xC740, 0xC77E),
+    (0xC7A1, 0xC7FC),
+)
+_BIG5_PAIR: Final = re.compile(rb"[\x81-\xfe][\x40-\x7e\xa1-\xfe]")
+
+
+def _big5_agreed(data: bytes) -> bool:
+    for pair in _BIG5_PAIR.finditer(data):
+        code = int.from_bytes(pair.group(), "big")
+        if code >= 0xA145 and any(first <= code <= last for first, last in _BIG5_DISAGREE):
+            return False
+    return True
+
+
+def resolve_label(label: str) -> str | None:
+    """The WHATWG name of a charset label (``GBK``, `` utf8 ``), or None if not one we decode.
+
+    Labels are matched as the standard does: ASCII white space around them removed, case
+    ignored.
+    """
+    if len(label) > MAX_LABEL_CHARS:
+        return None
+    return LABELS.get(label.strip("\t\n\f\r ").lower())
+
+
+def decode_as(data: bytes, encoding: str) -> str | None:
+    """``data`` decoded strictly as ``encoding`` (a WHATWG name of :data:`CODECS`); None if
+    the bytes are not valid in it, or are bytes implementations decode differently.
+
+    One leading U+FEFF is dropped for UTF-8 and UTF-16 (the byte order mark), as
+    ``TextDecoder`` does. ``ValueError`` for a name not in :data:`CODECS`.
+    """
+    codec = CODECS.get(encoding)
+    if codec is None:
+        raise ValueError(f"not an encoding the protocol decodes: {encoding!r}")
+    try:
+        text = data.decode(codec, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if encoding in _BOM_DROPPED:
+        text = text.removeprefix("\ufeff")
+    if encoding == "gb18030" and _PRIVATE_USE.search(text):
+        return None
+    if encoding == "big5" and not _big5_agreed(data):
+        return None
+    return text
+
+
+def has_bom(data: bytes, encoding: str) -> bool:
+    """Whether ``data`` starts with the byte order mark of ``encoding`` (UTF-8 or UTF-16)."""
+    boms = {"utf-8": b"\xef\xbb\xbf", "utf-16le": b"\xff\xfe", "utf-16be": b"\xfe\xff"}
+    bom = boms.get(encoding)
+    return bom is not None and data.startswith(bom)
+
+
+def display_name(encoding: str) -> str:
+    """An encoding's name for people: ``GB18030``, ``UTF-16LE``."""
+    return DISPLAY_NAMES.get(encoding, encoding)
