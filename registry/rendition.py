@@ -61,7 +61,7 @@ _DETECTABLE: Final[dict[str, str]] = {
     "cp950": "big5",
     "big5hkscs": "big5",
 }
-MIN_DETECTED_BYTES: Final = 16
+MIN_DETECTED_BYTES: Final = 32
 """Fewer bytes than this are never detected: a few bytes decode as anything."""
 MIN_CJK_SHARE: Final = 0.8
 """Least share of CJK characters (ideographs, CJK and general punctuation, full-width

@@ -32,7 +32,7 @@ from registry.adapters.store.sql import (
     paragraphs,
     sqlite_url,
 )
-from registry.core.canonical import canonicalize
+from registry.core.canonical import canonicalize, canonicalize_text
 from registry.core.digests import paragraph_digests
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import Conflict, StoreError
@@ -52,6 +52,7 @@ from registry.ports import (
     StatusRequestState,
     StoredBatch,
     StoredDocument,
+    StoredRendition,
     StorePort,
 )
 from tests.postgres import PostgresServer, requires_postgres, running_postgres
@@ -149,6 +150,20 @@ def _text_doc(name: str, text: str) -> NewDocument:
         media_type="text/plain; charset=utf-8",
         paragraph_digests=paragraph_digests(canonical.paragraphs),
         paragraphs=canonical.paragraphs,
+    )
+
+
+def _rendition_doc(name: str, text: str) -> NewDocument:
+    """A GB18030 text document as the intake makes it: its text kept as its rendition."""
+    canonical = canonicalize_text(text)
+    return NewDocument(
+        digests=DocumentDigests(_h(name), _h(name + "/p"), _h(name + "/m")),
+        metadata_json=json.dumps({"title": name}),
+        content=text.encode("gb18030"),
+        media_type="text/plain; charset=gb18030",
+        paragraph_digests=paragraph_digests(canonical.paragraphs),
+        paragraphs=canonical.paragraphs,
+        rendition=StoredRendition("gb18030", "text/plain", None, None, text),
     )
 
 
@@ -970,6 +985,28 @@ class StorePortContract:
             PassageMatch(a.digests.content_digest, 0, "Kept through a rebuild.")
         ]
 
+    def test_a_rendition_is_kept_with_its_document(self, store: StorePort) -> None:
+        text = "第一段:区块链产业。\n\n第二段:建设3至5个园区。\n"
+        gbk = _rendition_doc("gbk", text)
+        utf8 = _text_doc("utf8", text)
+        store.add_queued([gbk, utf8])
+        assert store.get_renditions([_h("gbk"), _h("utf8"), UNKNOWN], with_text=True) == {
+            _h("gbk"): gbk.rendition
+        }
+        assert store.get_renditions([_h("gbk")]) == {
+            _h("gbk"): StoredRendition("gb18030", "text/plain", None, None, None)
+        }
+        assert store.get_renditions([]) == {}
+        # its paragraphs are searched in its text, not in its bytes
+        assert [m.content_digest for m in store.find_passage("3至5", 5)] == [_h("gbk"), _h("utf8")]
+        assert store.get_content(_h("gbk")) == text.encode("gb18030")
+
+    def test_a_rendition_is_written_once_for_bytes_sent_twice(self, store: StorePort) -> None:
+        gbk = _rendition_doc("gbk", "再来一次。\n")
+        assert store.add_queued([gbk, gbk]) == [_h("gbk")]
+        assert store.add_queued([gbk]) == []
+        assert store.get_renditions([_h("gbk")], with_text=True) == {_h("gbk"): gbk.rendition}
+
     def test_close_twice(self, store: StorePort) -> None:
         store.close()
         store.close()
@@ -1051,7 +1088,7 @@ class TestSqlStore(StorePortContract):
         engine.dispose()
 
         store = SqlStore.in_data_dir(tmp_path)
-        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "5"
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "6"
         stored = store.get_document(old.digests.content_digest)
         assert stored is not None
         assert stored.file_name is None  # registered before names were kept
@@ -1088,7 +1125,7 @@ class TestSqlStore(StorePortContract):
         engine.dispose()
 
         store = SqlStore.in_data_dir(tmp_path)
-        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "5"
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "6"
         assert store.find_passage("3至5", 5) == [
             PassageMatch(_h("text"), 1, "第二段:建设3至5个园区。")
         ]
@@ -1105,13 +1142,43 @@ class TestSqlStore(StorePortContract):
         assert len(store.find_passage("First", 5)) == 1
         store.close()
 
+    def test_a_store_of_layout_5_gains_its_renditions(self, tmp_path: Path) -> None:
+        store = SqlStore.in_data_dir(tmp_path)
+        text = _text_doc("text", "Registered before renditions.\n")
+        store.add_queued([text])
+        store.close()
+        # Layout 5 was layout 6 without the renditions table.
+        engine = sa.create_engine(sqlite_url(tmp_path))
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE renditions"))
+            conn.execute(
+                sa.update(meta_table)
+                .where(meta_table.c.key == "store_schema_version")
+                .values(value="5")
+            )
+        engine.dispose()
+
+        store = SqlStore.in_data_dir(tmp_path)
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "6"
+        # a document stored before has no rendition: its text is its UTF-8 bytes
+        assert store.get_renditions([_h("text")], with_text=True) == {}
+        assert store.find_passage("before renditions", 5) == [
+            PassageMatch(_h("text"), 0, "Registered before renditions.")
+        ]
+        gbk = _rendition_doc("gbk", "迁移之后的文件。\n")
+        store.add_queued([gbk])
+        assert store.get_renditions([_h("gbk")], with_text=True) == {_h("gbk"): gbk.rendition}
+        store.close()
+        # and it opens again as it is
+        SqlStore.in_data_dir(tmp_path).close()
+
     def test_a_store_of_the_first_layout_is_refused(self, tmp_path: Path) -> None:
         # Layout 1 had no version record and keyed the paragraph index by hex digests.
         connection = sqlite3.connect(tmp_path / "registry.sqlite")
         connection.execute("CREATE TABLE documents (content_digest VARCHAR(64) PRIMARY KEY)")
         connection.commit()
         connection.close()
-        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 5"):
+        with pytest.raises(StoreError, match=r"the store has table layout 1; .* layout 6"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_a_store_of_a_later_layout_is_refused(self, tmp_path: Path) -> None:
@@ -1121,10 +1188,10 @@ class TestSqlStore(StorePortContract):
             conn.execute(
                 sa.update(meta_table)
                 .where(meta_table.c.key == "store_schema_version")
-                .values(value="6")
+                .values(value="7")
             )
         engine.dispose()
-        with pytest.raises(StoreError, match="table layout 6"):
+        with pytest.raises(StoreError, match="table layout 7"):
             SqlStore.in_data_dir(tmp_path)
 
     def test_rows_reach_a_driver_of_named_parameters_by_name(self) -> None:
