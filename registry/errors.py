@@ -11,7 +11,8 @@ exceptions never cross into the core, the service or the API::
     │   ├── InvalidIdentifier       malformed id, digest or prefix
     │   ├── InvalidMetadata
     │   ├── InvalidManifest
-    │   └── InvalidReceipt          malformed receipt, unknown format or major version
+    │   ├── InvalidReceipt          malformed receipt, unknown format or major version
+    │   └── ExtractionFailed        an HTML page or PDF whose text cannot be extracted
     ├── NotFound                    unknown article, batch or digest (HTTP 404)
     ├── AmbiguousIdentifier         a prefix matching several articles (HTTP 409)
     ├── Conflict                    a state change that is not allowed now (HTTP 409)
@@ -78,6 +79,16 @@ class InvalidReceipt(InputError):
     """A receipt that is malformed or of an unknown format or major version."""
 
     code: ClassVar[str] = "invalid_receipt"
+
+
+class ExtractionFailed(InputError):
+    """An HTML page or PDF whose readable text cannot be extracted within the limits.
+
+    Malformed, truncated or encrypted files, and files over the extractors' bounds
+    (size, pages, characters, memory, time); the message says which.
+    """
+
+    code: ClassVar[str] = "extraction_failed"
 
 
 class NotFound(RegistryError):
