@@ -34,7 +34,7 @@ from registry.core.quotes import searchable_digests
 from registry.errors import DocumentTooLarge, EmptyDocument, InputError, InvalidMetadata
 from registry.ids import utf8
 from registry.ports import NewDocument, StoredRendition, StorePort
-from registry.rendition import Rendition, render
+from registry.rendition import HTML, PDF, Rendition, render
 
 DEFAULT_MAX_DOCUMENT_BYTES: Final = 10 * 1024 * 1024
 MAX_LABEL_BYTES: Final = 256
@@ -162,7 +162,11 @@ class Intake:
                 digests=d.digests,
                 metadata_json=m.decode("utf-8"),
                 content=s.content,
-                media_type=media_type(s.name or "", r.encoding, s.media_type),
+                media_type=(
+                    r.media_type_header()
+                    if r.media_type in (HTML, PDF)
+                    else media_type(s.name or "", r.encoding, s.media_type)
+                ),
                 paragraph_digests=d.paragraph_digests,
                 label=label,
                 file_name=file_name(s.name),

@@ -23,8 +23,11 @@ policy, and lives here. In order, the first that applies:
 A wrong guess cannot forge anything (``registry/core/PROTOCOL.md`` §2.1): "authentic"
 is the SHA-256 of the exact bytes, and a wrongly decoded text only fails to match.
 
-HTML pages and PDFs get an extracted text rendition (their readable paragraphs) when an
-extractor is available (:mod:`registry.extract`).
+HTML pages and PDFs (told by :func:`registry.extract.sniff_format`) get an extracted
+text rendition: the readable paragraphs of the page's main content, decoded by the
+steps above, and of the PDF (:mod:`registry.extract`), with the extractor's name and
+version. A PDF that cannot be read is binary; a page whose text cannot be extracted
+keeps its decoded source as its text (each with a note for the registrant).
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ from registry.core.encodings import (
     resolve_label,
 )
 from registry.core.verdict import DocumentText
-from registry.errors import InputError
+from registry.errors import ExtractionFailed, InputError
+from registry.extract import extract_html, extract_pdf, html_declared_charset, sniff_format
 
 MAX_CHAOS: Final = 0.1
 """Most "mess" (charset-normalizer's ratio of suspicious characters) a detected decoding
@@ -82,6 +86,8 @@ _BOMS: Final = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16le"), (b"\xfe\x
 _DETECTION_BYTES: Final = 256 * 1024
 
 TEXT_PLAIN: Final = "text/plain"
+HTML: Final = "text/html"
+PDF: Final = "application/pdf"
 OCTET_STREAM: Final = "application/octet-stream"
 
 
@@ -178,11 +184,19 @@ def render(data: bytes, *, charset: str | None = None, media_type: str | None = 
     """The text rendition of ``data`` by the policy above.
 
     ``charset`` is a declared charset label (InputError if unknown, or if the bytes do
-    not decode with it); ``media_type`` the declared media type, if any.
+    not decode with it); ``media_type`` the declared media type, if any (it tells an
+    HTML page that does not start with a tag; the bytes tell a PDF). A PDF whose text
+    cannot be extracted is binary, and an HTML page's is its decoded source, each with
+    a note saying so.
     """
     declared = resolve_charset(charset) if charset is not None else None
     essence = media_essence(media_type)
+    found = sniff_format(data, media_type)
+    if found == "pdf":
+        return _pdf(data)
     text_type = essence if essence is not None and essence.startswith("text/") else TEXT_PLAIN
+    if found == "html":
+        text_type = HTML
     if declared is not None:
         text = decode_as(data, declared)
         if text is None:
@@ -190,22 +204,65 @@ def render(data: bytes, *, charset: str | None = None, media_type: str | None = 
                 f"the document does not decode as {display_name(declared)}, its declared "
                 "charset: give the right charset, or none to let the registry detect it"
             )
-        return Rendition(text, declared, text_type, bom=has_bom(data, declared))
-    decoded = decode(data)
+        decoded: tuple[str, str] | None = (text, declared)
+    elif found == "html":
+        decoded = _bom_decoded(data) or _meta_decoded(data) or decode(data)
+    else:
+        decoded = decode(data)
     if decoded is None:
         return Rendition(None, None, essence if essence is not None else OCTET_STREAM)
     text, encoding = decoded
-    return Rendition(text, encoding, text_type, bom=has_bom(data, encoding))
+    bom = has_bom(data, encoding)
+    if found == "html":
+        return _html(text, encoding, bom)
+    return Rendition(text, encoding, text_type, bom=bom)
 
 
-def decode(data: bytes) -> tuple[str, str] | None:
-    """The text and encoding of undeclared bytes: BOM, strict UTF-8, then reliable
-    detection; None for binary data."""
+def _pdf(data: bytes) -> Rendition:
+    try:
+        extraction = extract_pdf(data)
+    except ExtractionFailed as exc:
+        note = f"{exc}: the PDF is kept as a binary document, compared byte for byte only"
+        return Rendition(None, None, PDF, note=note)
+    return Rendition(extraction.text, None, PDF, extraction.extractor, extraction.version)
+
+
+def _html(source: str, encoding: str, bom: bool) -> Rendition:
+    try:
+        extraction = extract_html(source)
+    except ExtractionFailed as exc:
+        note = f"{exc}: the page's text is its source, line by line"
+        return Rendition(source, encoding, HTML, bom=bom, note=note)
+    return Rendition(
+        extraction.text, encoding, HTML, extraction.extractor, extraction.version, bom=bom
+    )
+
+
+def _bom_decoded(data: bytes) -> tuple[str, str] | None:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             text = decode_as(data, encoding)
             if text is not None:
                 return text, encoding
+    return None
+
+
+def _meta_decoded(data: bytes) -> tuple[str, str] | None:
+    """An HTML page decoded with the charset its ``<meta>`` declares, if that fits."""
+    label = html_declared_charset(data)
+    encoding = resolve_label(label) if label is not None else None
+    if encoding is None:
+        return None
+    text = decode_as(data, encoding)
+    return None if text is None else (text, encoding)
+
+
+def decode(data: bytes) -> tuple[str, str] | None:
+    """The text and encoding of undeclared bytes: BOM, strict UTF-8, then reliable
+    detection; None for binary data."""
+    by_bom = _bom_decoded(data)
+    if by_bom is not None:
+        return by_bom
     utf8 = decode_text(data)
     if utf8 is not None:
         return utf8, UTF8
