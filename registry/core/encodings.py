@@ -5,9 +5,9 @@ PROTOCOL.md`` §2). The encoding is named as the WHATWG Encoding Standard names 
 that a browser's ``new TextDecoder(name, {fatal: true})`` and any other language can
 decode the bytes again; here each name maps to the Python codec that decodes the same
 bytes to the same text. Where the two disagree (a few byte sequences of ``gb18030`` and
-``big5``, measured over every two-byte sequence against Node's ``TextDecoder`` by
-``tests/verifier/test_encodings.py``), :func:`decode_as` refuses the bytes: a document
-is never given a text that another implementation would decode differently.
+``big5``, measured against Node's ``TextDecoder`` by ``tests/verifier/test_encodings.py``),
+:func:`decode_as` refuses the bytes: a document is never given a text that another
+implementation would decode differently.
 
 Which encoding a document has is decided outside the core (``registry/rendition.py``:
 a declared charset, a BOM, detection); the core only decodes, strictly.
@@ -27,7 +27,6 @@ CODECS: Final[dict[str, str]] = {
     "utf-16be": "utf-16-be",
     "gb18030": "gb18030",
     "big5": "big5",
-    "windows-1252": "cp1252",
 }
 """The encodings the protocol decodes, by WHATWG name, and the Python codec of each."""
 
@@ -41,13 +40,14 @@ DISPLAY_NAMES: Final[dict[str, str]] = {
     "utf-16be": "UTF-16BE",
     "gb18030": "GB18030",
     "big5": "Big5",
-    "windows-1252": "Windows-1252",
 }
 """How verdicts name an encoding to people ("encoding: GB18030 → UTF-8")."""
 
 # WHATWG Encoding Standard labels of the encodings above (lowercase, as the standard
 # lists them). The standard's "gbk" encoding has the gb18030 decoder, so its labels
-# resolve to gb18030 here; ISO-8859-1 and ASCII labels are windows-1252 by the standard.
+# resolve to gb18030 here. Single-byte encodings (windows-1252, which the standard's
+# latin1 and ascii labels name) are left out: Node's TextDecoder decodes windows-1252 as
+# ISO-8859-1, so implementations would not agree; ASCII text is UTF-8 anyway.
 LABELS: Final[dict[str, str]] = {
     **dict.fromkeys(
         (
@@ -83,40 +83,27 @@ LABELS: Final[dict[str, str]] = {
         "gb18030",
     ),
     **dict.fromkeys(["big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"], "big5"),
-    **dict.fromkeys(
-        [
-            "ansi_x3.4-1968",
-            "ascii",
-            "cp1252",
-            "cp819",
-            "csisolatin1",
-            "ibm819",
-            "iso-8859-1",
-            "iso-ir-100",
-            "iso8859-1",
-            "iso88591",
-            "iso_8859-1",
-            "iso_8859-1:1987",
-            "l1",
-            "latin1",
-            "us-ascii",
-            "windows-1252",
-            "x-cp1252",
-        ],
-        "windows-1252",
-    ),
 }
 
 MAX_LABEL_CHARS: Final = 64
 
-# Private-use code points: gb18030 decoders disagree on the characters GB18030-2005 put
-# there (Python's codec) and GB18030-2022 moved out (WHATWG since 2023).
-_PRIVATE_USE: Final = re.compile("[\ue000-\uf8ff]")
-
-# Two-byte big5 sequences Python's codec decodes to other characters than WHATWG's big5
-# (ETEN extensions and a few punctuation marks: A145 is U+2022 in Python, U+2027 in
-# WHATWG), measured over every lead and trail byte against Node's TextDecoder.
-_BIG5_DISAGREE: Final = (
+# Byte sequences decoders disagree on, measured over every one- and two-byte sequence and
+# every four-byte one of the BMP against Node's TextDecoder (WHATWG): a document holding
+# one is not text in that encoding (PROTOCOL.md §2.1). GB18030: the 2022 edition moved
+# these 20 two-byte codes out of the private use area and swapped 8135F437 with A8BC
+# (WHATWG follows; Python's codec is GB18030-2005), and 80 is the euro sign only in WHATWG.
+GB18030_DISAGREE: Final = (
+    0xA3A0, 0xA6D9, 0xA6DA, 0xA6DB, 0xA6DC, 0xA6DD, 0xA6DE, 0xA6DF, 0xA6EC, 0xA6ED,
+    0xA6F3, 0xA8BC, 0xFE59, 0xFE61, 0xFE66, 0xFE67, 0xFE6D, 0xFE7E, 0xFE90, 0xFEA0,
+    0x8135F437,
+)  # fmt: skip
+# What Python's codec (a bijection) decodes them to: text holding one of these came from one.
+_GB18030_DISAGREE_CHARS: Final = re.compile(
+    "[\ue5e5\ue78d-\ue796\ue7c7\ue81e\ue826\ue82b\ue82c\ue832\ue843\ue854\ue864\u1e3f]"
+)
+# Big5: ETEN extensions and a few punctuation marks (A145 is U+2022 in Python's codec,
+# U+2027 in WHATWG's), as inclusive ranges of two-byte codes.
+BIG5_DISAGREE: Final = (
     (0xA145, 0xA145),
     (0xA14E, 0xA14E),
     (0xA1C2, 0xA1C2),
@@ -129,13 +116,22 @@ _BIG5_DISAGREE: Final = (
     (0xC740, 0xC77E),
     (0xC7A1, 0xC7FC),
 )
+# What Python's codec decodes them to; ／ and ＼ also come from A1FE and A240, so text
+# holding one of these is checked byte by byte.
+_BIG5_DISAGREE_CHARS: Final = re.compile(
+    "[\u00a2\u00a3\u00a5\u0401\u0410-\u044f\u0451\u2022\u203e\u223c\u2460-\u2469"
+    "\u2474-\u247d\u2609\u2641\u3005\u3041-\u3093\u309d\u309e\u30a1-\u30f6\u30fd"
+    "\u30fe\uff0f\uff3c\uff64]"
+)
 _BIG5_PAIR: Final = re.compile(rb"[\x81-\xfe][\x40-\x7e\xa1-\xfe]")
 
 
-def _big5_agreed(data: bytes) -> bool:
+def _big5_agreed(data: bytes, text: str) -> bool:
+    if _BIG5_DISAGREE_CHARS.search(text) is None:
+        return True
     for pair in _BIG5_PAIR.finditer(data):
         code = int.from_bytes(pair.group(), "big")
-        if code >= 0xA145 and any(first <= code <= last for first, last in _BIG5_DISAGREE):
+        if code >= 0xA145 and any(first <= code <= last for first, last in BIG5_DISAGREE):
             return False
     return True
 
@@ -167,9 +163,9 @@ def decode_as(data: bytes, encoding: str) -> str | None:
         return None
     if encoding in _BOM_DROPPED:
         text = text.removeprefix("\ufeff")
-    if encoding == "gb18030" and _PRIVATE_USE.search(text):
+    if encoding == "gb18030" and _GB18030_DISAGREE_CHARS.search(text):
         return None
-    if encoding == "big5" and not _big5_agreed(data):
+    if encoding == "big5" and not _big5_agreed(data, text):
         return None
     return text
 
