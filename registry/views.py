@@ -20,7 +20,7 @@ from registry.core.hexstr import to_hex
 from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.merkle import process_proof
 from registry.core.metadata import ArticleMetadata
-from registry.core.receipt import Receipt, ReceiptAnchor
+from registry.core.receipt import Receipt, ReceiptAnchor, ReceiptRendition
 from registry.core.verdict import AnchorEvidence, AnchorState, DocumentText, Verdict
 from registry.errors import InputError, NotAnchoredYet, NotFound, VerificationError
 from registry.ids import parse_digest, stored
@@ -265,6 +265,24 @@ class Views:
                 f"{self.retry_after:g} s",
                 self.retry_after,
             )
+        stored_rendition = self.store.get_renditions([document.content_digest]).get(
+            document.content_digest
+        )
+        rendition = (
+            ReceiptRendition(
+                encoding=stored_rendition.encoding,
+                media_type=stored_rendition.media_type,
+                extractor=stored_rendition.extractor,
+                extractor_version=stored_rendition.extractor_version,
+            )
+            if stored_rendition is not None
+            else None
+        )
         return Receipt.issue(
-            document.digests, document.metadata, document.proof, document.batch_root, anchor
+            document.digests,
+            document.metadata,
+            document.proof,
+            document.batch_root,
+            anchor,
+            rendition,
         )

@@ -102,8 +102,11 @@ _GB18030_DISAGREE_CHARS: Final = re.compile(
     "[\ue5e5\ue78d-\ue796\ue7c7\ue81e\ue826\ue82b\ue82c\ue832\ue843\ue854\ue864\u1e3f]"
 )
 # Big5: ETEN extensions and a few punctuation marks (A145 is U+2022 in Python's codec,
-# U+2027 in WHATWG's), as inclusive ranges of two-byte codes.
+# U+2027 in WHATWG's), and the HKSCS and other extensions WHATWG's big5 decodes beyond
+# standard Big5 (leads 81-A0, C8, FA-FE, and A3E1, F9D6-F9FE), which Python's refuses;
+# inclusive ranges of two-byte codes. The bytes 80 and FF alone are refused too.
 BIG5_DISAGREE: Final = (
+    (0x8140, 0xA0FE),
     (0xA145, 0xA145),
     (0xA14E, 0xA14E),
     (0xA1C2, 0xA1C2),
@@ -112,9 +115,12 @@ BIG5_DISAGREE: Final = (
     (0xA241, 0xA242),
     (0xA244, 0xA244),
     (0xA246, 0xA247),
+    (0xA3E1, 0xA3E1),
     (0xC6A1, 0xC6FE),
     (0xC740, 0xC77E),
-    (0xC7A1, 0xC7FC),
+    (0xC7A1, 0xC8FE),
+    (0xF9D6, 0xF9FE),
+    (0xFA40, 0xFEFE),
 )
 # What Python's codec decodes them to; ／ and ＼ also come from A1FE and A240, so text
 # holding one of these is checked byte by byte.

@@ -79,9 +79,9 @@ function trimEnd(line) {
 
 // Two-byte Big5 sequences whose decoding differs between implementations (PROTOCOL.md §2.1).
 const BIG5_DISAGREE = [
-  [0xa145, 0xa145], [0xa14e, 0xa14e], [0xa1c2, 0xa1c2], [0xa1e3, 0xa1e3], [0xa1f2, 0xa1f3],
-  [0xa241, 0xa242], [0xa244, 0xa244], [0xa246, 0xa247], [0xc6a1, 0xc6fe], [0xc740, 0xc77e],
-  [0xc7a1, 0xc7fc],
+  [0x8140, 0xa0fe], [0xa145, 0xa145], [0xa14e, 0xa14e], [0xa1c2, 0xa1c2], [0xa1e3, 0xa1e3],
+  [0xa1f2, 0xa1f3], [0xa241, 0xa242], [0xa244, 0xa244], [0xa246, 0xa247], [0xa3e1, 0xa3e1],
+  [0xc6a1, 0xc6fe], [0xc740, 0xc77e], [0xc7a1, 0xc8fe], [0xf9d6, 0xf9fe], [0xfa40, 0xfefe],
 ];
 
 // GB18030 sequences whose decoding differs between implementations (PROTOCOL.md §2.1), and 80.
@@ -117,6 +117,7 @@ function decodeAs(bytes, encoding) {
   if (encoding === "big5") {
     for (let i = 0; i < bytes.length; i += bytes[i] < 0x80 ? 1 : 2) {
       if (bytes[i] < 0x80) continue;
+      if (bytes[i] === 0x80 || bytes[i] === 0xff) return null;
       const code = (bytes[i] << 8) | bytes[i + 1];
       if (BIG5_DISAGREE.some(([first, last]) => first <= code && code <= last)) return null;
     }
