@@ -5,7 +5,10 @@ them), written down in ``registry/core/PROTOCOL.md`` (sections 2 and 3) and
 implemented independently by ``tests/vectors/generate_protocol.mjs``:
 
 1. a document is text iff, after removing one leading UTF-8 byte order mark, it
-   decodes as strict UTF-8; anything else is binary (no paragraphs);
+   decodes as strict UTF-8; anything else is binary (no paragraphs), unless it has a
+   text rendition (PROTOCOL.md §2.1: another encoding decoded by
+   :func:`registry.core.encodings.decode_as`, or an extracted text), whose text
+   :func:`canonicalize_text` takes from here;
 2. CRLF, then any lone CR, becomes LF;
 3. the text is put in Unicode NFC as of Unicode 14.0.0 (:func:`nfc`): code points
    unassigned in 14.0.0 are kept as they are and NFC applies to the runs between them;
