@@ -9,7 +9,9 @@ import typer
 from typer.testing import CliRunner
 
 from api.errors import classify
-from registry.cli import _exit_codes, app, inline_diff
+from registry.cli import app
+from registry.cli.framework import exit_codes
+from registry.cli.render import inline_diff
 from registry.errors import (
     AmbiguousIdentifier,
     ChainUnavailable,
@@ -83,7 +85,7 @@ def test_every_registry_error_has_its_exit_code_and_one_line(
 
     @probe.command()
     def fail() -> None:
-        with _exit_codes():
+        with exit_codes():
             raise error
 
     result = CliRunner().invoke(probe, [])
@@ -122,7 +124,7 @@ def test_with_json_every_registry_error_is_the_api_error_object(
 
     @probe.command()
     def fail() -> None:
-        with _exit_codes(as_json=True):
+        with exit_codes(as_json=True):
             raise error
 
     result = CliRunner().invoke(probe, [])
@@ -139,7 +141,7 @@ def test_a_multi_line_message_is_printed_on_one_line() -> None:
 
     @probe.command()
     def fail() -> None:
-        with _exit_codes():
+        with exit_codes():
             raise NotFound("no article\n  with this id")
 
     result = CliRunner().invoke(probe, [])

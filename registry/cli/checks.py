@@ -1,0 +1,122 @@
+"""``verify`` and ``verify-quote``: is this copy, or this passage, what was registered?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from registry.cli.framework import (
+    JsonOption,
+    finish,
+    option,
+    registry_command,
+)
+from registry.cli.inputs import (
+    file_size,
+    read_file,
+    read_passage,
+    stream_digest,
+    write_file,
+)
+from registry.cli.render import (
+    echo_json,
+    echo_lines,
+    is_current,
+    quote_lines,
+    verdict_lines,
+)
+from registry.errors import (
+    InputError,
+)
+from registry.runtime import opened_service
+from registry.settings import Settings
+
+
+@registry_command("verify")
+def verify(
+    settings: Settings,
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="The copy to check.", show_default=False)
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Is this copy what was registered? Authentic, authentic up to formatting, modified (which
+    paragraphs) or unknown, with the chain's evidence. Exit 0 only if authentic, anchored and
+    active.
+    """
+    limit = settings.max_document_bytes
+    size = file_size(file)
+    # Over the limit only the digest is computed, streaming: memory stays bounded.
+    data = read_file(file, limit) if size <= limit else None
+    digest = stream_digest(file) if data is None else None
+    with opened_service(settings) as service:
+        if digest is not None:
+            verdict = service.verify_digest(digest.hex())
+        else:
+            assert data is not None
+            verdict = service.verify_content(data)
+    if digest is not None:
+        typer.echo(
+            f"note: {file} has {size} bytes, over the {limit}-byte limit: checked by its SHA-256 "
+            "only (a modified copy would show as unknown)",
+            err=True,
+        )
+    if as_json:
+        echo_json(verdict)
+    else:
+        echo_lines(verdict_lines(str(file), verdict))
+    finish(verdict.is_current)
+
+
+@registry_command("verify-quote")
+def verify_quote(
+    settings: Settings,
+    arguments: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[ID] TEXT|FILE",
+            help="An article id (or prefix of 8+ hex digits) and the passage; a FILE that "
+            "exists is read as the passage. With --any, the passage only.",
+            show_default=False,
+        ),
+    ],
+    any_article: Annotated[
+        bool,
+        typer.Option(
+            "--any",
+            help="Search every registered article (at least 3 characters in one paragraph).",
+        ),
+    ] = False,
+    proof_file: Annotated[
+        Path | None,
+        option(
+            "Write the quote proof (JSON) of the first place found here.",
+            "--proof",
+            "-o",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Is a passage (a sentence, part of one, or paragraphs) in a registered article, word for
+    word? Lists every place found with its paragraph and character offset, each proven; else
+    the closest registered passage with a word-by-word diff. Exit 0 only if found, proven,
+    anchored and active.
+    """
+    if len(arguments) != (1 if any_article else 2):
+        raise InputError(
+            "give an article id and the passage (TEXT or FILE), or --any and the passage alone"
+        )
+    article_id = None if any_article else arguments[0]
+    passage = read_passage(arguments[-1])
+    with opened_service(settings) as service:
+        check = service.verify_quote(passage, article_id)
+    proof = check.hits[0].proof if check.hits else None
+    if proof_file is not None and proof is not None:
+        write_file(proof_file, proof.to_json() + "\n")
+    if as_json:
+        echo_json(check)
+    else:
+        echo_lines(quote_lines(check))
+    finish(check.found and proof is not None and is_current(check.state, check.status))

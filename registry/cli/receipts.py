@@ -1,0 +1,187 @@
+"""``receipt`` and ``verify-receipt``: the portable receipt, and checking one on the chain."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from registry.adapters.chain.embedded import CHAIN_DIR, DATABASE_FILE, EmbeddedChain
+from registry.adapters.chain.rpc import RpcChain, SignerKey
+from registry.audit import verify_receipt
+from registry.cli.framework import (
+    DataDirOption,
+    JsonOption,
+    RpcUrlOption,
+    chosen_settings,
+    command,
+    finish,
+    option,
+    registry_command,
+)
+from registry.cli.inputs import (
+    read_file,
+    write_file,
+)
+from registry.cli.render import (
+    echo_json,
+    echo_lines,
+    is_address,
+    plain_id,
+    receipt_check_lines,
+)
+from registry.core.identity import Pins
+from registry.core.receipt import MAX_RECEIPT_BYTES, Receipt
+from registry.core.records import DocumentStatus
+from registry.errors import (
+    ContractNotDeployed,
+    InputError,
+    VerificationError,
+)
+from registry.identity import identity_url, load_identity, registry_identity
+from registry.ports import ChainPort
+from registry.runtime import opened_service
+from registry.settings import Settings
+
+
+@registry_command("receipt")
+def receipt(
+    settings: Settings,
+    article_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="Article id or a prefix of 8+ hex digits.", show_default=False
+        ),
+    ],
+    output: Annotated[
+        Path | None, option("Write the receipt here instead of stdout.", "--output", "-o")
+    ] = None,
+) -> None:
+    """The article's portable receipt (JSON): anyone can check it against the chain alone.
+
+    Exit 1 while the article's batch is pending (the receipt has no anchor yet).
+    """
+    with opened_service(settings) as service:
+        issued = service.receipt(article_id)
+    if settings.public_url is not None:
+        issued = issued.with_identity(identity_url(str(settings.public_url)))
+    text = issued.to_json()
+    article = plain_id(issued.document.content_digest)
+    if output is None:
+        typer.echo(text)
+    else:
+        write_file(output, text + "\n")
+        typer.echo(f"wrote the receipt of article {article} to {output}")
+    if issued.anchor is None:
+        typer.echo(
+            f"note: article {article} is not anchored yet, so its receipt has no anchor; "
+            "run `policy-registry reconcile`, then ask again",
+            err=True,
+        )
+    finish(issued.anchor is not None)
+
+
+@contextmanager
+def _receipt_chain(settings: Settings, checked: Receipt, pins: Pins | None) -> Iterator[ChainPort]:
+    """The chain a receipt is checked against: the embedded one, or the pinned contract (else
+    the receipt's own) on the node at --rpc-url."""
+    chain: ChainPort
+    if settings.rpc_url is None:
+        if not (settings.data_dir / CHAIN_DIR / DATABASE_FILE).is_file():
+            raise InputError(
+                f"{settings.data_dir} holds no embedded chain: give the --data-dir of the "
+                "registry that issued the receipt, or --rpc-url"
+            )
+        chain = EmbeddedChain(settings.data_dir)
+    else:
+        if checked.anchor is None:
+            raise VerificationError("the receipt has no anchor: its batch was pending when issued")
+        # Checking only reads the chain: a throwaway key signs nothing and no secret is needed.
+        chain = RpcChain(
+            settings.rpc_url.get_secret_value(),
+            pins.contract if pins is not None else checked.anchor.contract,
+            SignerKey(secrets.token_bytes(32)),
+        )
+    try:
+        yield chain
+    finally:
+        chain.close()
+
+
+@command("verify-receipt")
+def verify_receipt_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The document.", show_default=False)],
+    receipt_file: Annotated[
+        Path, typer.Argument(metavar="RECEIPT", help="Its receipt (JSON).", show_default=False)
+    ],
+    data_dir: DataDirOption = None,
+    rpc_url: RpcUrlOption = None,
+    contract: Annotated[
+        str | None,
+        option("The registry's contract address to pin (from its identity).", "--contract"),
+    ] = None,
+    registrars: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--registrar",
+            metavar="ADDRESS",
+            help="A registrar address to pin (repeat for several).",
+            show_default=False,
+        ),
+    ] = None,
+    identity_source: Annotated[
+        str | None,
+        option(
+            "The registry's identity document to pin: a file, or an http(s) URL "
+            "(…/.well-known/policy-registry.json).",
+            "--identity",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a document and its receipt using nothing but the receipt and the chain (the
+    embedded one in --data-dir, or any node with --rpc-url): no registry records involved.
+
+    With --rpc-url the registry must be pinned (--identity, or --contract and --registrar):
+    a receipt names its own contract, and only pins tell this registry's from a copy
+    deployed by someone else. The embedded chain of --data-dir pins its own registry.
+    """
+    settings = chosen_settings(data_dir, rpc_url)
+    for address in [contract, *(registrars or [])]:
+        if address is not None and not is_address(address):
+            raise InputError(f"{address!r:.60} is not an Ethereum address (0x and 40 hex digits)")
+    identity = load_identity(identity_source) if identity_source is not None else None
+    pins: Pins | None = None
+    if identity is not None or contract is not None or registrars or settings.rpc_url is not None:
+        pins = Pins.combined(contract, registrars or [], identity)
+    receipt_bytes = read_file(receipt_file, MAX_RECEIPT_BYTES)
+    checked = Receipt.from_json(receipt_bytes)
+    data = read_file(file, settings.max_document_bytes)
+    try:
+        with _receipt_chain(settings, checked, pins) as chain:
+            if pins is None:
+                # The data directory's own registry is the pin: its contract and registrars.
+                pins = registry_identity(chain).pins()
+            try:
+                result = verify_receipt(checked, data, chain, pins)
+            except ContractNotDeployed as exc:
+                raise VerificationError(
+                    "the chain has no registry contract at the receipt's address "
+                    f"{checked.anchor.contract if checked.anchor else '?'}: wrong chain, or "
+                    "not a genuine receipt"
+                ) from exc
+    except VerificationError as exc:
+        if as_json:
+            echo_json({"valid": False, "error": str(exc)})
+        else:
+            typer.echo(f"INVALID: {exc}")
+        finish(False)
+    if as_json:
+        echo_json(result)
+    else:
+        echo_lines(receipt_check_lines(str(file), result))
+    finish(result.status is DocumentStatus.ACTIVE)
