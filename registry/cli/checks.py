@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from registry.cli.framework import (
+    CharsetOption,
     JsonOption,
     finish,
     option,
@@ -40,11 +41,13 @@ def verify(
     file: Annotated[
         Path, typer.Argument(metavar="FILE", help="The copy to check.", show_default=False)
     ],
+    charset: CharsetOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Is this copy what was registered? Authentic, authentic up to formatting, modified (which
-    paragraphs) or unknown, with the chain's evidence. Exit 0 only if authentic, anchored and
-    active.
+    paragraphs) or unknown, with the chain's evidence. A copy in another encoding or format
+    (GBK, UTF-16, HTML, PDF) is compared by its text and the verdict names the conversion.
+    Exit 0 only if authentic, anchored and active.
     """
     limit = settings.max_document_bytes
     size = file_size(file)
@@ -56,7 +59,7 @@ def verify(
             verdict = service.verify_digest(digest.hex())
         else:
             assert data is not None
-            verdict = service.verify_content(data)
+            verdict = service.verify_content(data, charset=charset)
     if digest is not None:
         typer.echo(
             f"note: {file} has {size} bytes, over the {limit}-byte limit: checked by its SHA-256 "

@@ -13,6 +13,7 @@ from rich.progress import Progress
 
 from registry.cli.framework import (
     DEFAULT_WAIT,
+    CharsetOption,
     JsonOption,
     NoWaitOption,
     WaitOption,
@@ -102,16 +103,16 @@ def _created_counts(registrations: Sequence[Registration]) -> tuple[int, int]:
 
 
 def _read_documents(
-    entries: Sequence[tuple[Path, ArticleMetadata, str | None]],
+    entries: Sequence[tuple[Path, ArticleMetadata, str | None, str | None]],
     limit: int,
     progress: Progress,
     on_unusable: Callable[[Path, InputError], None] | None = None,
 ) -> list[_Document]:
-    """The files' documents; one without text or unreadable raises, or with ``on_unusable``
-    is passed to it and left out."""
+    """The files' documents (path, metadata, supersedes, declared charset); one without text
+    or unreadable raises, or with ``on_unusable`` is passed to it and left out."""
     task = progress.add_task("reading files", total=len(entries))
     documents = []
-    for path, metadata, supersedes in entries:
+    for path, metadata, supersedes, charset in entries:
         progress.update(task, description=f"reading {display(path)}")
         try:
             content = read_document(path, limit)
@@ -121,7 +122,11 @@ def _read_documents(
             on_unusable(path, exc)
         else:
             submission = Submission(
-                content=content, metadata=metadata, name=path.name, supersedes=supersedes
+                content=content,
+                metadata=metadata,
+                name=path.name,
+                supersedes=supersedes,
+                charset=charset,
             )
             documents.append(_Document(path, submission))
         progress.advance(task)
@@ -288,6 +293,7 @@ def register(
     ] = None,
     notes: Annotated[str | None, option("Free notes (one file).")] = None,
     label: Annotated[str, option("A label for the batch (at most 256 bytes).")] = "",
+    charset: CharsetOption = None,
     wait: WaitOption = DEFAULT_WAIT,
     no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
@@ -326,6 +332,7 @@ def register(
             path,
             metadata_of(entry, "" if metadata_file is None else f"{metadata_file}[{index}]: "),
             entry.get("supersedes"),
+            charset,
         )
         for index, (path, entry) in enumerate(zip(files, objects, strict=True))
     ]
@@ -364,6 +371,7 @@ def register_dir(
             help="Fail, registering nothing, if any file would be skipped or cannot be read.",
         ),
     ] = False,
+    charset: CharsetOption = None,
     wait: WaitOption = DEFAULT_WAIT,
     no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
@@ -371,7 +379,8 @@ def register_dir(
     """Register a folder's articles, its subfolders' too (or the files its manifest lists,
     with their metadata), read and queued --batch-size documents at a time; wait until they
     are anchored. Files without text (empty, only white space), links leaving the folder and
-    unreadable files are skipped, each named on stderr, and counted in a final summary."""
+    unreadable files are skipped, each named on stderr, and counted in a final summary. A
+    manifest entry may declare its file's `charset` (as --charset does for every file)."""
     report = _FolderReport()
 
     def refuse(path: Path, reason: str) -> None:
@@ -404,7 +413,8 @@ def register_dir(
                 read_document(article.path, limit)
             except InputError as exc:
                 unusable(article.path, exc)
-    entries = [(a.path, a.metadata, a.supersedes) for a in articles]
+    # a manifest entry's own charset wins over --charset, which is for every file
+    entries = [(a.path, a.metadata, a.supersedes, a.charset or charset) for a in articles]
 
     def batches() -> Iterator[list[_Document]]:
         read = 0
