@@ -172,6 +172,7 @@ class Intake:
                 file_name=file_name(s.name),
                 paragraphs=paragraphs,
                 rendition=stored_rendition(r),
+                note=r.note,
             )
             for s, m, r, (d, paragraphs) in zip(
                 submissions, metadata_json, renditions, digested, strict=True

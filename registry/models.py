@@ -76,6 +76,10 @@ class RegisteredArticle(_Frozen):
     metadata_ignored: bool = False
     """The bytes were registered before with other metadata, which is kept: the metadata of
     this request was not recorded (a document's metadata is fixed by its leaf)."""
+    note: str | None = None
+    """What the registry could not do with the new document: an HTML page's or a PDF's
+    text that could not be extracted (the page keeps its source as text, the PDF is
+    binary), said so rather than silently."""
 
 
 class Registration(_Frozen):

@@ -210,6 +210,9 @@ class NewDocument:
     """Its canonical paragraphs, for the full-text index (none for binary documents)."""
     rendition: StoredRendition | None = None
     """Its text when that is not its own UTF-8 bytes (another encoding, an extraction)."""
+    note: str | None = None
+    """For the registrant, not stored: why its text is not what its format promised (a
+    PDF or HTML page whose text could not be extracted)."""
 
 
 @dataclass(frozen=True, slots=True)

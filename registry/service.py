@@ -253,7 +253,8 @@ class RegistryService:
         if wait > 0:
             self._wait(lambda: self._all_anchored(digests) and self._all_done(requests), wait)
         given = {doc.digests.content_digest: doc.digests.metadata_digest for doc in prepared}
-        return self._registration(digests, created, given, restored)
+        notes = {d.digests.content_digest: d.note for d in prepared if d.note is not None}
+        return self._registration(digests, created, given, restored, notes)
 
     def restore(self, contents: Iterable[bytes]) -> list[str]:
         """Restore the damaged or missing stored copies of the registered documents among
@@ -273,6 +274,7 @@ class RegistryService:
         created: set[bytes],
         given_metadata: Mapping[bytes, bytes] | None = None,
         restored: set[bytes] | None = None,
+        notes: Mapping[bytes, str] | None = None,
     ) -> Registration:
         """The registration of ``digests``; ``given_metadata`` maps each to the metadata
         digest this request gave it, so that metadata given for known bytes is not dropped
@@ -293,6 +295,7 @@ class RegistryService:
                     created=(new := bytes.fromhex(record.id) in created),
                     metadata_ignored=not new and ignored(record),
                     restored=bytes.fromhex(record.id) in (restored or set()),
+                    note=(notes or {}).get(bytes.fromhex(record.id)) if new else None,
                 )
                 for record in records
             ),

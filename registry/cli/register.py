@@ -231,6 +231,8 @@ def _report_registration(registration: Registration, names: Mapping[str, str]) -
                 "  restored: its stored copy was missing or damaged; these bytes, which hash to "
                 "the anchored digest, replace it"
             )
+        if entry.note is not None:
+            typer.echo(f"  note: {entry.note}", err=True)
         if entry.metadata_ignored:
             typer.echo(
                 "  warning: it was registered with other metadata, which is kept; the "

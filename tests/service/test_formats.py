@@ -136,7 +136,11 @@ def test_a_pdf_with_a_modified_paragraph_names_it(service: RegistryService) -> N
 
 def test_an_unreadable_pdf_is_kept_as_a_binary(service: RegistryService) -> None:
     data = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntruncated"
-    record = _register(service, data, "broken.pdf")
+    registration = service.register([Submission(data, ArticleMetadata(), name="x.pdf")], wait=30)
+    (entry,) = registration.articles
+    assert entry.note is not None
+    assert entry.note.endswith("the PDF is kept as a binary document, compared byte for byte only")
+    record = entry.article
     assert (record.media_type, record.encoding, record.extractor) == ("application/pdf", None, None)
     assert record.paragraph_count == 0
     assert service.verify_content(data).kind == "authentic"
