@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import zlib
 from collections.abc import Sequence
 from typing import Final
 
@@ -56,41 +57,42 @@ def _is_heading(paragraph: str) -> bool:
     return 0 < len(stripped) <= limit and stripped[-1] not in ".,;:!?。，；：！？)）"
 
 
-def _inline_markup(escaped: str, index: int) -> str:
-    """Bold, links and emphasis inside a paragraph, as a CMS adds them: never a break."""
-    words = escaped.split(" ")
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _inline_markup(paragraph: str, index: int) -> str:
+    """``paragraph`` as HTML with bold, links and emphasis inside, as a CMS adds them
+    (never a break): on some words, or for Chinese (no spaces) on a run mid-paragraph."""
+    words = [_escape(word) for word in paragraph.split(" ")]
     if index % 3 == 0 and len(words) > 6:
         words[2] = f'<a href="/tag/{index}" class="tag">{words[2]}</a>'
     if index % 4 == 1 and len(words) > 4:
         words[1] = f"<strong>{words[1]}</strong>"
     if index % 5 == 2 and len(words) > 3:
         words[-1] = f"<em>{words[-1]}</em>"
-    marked = " ".join(words)
-    if len(words) == 1 and len(escaped) > 12 and index % 2 == 0:
-        # Chinese text has no spaces: mark the middle of the run instead
-        middle = len(escaped) // 2
-        # never split a character reference
-        while "&" in escaped[max(0, middle - 8) : middle]:
-            middle += 1
-        if middle < len(escaped):
-            bold = escaped[middle : middle + 4]
-            marked = f"{escaped[:middle]}<b>{bold}</b>{escaped[middle + 4 :]}"
-    return marked
+    if len(words) == 1 and len(paragraph) > 12 and index % 2 == 0:
+        middle = len(paragraph) // 2
+        run = _escape(paragraph[middle : middle + 4])
+        return f"{_escape(paragraph[:middle])}<b>{run}</b>{_escape(paragraph[middle + 4 :])}"
+    return " ".join(words)
 
 
 def _article_body(paragraphs: Sequence[str]) -> str:
-    """Paragraphs as ``<p>``, short ones as ``<h2>``, a run of three short ones as a list."""
+    """Paragraphs as ``<p>`` (every seventh quoted in a ``<blockquote>``), short ones as
+    ``<h2>`` subheadings or list items, as editors set them."""
     parts: list[str] = []
     for index, paragraph in enumerate(paragraphs):
-        escaped = html.escape(paragraph, quote=False)
         if _is_heading(paragraph) and index % 2 == 1:
-            parts.append(f"<h2>{escaped}</h2>")
+            parts.append(f"<h2>{_escape(paragraph)}</h2>")
         elif _is_heading(paragraph):
-            parts.append(f'<ul class="points"><li>{escaped}</li></ul>')
+            parts.append(f'<ul class="points"><li>{_escape(paragraph)}</li></ul>')
         elif index % 7 == 6:
-            parts.append(f"<blockquote>\n  <p>{_inline_markup(escaped, index)}</p>\n</blockquote>")
+            parts.append(
+                f"<blockquote>\n  <p>{_inline_markup(paragraph, index)}</p>\n</blockquote>"
+            )
         else:
-            parts.append(f"<p>{_inline_markup(escaped, index)}</p>")
+            parts.append(f"<p>{_inline_markup(paragraph, index)}</p>")
     return "\n".join(parts)
 
 
@@ -128,8 +130,43 @@ _WORDS: Final = {
 }
 
 
+# An old CMS's page: the same page laid out with tables and <div>s whose class names say
+# nothing (many government sites), so only the text itself tells where the article is.
+_OLD_LAYOUT: Final = (
+    ('<header class="site-header">', '<div class="t1">'),
+    ("</header>", "</div>"),
+    ('<nav class="main-nav">', '<div class="t2">'),
+    ("</nav>", "</div>"),
+    ('<div class="container">', '<table class="t3" width="100%"><tr><td valign="top">'),
+    ('<main id="content">', '<div class="t4">'),
+    ("</main>", "</div>"),
+    ('<article class="article">', '<div class="t5">'),
+    ("</article>", "</div>"),
+    ('<section class="comments">', '<div class="t6">'),
+    ("</section>", "</div>"),
+    ('<aside class="sidebar">', '</td><td class="t7" width="220" valign="top">'),
+    ("</aside>\n  </div>", "</td></tr></table>"),
+    ('<footer class="site-footer">', '<div class="t8">'),
+    ("</footer>", "</div>"),
+    ('class="article-title"', 'class="t9"'),
+    ('class="article-body"', 'class="t10"'),
+    ('class="share-bar"', 'class="t11"'),
+    ('class="comment"', 'class="t12"'),
+    ('class="cookie-banner"', 'class="t13"'),
+    ('class="breadcrumb"', 'class="t14"'),
+    ('class="user"', 'class="t15"'),
+    ('class="ad"', 'class="t16"'),
+    ('<body class="article-page">', "<body>"),
+)
+
+
 def html_page(
-    title: str, paragraphs: Sequence[str], *, lang: str = "en", encoding: str = "utf-8"
+    title: str,
+    paragraphs: Sequence[str],
+    *,
+    lang: str = "en",
+    encoding: str = "utf-8",
+    semantic: bool = True,
 ) -> bytes:
     """A news site's article page: ``title`` as the headline, then ``paragraphs``.
 
@@ -138,7 +175,8 @@ def html_page(
     Around the article: doctype, styles, scripts (with text that looks like prose),
     HTML comments, a cookie banner, a header with a menu and a search form, breadcrumbs,
     a share bar, readers' comments, a sidebar of related links and a footer, none of
-    which is article text.
+    which is article text. ``semantic=False`` lays the same page out as old CMSs do:
+    a table, ``<div>``s, and class names that say nothing.
     """
     chinese = _is_chinese(lang)
     nav = _NAV_ZH if chinese else _NAV_EN
@@ -224,6 +262,10 @@ def html_page(
 </body>
 </html>
 """
+    if not semantic:
+        for modern, old in _OLD_LAYOUT:
+            assert modern in page, modern
+            page = page.replace(modern, old)
     return page.encode(encoding, errors="xmlcharrefreplace")
 
 
@@ -231,16 +273,31 @@ def html_page(
 
 _CJK_FONT: Final = "STSong-Light"  # reportlab's built-in Adobe-GB1 CID font: no font file
 _LATIN_FONT: Final = "Times-Roman"
+# Debian's fonts-wqy-microhei (the Makefile installs it for Chromium), embedded as a subset
+# with a ToUnicode map, as word processors write Chinese PDFs.
+EMBEDDED_CJK_FONT_FILE: Final = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+_EMBEDDED_CJK_FONT: Final = "WenQuanYiMicroHei"
 
 
-def _pdf_styles(chinese: bool) -> tuple[object, object]:
-    from reportlab.lib.styles import ParagraphStyle
+def _cjk_font(embedded: bool) -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
 
-    if _CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_CJK_FONT))
-    font = _CJK_FONT if chinese else _LATIN_FONT
+    name = _EMBEDDED_CJK_FONT if embedded else _CJK_FONT
+    if name not in pdfmetrics.getRegisteredFontNames():
+        if embedded:
+            pdfmetrics.registerFont(TTFont(name, EMBEDDED_CJK_FONT_FILE, subfontIndex=0))
+        else:
+            pdfmetrics.registerFont(UnicodeCIDFont(name))
+    return name
+
+
+def _pdf_styles(chinese: bool, cjk_font: str) -> tuple[object, object]:
+    from reportlab.lib.enums import TA_CENTER, TA_LEFT
+    from reportlab.lib.styles import ParagraphStyle
+
+    font = cjk_font if chinese else _LATIN_FONT
     body = ParagraphStyle(
         "body",
         fontName=font,
@@ -251,17 +308,28 @@ def _pdf_styles(chinese: bool) -> tuple[object, object]:
         firstLineIndent=22 if chinese else 0,
         wordWrap="CJK" if chinese else None,
     )
+    # Chinese official documents centre their title (GB/T 9704)
     heading = ParagraphStyle(
-        "heading", parent=body, fontSize=16, leading=22, spaceAfter=14, firstLineIndent=0
+        "heading",
+        parent=body,
+        fontSize=16,
+        leading=22,
+        spaceAfter=14,
+        firstLineIndent=0,
+        alignment=TA_CENTER if chinese else TA_LEFT,
     )
     return body, heading
 
 
-def pdf_document(title: str, paragraphs: Sequence[str], *, lang: str = "en") -> bytes:
+def pdf_document(
+    title: str, paragraphs: Sequence[str], *, lang: str = "en", embed_cjk_font: bool = False
+) -> bytes:
     """A typeset A4 PDF: ``title`` as the headline, then ``paragraphs``, over several pages.
 
     Made with reportlab; Chinese is set in ``STSong-Light`` (a CID font every PDF reader
-    has, so nothing is embedded) with two-character first-line indents. Every page has a
+    has, so nothing is embedded), or with ``embed_cjk_font`` in WenQuanYi Micro Hei embedded
+    as a subset with a ToUnicode map; with a centred title and two-character first-line
+    indents, as Chinese official documents are set. Every page has a
     running header (the title) and a page number ("Page N of M" / "第 N 页"): the
     furniture an extractor must leave out. Paragraph text is escaped for reportlab's
     markup; leading and repeated white space is not kept by typesetting.
@@ -270,8 +338,9 @@ def pdf_document(title: str, paragraphs: Sequence[str], *, lang: str = "en") -> 
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
     chinese = _is_chinese(lang)
-    body, heading = _pdf_styles(chinese)
-    font = _CJK_FONT if chinese else _LATIN_FONT
+    cjk_font = _cjk_font(embed_cjk_font)
+    body, heading = _pdf_styles(chinese, cjk_font)
+    font = cjk_font if chinese else _LATIN_FONT
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -298,7 +367,81 @@ def pdf_document(title: str, paragraphs: Sequence[str], *, lang: str = "en") -> 
         if not chinese and _CJK.search(paragraph):
             # Times-Roman has no CJK glyphs: such a paragraph of an English article is set
             # in the CJK font, as word processors substitute fonts
-            escaped = f'<font name="{_CJK_FONT}">{escaped}</font>'
+            escaped = f'<font name="{cjk_font}">{escaped}</font>'
         story.append(Paragraph(escaped, body))
     document.build(story, onFirstPage=furniture, onLaterPages=furniture)
     return buffer.getvalue()
+
+
+# -- hostile PDFs ---------------------------------------------------------------------------
+
+
+def minimal_pdf(content: bytes, stream_dictionary: bytes = b"") -> bytes:
+    """A one-page PDF written by hand whose page content stream is ``content`` as given
+    (with ``stream_dictionary`` entries such as ``/Filter /FlateDecode``)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+        b" >>",
+        b"<< /Length %d %s >>\nstream\n%s\nendstream" % (len(content), stream_dictionary, content),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def deflate_bomb(inflated_bytes: int, chunk: int = 16 << 20) -> bytes:
+    """A zlib stream of ``inflated_bytes`` zero bytes (a multiple of ``chunk``), made in
+    milliseconds: after a full flush each chunk compresses to the same bytes, so one
+    compressed chunk is repeated; the Adler-32 of n zeros is ``(n mod 65521) << 16 | 1``."""
+    count = inflated_bytes // chunk
+    zeros = bytes(chunk)
+    compressor = zlib.compressobj(9)
+    first = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    again = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    adler = ((count * chunk) % 65521) << 16 | 1
+    # an empty final block with fixed codes, then the checksum
+    return first + again * (count - 1) + b"\x03\x00" + adler.to_bytes(4, "big")
+
+
+# -- print versions -----------------------------------------------------------------------
+
+
+def print_version(title: str, paragraphs: Sequence[str], *, lang: str = "en") -> bytes:
+    """An article's "print this page" version (UTF-8): headline and paragraphs only, with
+    a print style sheet (A4 margins, Chinese paragraphs indented by two characters), as
+    sites offer it; a browser prints it to the PDF a reader keeps."""
+    chinese = _is_chinese(lang)
+    indent = "text-indent: 2em; margin: 0;" if chinese else "margin: 0 0 8pt 0;"
+    font = '"WenQuanYi Micro Hei", sans-serif' if chinese else '"Times New Roman", serif'
+    body = "\n".join(f"<p>{html.escape(paragraph, quote=False)}</p>" for paragraph in paragraphs)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+  <meta charset="utf-8">
+  <title>{html.escape(title, quote=False)}</title>
+  <style>
+    @page {{ size: A4; margin: 2cm; }}
+    body {{ font-family: {font}; font-size: 11pt; line-height: 1.5; }}
+    h1 {{ font-size: 16pt; margin: 0 0 12pt 0; }}
+    p {{ {indent} }}
+  </style>
+</head>
+<body>
+<h1>{html.escape(title, quote=False)}</h1>
+{body}
+</body>
+</html>
+""".encode()

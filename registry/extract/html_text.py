@@ -17,12 +17,20 @@ footers around the article):
 - **selectolax** is a fast parser, not an extractor: the main-content rules would have
   been ours to write and maintain.
 
+A page without semantic markup (no ``<article>``, ``<main>``, ``role="main"``) first
+gets its densest container of text marked as the article (:func:`_mark_main_content`),
+without which trafilatura kept banners and readers' comments and dropped subheadings.
+
 The output is deterministic (no deduplication cache, no date or language guessing).
+Left as they are: each table cell is a line of its own, and the line breaks inside a
+``<pre>`` become spaces (trafilatura hands it over like a quotation).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import re
 from configparser import ConfigParser
 from typing import Final
 
@@ -33,24 +41,33 @@ from registry.errors import ExtractionFailed
 from registry.extract.model import Extraction, library_version
 from registry.extract.paragraphs import TextBuilder, squeeze_whitespace
 
-MAX_HTML_CHARS: Final = 10_000_000
-"""Largest decoded page handled: ten times a long article page with its markup."""
+MAX_HTML_CHARS: Final = 3_000_000
+"""Largest decoded page handled: thirty times a long article page with its markup. It
+keeps the worst case near three seconds of trafilatura and under libxml2's 10 MB limit
+on one text node."""
 
 MAX_HTML_ELEMENTS: Final = 200_000
 """Most elements a page may have; a real page has a few thousand."""
 
 MAX_HTML_DEPTH: Final = 256
-"""Deepest element nesting kept (libxml2's own limit for HTML without ``huge_tree``)."""
+"""Deepest element nesting: libxml2's own limit for HTML (without ``huge_tree``), past
+which it drops the rest of the page; such a page is refused rather than cut short."""
+
+# Characters XML 1.0 does not allow (C0 controls but tab and line breaks, surrogates,
+# U+FFFE and U+FFFF): shown by no browser, refused by lxml; each becomes U+FFFD.
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # Elements of trafilatura's output that are blocks (their own line) rather than inline.
 _BLOCKS: Final = frozenset(
     {"p", "head", "list", "item", "quote", "table", "row", "cell", "code", "div", "section",
      "fw", "graphic", "label", "lb", "note", "ab", "cit"}
 )  # fmt: skip
+_INLINE_CODE_PARENTS: Final = frozenset({"p", "head", "item", "cell", "hi", "ref"})
 # Where a headline is not the article's: page chrome.
 _CHROME: Final = frozenset({"nav", "header", "footer", "aside"})
 
 
+@functools.cache
 def _config() -> ConfigParser:
     """trafilatura's settings for short documents too: no minimum size before fallbacks."""
     from trafilatura.settings import DEFAULT_CONFIG
@@ -65,25 +82,156 @@ def _config() -> ConfigParser:
 
 
 def _parse(page: str) -> lxml_html.HtmlElement:
+    parser = lxml_html.HTMLParser()
     try:
-        tree = lxml_html.document_fromstring(page)
+        tree = lxml_html.document_fromstring(page, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionFailed(f"the page cannot be parsed as HTML: {exc}") from exc
-    for count, _ in enumerate(tree.iter(), start=1):
+    for error in parser.error_log:
+        # libxml2 stopped building the tree there: the rest of the page is lost
+        if error.type_name == "ERR_RESOURCE_LIMIT" and "depth" in error.message:
+            raise ExtractionFailed(f"the page nests elements deeper than {MAX_HTML_DEPTH}")
+        if error.type_name == "ERR_RESOURCE_LIMIT":
+            raise ExtractionFailed("the page has a run of text longer than the parser allows")
+    count = depth = 0
+    for event, _ in etree.iterwalk(tree, events=("start", "end")):
+        if event == "end":
+            depth -= 1
+            continue
+        count += 1
+        depth += 1
         if count > MAX_HTML_ELEMENTS:
             raise ExtractionFailed(f"the page has more than {MAX_HTML_ELEMENTS:,} elements")
+        if depth >= MAX_HTML_DEPTH - 1:
+            # libxml2 stops building the tree there and the rest of the page is lost
+            raise ExtractionFailed(f"the page nests elements deeper than {MAX_HTML_DEPTH}")
     return tree
 
 
-def _headline(tree: lxml_html.HtmlElement) -> str:
-    """The text of the page's first ``<h1>`` outside menus, headers, footers and sidebars."""
+def _headline(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """The page's first non-empty ``<h1>`` outside menus, headers, footers and sidebars."""
     for heading in tree.iter("h1"):
         if any(ancestor.tag in _CHROME for ancestor in heading.iterancestors()):
             continue
-        text = squeeze_whitespace(heading.text_content())
-        if text:
-            return text
-    return ""
+        if squeeze_whitespace(heading.text_content()):
+            return heading
+    return None
+
+
+# Elements that mark a page's main content; trafilatura looks for them (and for class
+# names such as "article-body"). A page with neither gets its main content marked first.
+_MAIN_MARKERS: Final = etree.XPath(
+    "//article | //main | //*[@role='main'] | //*[@itemprop='articleBody']"
+)
+_TEXT_BLOCKS: Final = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "dd")
+_NOT_TEXT: Final = etree.XPath("//script | //style | //noscript | //template | //comment()")
+SIBLING_SHARE: Final = 0.2
+"""A sibling of the densest container scoring this share of it is part of the article."""
+
+
+def _mark_main_content(
+    tree: lxml_html.HtmlElement, headline: lxml_html.HtmlElement | None
+) -> lxml_html.HtmlElement:
+    """A page whose main content is the densest container of text, wrapped in ``<article>``.
+
+    Without semantic markup (``<div>`` and ``<table>`` layouts, class names that say
+    nothing) trafilatura takes a fallback path that keeps cookie banners, breadcrumbs and
+    readers' comments and drops subheadings. As readability does, each text block's
+    non-link text scores its parent fully and its grandparent half; the top scorer and
+    its siblings scoring a fifth of it are the article, in document order. An article's
+    text follows its headline, so the top scorer is sought in the headline's nearest
+    ancestor that holds any scored container (a short article then wins over longer
+    readers' comments). Deterministic: ties go to the first in the page.
+    """
+    found = _NOT_TEXT(tree)
+    for element in found if isinstance(found, list) else []:
+        if isinstance(element, lxml_html.HtmlMixin):
+            element.drop_tree()
+    scores: dict[etree._Element, float] = {}
+    order: list[etree._Element] = []
+    for block, length in _own_text_lengths(tree).items():
+        parent = block.getparent()
+        if parent is None:
+            continue
+        for ancestor, share in ((parent, 1.0), (parent.getparent(), 0.5)):
+            if ancestor is not None:
+                if ancestor not in scores:
+                    order.append(ancestor)
+                scores[ancestor] = scores.get(ancestor, 0.0) + length * share
+    if not order:
+        return tree
+    if headline is not None:
+        order = _nearest_to(headline, tree, order)
+    best = order[0]
+    for candidate in order[1:]:
+        if scores[candidate] > scores[best]:
+            best = candidate
+    parent = best.getparent()
+    members = (
+        [best]
+        if parent is None
+        else [
+            sibling
+            for sibling in parent
+            if sibling is best or scores.get(sibling, 0.0) >= SIBLING_SHARE * scores[best]
+        ]
+    )
+    article = lxml_html.Element("article")
+    for member in members:
+        article.append(copy.deepcopy(member))
+    page = lxml_html.document_fromstring("<html><body></body></html>")
+    body = page.find("body")
+    assert body is not None  # the parser always makes one
+    body.append(article)
+    return page
+
+
+def _own_text_lengths(tree: etree._Element) -> dict[etree._Element, int]:
+    """Each text block's characters outside links and outside blocks nested in it.
+
+    One pass over the tree (a block's ``text_content()`` would copy nested blocks'
+    text once per level).
+    """
+    lengths: dict[etree._Element, int] = {}
+    blocks: list[etree._Element] = []
+    links = 0
+
+    def count(text: str | None) -> None:
+        if text and blocks and not links:
+            lengths[blocks[-1]] = lengths.get(blocks[-1], 0) + len(squeeze_whitespace(text))
+
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        if event == "start":
+            if element.tag in _TEXT_BLOCKS:
+                blocks.append(element)
+            links += element.tag == "a"
+            count(element.text)
+        else:
+            links -= element.tag == "a"
+            if blocks and blocks[-1] is element:
+                blocks.pop()
+            count(element.tail)
+    return {block: length for block, length in lengths.items() if length > 0}
+
+
+def _nearest_to(
+    headline: etree._Element, tree: etree._Element, candidates: list[etree._Element]
+) -> list[etree._Element]:
+    """The candidates inside the headline's lowest ancestor that holds any (one pass)."""
+    level = {ancestor: -index for index, ancestor in enumerate(headline.iterancestors())}
+    meeting: dict[etree._Element, int] = {}
+    wanted = set(candidates)
+    path: list[int] = []
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        if event == "end":
+            path.pop()
+            continue
+        here = max(path[-1] if path else -(1 << 30), level.get(element, -(1 << 30)))
+        path.append(here)
+        if element in wanted:
+            meeting[element] = here
+    closest = max(meeting.values(), default=None)
+    return [candidate for candidate in candidates if meeting.get(candidate) == closest]
 
 
 def _lines(body: etree._Element) -> list[str]:
@@ -97,7 +245,12 @@ def _lines(body: etree._Element) -> list[str]:
             current.clear()
 
     for event, element in etree.iterwalk(body, events=("start", "end")):
-        block = element.tag in _BLOCKS
+        block = element.tag in _BLOCKS and not (
+            # trafilatura keeps an inline <code> as <code> inside its paragraph
+            element.tag == "code"
+            and element.getparent() is not None
+            and element.getparent().tag in _INLINE_CODE_PARENTS
+        )
         if event == "start":
             if block:
                 close()
@@ -122,12 +275,14 @@ def extract_html(html: str) -> Extraction:
 
     if len(html) > MAX_HTML_CHARS:
         raise ExtractionFailed(f"the page is longer than {MAX_HTML_CHARS:,} characters")
-    if "\x00" in html:
-        # libxml2 stops at a NUL; a page with one is not text
-        html = html.replace("\x00", "\ufffd")
+    # libxml2 stops at a NUL and lxml refuses to set text holding characters XML forbids
+    html = _NOT_XML.sub("\ufffd", html)
     tree = _parse(html)
-    headline = _headline(tree)
+    heading = _headline(tree)
+    headline = "" if heading is None else squeeze_whitespace(heading.text_content())
     try:
+        if not _MAIN_MARKERS(tree):
+            tree = _mark_main_content(tree, heading)
         document = trafilatura.bare_extraction(
             tree,
             favor_recall=True,
@@ -138,6 +293,8 @@ def extract_html(html: str) -> Extraction:
             include_links=False,
             deduplicate=False,
             with_metadata=False,
+            # what a reader does not see: trafilatura drops display:none and aria-hidden
+            prune_xpath=["//*[@hidden]", "//noscript", "//template"],
             config=_config(),
         )
     except RecursionError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import metadata
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,4 +21,6 @@ class Extraction:
 
 def library_version(distribution: str) -> str:
     """The installed version of ``distribution`` (e.g. ``"trafilatura"``)."""
+    from importlib import metadata  # 50 ms to import: not in the PDF reader's child
+
     return metadata.version(distribution)

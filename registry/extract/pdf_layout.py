@@ -12,25 +12,38 @@ module in a child process with memory and time limits.
 A PDF has lines, not paragraphs. A new paragraph starts where
 
 - the vertical gap to the previous line is clearly larger than the gap between the
-  lines of a paragraph (the document's most common gap), or the font size changes;
-- the line is indented from the text's left edge (a first-line indent); or
-- the previous line ended short: the first word of this line (one character for
-  Chinese) would have fitted after it, so the break was not made by wrapping.
+  lines of a paragraph (the small common gap: a fifth of the document's gaps are
+  smaller), or the font size of most of the line's characters changes;
+- the line is indented from the text's left edge (a first-line indent), unless it and
+  the line before are both centred and larger than the body text (a centred title); or
+- the previous line ended short: the first word of this line (a Chinese character with
+  the punctuation no line may start with) would have fitted after it, so the break was
+  not made by wrapping. A no-break space or CJK line-breaking rules also end lines
+  early, so where the document marks paragraphs by spacing or indents this rule is
+  used only across a page break (where spacing cannot be seen), and with indents not
+  at all.
 
-Across a page break only the last two rules apply. Wrapped lines are joined with one
-space, without one where either side is a CJK character or the paragraph is mostly
+Across a page break the gap rule does not apply. Wrapped lines are joined with one
+space, without one where either side is a CJK character or the line before is mostly
 CJK (its typesetting breaks lines anywhere, inside Latin runs too), nor after a
-soft hyphen (which is dropped) or after a hyphen between letters (which is kept: a
-dictionary would be needed to tell "three-year" from a hyphenated word).
+soft hyphen (which is dropped) or after a hyphen between letters or digits. That hyphen is
+dropped only where the document itself has the whole word and not the hyphenated one
+inside a line ("develop-" + "ment" where "development" occurs elsewhere); otherwise it
+is kept, since "three-year" cut at its hyphen looks the same.
 
-Page furniture: a line in the top or bottom tenth of the page that repeats on most
-pages (digits ignored, so "Page 3" repeats), or that is only a page number, is dropped.
+Page furniture: a line in the top or bottom 7.5% of the page that repeats on at least
+half of the pages (digits ignored, so "Page 3" repeats), or that is only a page number,
+is dropped. A running header of a one-page PDF cannot be told from text and is kept.
+
+Not handled: text in several columns (each column's lines look indented from the
+leftmost column), vertical CJK text (its lines are skipped), and a paragraph whose
+last line fills the measure at the foot of a page, in a text marked by spacing alone
+(it is joined to the next page's first paragraph: nothing on the page tells them apart).
 """
 
 from __future__ import annotations
 
 import re
-import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -44,6 +57,10 @@ from registry.extract.paragraphs import TextBuilder, squeeze_whitespace
 MARGIN_BAND: Final = 0.075
 """The top and bottom fraction of a page where headers, footers and page numbers live
 (63 points of A4: inside the usual one-inch margin, above and below the text)."""
+
+# Characters no line may start with (CJK line breaking, "kinsoku"): a line breaker moves
+# the character before them to the next line too, so they count as part of its first word.
+_NO_LINE_START: Final = frozenset("、。，．：；？！）」』】〕〉》”’…‥～・·,.;:!?)]}%")
 
 # Spaces a line may wrap at: White_Space without the no-break ones (U+00A0, U+2007, U+202F).
 _BREAKING_SPACES: Final = frozenset(
@@ -69,6 +86,8 @@ class Line:
     y1: float
     first_word_width: float  # width up to the first breaking space (or of a first CJK char)
     space_width: float
+    size: float  # the font size most of its characters have (a line's box also grows
+    # with a fallback font's descent, which says nothing about headings)
 
 
 def is_wide(character: str) -> bool:
@@ -109,9 +128,27 @@ def _mostly_wide(text: str) -> bool:
     return sum(1 for character in letters if is_wide(character)) * 2 > len(letters)
 
 
-def _joined(previous: str, following: str, previous_line: str) -> str:
+_WORD: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def inner_words(lines: Sequence[Line]) -> frozenset[str]:
+    """The words (lowercased) that appear inside lines, not cut by a line's end: the
+    document's own dictionary for telling a hyphenated break from a compound."""
+    words: set[str] = set()
+    for line in lines:
+        found = _WORD.findall(line.text.rstrip(" -\u00ad"))
+        words.update(word.lower() for word in found[:-1] if word)
+        if found and not line.text.rstrip(" ").endswith(("-", "\u00ad")):
+            words.add(found[-1].lower())
+    return frozenset(words)
+
+
+def _joined(
+    previous: str, following: str, previous_line: str, words: frozenset[str] = frozenset()
+) -> str:
     """Two wrapped lines of one paragraph as one line (rules in the module docstring);
-    ``previous_line`` is the last line of ``previous``, whose script decides."""
+    ``previous_line`` is the last line of ``previous``, whose script decides; ``words``
+    are the document's :func:`inner_words`."""
     previous = previous.rstrip(" ")
     following = following.lstrip(" ")
     if not previous or not following:
@@ -124,9 +161,16 @@ def _joined(previous: str, following: str, previous_line: str) -> str:
     if (
         previous.endswith("-")
         and len(previous) > 1
-        and previous[-2].isalpha()
-        and following[0].isalpha()
+        and previous[-2].isalnum()
+        and following[0].isalnum()
     ):
+        before = _WORD.findall(previous[:-1])
+        after = _WORD.match(following)
+        if before and after:
+            compound = f"{before[-1]}-{after.group()}".lower()
+            whole = f"{before[-1]}{after.group()}".lower()
+            if whole in words and compound not in words:
+                return previous[:-1] + following  # the word, hyphenated at the break
         return previous + following
     return previous + " " + following
 
@@ -140,7 +184,9 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
         for previous, line in pairwise(lines)
         if previous.page == line.page and previous.y0 - line.y1 >= 0
     ]
-    usual_gap = statistics.median(gaps) if gaps else 0.0
+    # the gap between the lines of a paragraph: the small common one (a fifth of the gaps
+    # up; the median would be the gap between paragraphs in a text of one-line ones)
+    usual_gap = sorted(gaps)[len(gaps) // 5] if gaps else 0.0
     # The text's edges over the whole document (a page of indented one-line paragraphs
     # still has the document's margin): the leftmost start and the rightmost end.
     left = min(line.x0 for line in lines)
@@ -154,6 +200,18 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
     def indented(line: Line) -> bool:
         return line.x0 > left + max(line.space_width, 2.0)
 
+    middle = (left + right) / 2
+
+    body_size = Counter(line.size for line in lines).most_common(1)[0][0]
+
+    def centred_title(line: Line) -> bool:
+        """Larger than the body text and centred, or full width (a title's first line may
+        fill the measure). Body lines are left out: an indented line that ends short of
+        the edge by its indent looks centred too."""
+        return line.size > 1.1 * body_size and (
+            abs((line.x0 + line.x1) / 2 - middle) < max(2.0, line.size / 2)
+        )
+
     pairs = list(pairwise(lines))
     # The markers the document uses for paragraphs: where it spaces or indents them, a
     # line that ends short is a paragraph's end only across a page break (where spacing
@@ -161,22 +219,23 @@ def paragraphs(lines: Sequence[Line]) -> Iterator[str]:
     # ends a line early.
     uses_spacing = any(spaced(previous, line) for previous, line in pairs)
     uses_indents = any(indented(line) for line in lines[1:])
+    words = inner_words(lines)
     current = lines[0].text
     for previous, line in pairs:
-        height = line.y1 - line.y0
-        previous_height = previous.y1 - previous.y0
-        size_change = abs(height - previous_height) > 0.15 * max(height, previous_height)
+        size_change = abs(line.size - previous.size) > 0.15 * max(line.size, previous.size)
         room = right - previous.x1
         first = line.text.lstrip()[:1] or "a"
         needed = line.first_word_width + (0 if is_wide(first) else line.space_width)
         ended_short = room > needed + 1.0 and (
             not (uses_spacing or uses_indents) or (previous.page != line.page and not uses_indents)
         )
-        if size_change or spaced(previous, line) or indented(line) or ended_short:
+        # the lines of a centred title all start in from the edge: no indent there
+        starts_in = indented(line) and not (centred_title(previous) and centred_title(line))
+        if size_change or spaced(previous, line) or starts_in or ended_short:
             yield current
             current = line.text
         else:
-            current = _joined(current, line.text, previous.text)
+            current = _joined(current, line.text, previous.text, words)
     yield current
 
 
@@ -272,15 +331,17 @@ def _line(page: int, text: str, item: object, chars: Sequence[object]) -> Line:
     glyphs = [char for char in chars if isinstance(char, LTChar)]
     first_word = 0.0
     space = 0.0
+    wide_word = False  # a CJK character is a word with the punctuation that follows it
     for glyph in glyphs:
         character = glyph.get_text()
         if character in _BREAKING_SPACES:
             space = glyph.width
             break
-        first_word += glyph.width
-        if is_wide(character[:1] or "a"):
+        if wide_word and character not in _NO_LINE_START:
             break
-    sizes = [glyph.size for glyph in glyphs] or [item.height]
+        first_word += glyph.width
+        wide_word = wide_word or is_wide(character[:1] or "a")
+    sizes = [round(glyph.size, 1) for glyph in glyphs] or [round(item.height, 1)]
     return Line(
         page=page,
         text=text,
@@ -290,4 +351,5 @@ def _line(page: int, text: str, item: object, chars: Sequence[object]) -> Line:
         y1=float(item.y1),
         first_word_width=first_word,
         space_width=space or 0.25 * max(sizes),
+        size=Counter(sizes).most_common(1)[0][0],
     )

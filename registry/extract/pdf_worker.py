@@ -10,8 +10,11 @@ MemoryError or the kernel's limit, not in the server. Reads the PDF on stdin, wr
 from __future__ import annotations
 
 import json
+import logging
 import resource
 import sys
+
+from pdfminer.pdfdocument import PDFPasswordIncorrect
 
 from registry.errors import ExtractionFailed
 from registry.extract.paragraphs import TextBuilder
@@ -26,6 +29,8 @@ def _limit(kind: int, value: int) -> None:
 def main() -> None:
     """Read a PDF on stdin within the limits given as arguments; report on stdout."""
     memory, cpu_seconds, max_pages, max_chars = (int(argument) for argument in sys.argv[1:5])
+    # pdfminer.six warns per font and glyph on sloppy files: nobody reads the child's stderr
+    logging.disable(logging.CRITICAL)
     _limit(resource.RLIMIT_AS, memory)
     _limit(resource.RLIMIT_CPU, cpu_seconds)
     # pdfminer.six resolves nested objects recursively; a deep crafted file is refused
@@ -37,13 +42,15 @@ def main() -> None:
         answer = {"text": builder.text}
     except ExtractionFailed as exc:
         answer = {"error": str(exc)}
+    except PDFPasswordIncorrect:
+        answer = {"error": "the PDF is encrypted with a password"}
     except MemoryError:
         answer = {"error": "the PDF needs more memory than allowed (a decompression bomb?)"}
     except RecursionError:
         answer = {"error": "the PDF's objects are nested too deeply"}
     except Exception as exc:  # pdfminer.six raises many kinds of errors on malformed files
         answer = {"error": f"the PDF cannot be read: {type(exc).__name__}: {exc}"[:300]}
-    sys.stdout.write(json.dumps(answer))
+    sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Both look at the first bytes only, as browsers do, so they cost the same for any
 and never raise on bytes. The bytes outrank the declared media type where they are
 unambiguous (a PDF's ``%PDF-`` magic, an HTML tag at the start): a PDF uploaded as
 ``text/plain`` is still a PDF. A declared HTML type is believed for text that does
-not start with a tag, since fragments and templates are pages too.
+not start with a tag, since fragments and templates are pages too; a declared plain
+text is never taken for HTML, as browsers never sniff it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ SNIFF_BYTES: Final = 1024
 
 _PDF_MAGIC: Final = b"%PDF-"
 _HTML_MEDIA_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
-_PDF_MEDIA_TYPES: Final = frozenset({"application/pdf", "application/x-pdf"})
+_XML_MEDIA_TYPES: Final = frozenset({"text/xml", "application/xml"})
 
 # WHATWG MIME sniffing, "identifying a resource with an unknown MIME type": these tags
 # (case-insensitive), after leading white space, followed by a space or ">", mean HTML.
@@ -29,6 +30,9 @@ _HTML_SIGNATURE: Final = re.compile(
 )
 # XHTML served as XML: an XML declaration, then an <html> element early on.
 _XHTML_SIGNATURE: Final = re.compile(rb"[\t\n\x0c\r ]*<\?xml[^>]*>.*?<html[\s>]", re.I | re.S)
+
+# WHATWG MIME sniffing's "binary data bytes": no text (in an ASCII-compatible encoding) has them.
+_BINARY_BYTE: Final = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 
 _BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -60,15 +64,21 @@ def sniff_format(data: bytes, declared_media_type: str | None) -> Literal["html"
 
     PDF: the ``%PDF-`` magic at the start (after a byte order mark or white space at
     most), whatever was declared; a file declared as PDF without it is not one. HTML:
-    the WHATWG sniffing signatures, an XHTML document, or a declared HTML media type.
+    unless another ``text/*`` type is declared (which browsers never sniff as HTML),
+    the WHATWG sniffing signatures, an XHTML document, or a declared HTML media type
+    over bytes that hold no binary data bytes (an image declared as HTML is not a page).
     """
     head = _head_as_ascii(data)
     if head.lstrip(b"\t\n\x0c\r ").startswith(_PDF_MAGIC):
         return "pdf"
+    essence = _essence(declared_media_type)
+    if essence.startswith("text/") and essence not in _HTML_MEDIA_TYPES | _XML_MEDIA_TYPES:
+        # declared text (text/plain, text/markdown...) is never sniffed as HTML, as in
+        # browsers: a text that starts with "<p>" stays text
+        return None
     if _HTML_SIGNATURE.match(head) or _XHTML_SIGNATURE.match(head):
         return "html"
-    essence = _essence(declared_media_type)
-    if essence in _HTML_MEDIA_TYPES and b"\x00" not in head:
+    if essence in _HTML_MEDIA_TYPES and not _BINARY_BYTE.search(head):
         return "html"
     return None
 
