@@ -359,7 +359,11 @@ def _batch_tree_problems(batch: StoredBatch, documents: Iterable[StoredDocument]
 
 
 def verify_receipt(
-    receipt: Receipt, data: bytes, chain: ChainPort, pins: Pins | None = None
+    receipt: Receipt,
+    data: bytes,
+    chain: ChainPort,
+    pins: Pins | None = None,
+    text: str | None = None,
 ) -> ReceiptCheck:
     """Check a document and its receipt against ``chain`` using nothing else.
 
@@ -369,9 +373,10 @@ def verify_receipt(
     receipt's anchor against the contract's record, the contract's own
     ``verifyDocument`` of the leaf and proof, then the batch's registrar against the
     pinned ones. Without ``pins`` the receipt is only checked against the contract it
-    names itself, which proves nothing about who issued it.
+    names itself, which proves nothing about who issued it. ``text`` is the extracted
+    text of an HTML page or a PDF (receipt 1.2), which its paragraph root commits to.
     """
-    check_receipt_document(receipt, data)
+    root_checked = check_receipt_document(receipt, data, text)
     anchor = receipt.anchor
     if anchor is None:
         raise VerificationError("the receipt has no anchor: its batch was pending when issued")
@@ -405,6 +410,7 @@ def verify_receipt(
         superseded_by=status.superseded_by.hex() if status.superseded_by else None,
         anchor=anchor,
         pinned=pins is not None,
+        paragraph_root_checked=root_checked,
         local_chain=local,
         note=LOCAL_CHAIN_NOTE if local else None,
     )

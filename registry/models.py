@@ -209,6 +209,10 @@ class ReceiptCheck(_Frozen):
     anchor: ReceiptAnchor
     pinned: bool = False
     """Whether the contract, chain and registrar were checked against pins (an identity)."""
+    paragraph_root_checked: bool = True
+    """False for a document whose text an extractor read (receipt 1.2, an HTML page or a
+    PDF) when that text was not given: its bytes do not give its paragraph root, which is
+    then the registrant's commitment, unchecked; the content digest proves the bytes."""
     local_chain: bool = False
     """The chain is a development chain only its operator can see."""
     note: str | None = None

@@ -340,6 +340,11 @@ def receipt_check_lines(name: str, check: ReceiptCheck) -> list[str]:
         "and proof by the pinned registry"
     )
     evidence = [f"  document   sha256 {plain_id(check.content_digest)}"]
+    if not check.paragraph_root_checked:
+        evidence.append(
+            "  note: its paragraph root commits to the text an extractor read from it, which "
+            "the bytes alone do not give: not checked (give --text with the registry's text)"
+        )
     evidence.extend(anchor_lines(check.anchor, check.root))
     if check.local_chain:
         evidence.append(f"  {LOCAL_CHAIN_NOTE}")

@@ -19,6 +19,8 @@ from registry.adapters.store import SqlStore
 from registry.core.canonical import canonicalize_text
 from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
+from registry.core.receipt import check_receipt_document
+from registry.errors import VerificationError
 from registry.models import ArticleRecord
 from registry.service import RegistryService, Submission
 from tests.documents import html_page, pdf_document
@@ -80,6 +82,16 @@ def test_an_english_page_its_pdf_and_its_text(service: RegistryService) -> None:
     assert pasted.conversions == ("format: text → HTML",)
 
     assert service.verify_content(page).kind == "authentic"
+
+    # its receipt names the extractor: the paragraph root is checked with the served text
+    receipt = service.receipt(record.id)
+    assert receipt.version == "1.2"
+    assert receipt.document.rendition is not None
+    assert receipt.document.rendition.extractor == "trafilatura"
+    assert check_receipt_document(receipt, page) is False  # not checkable from the bytes
+    assert check_receipt_document(receipt, page, text) is True
+    with pytest.raises(VerificationError, match="paragraph root mismatch"):
+        check_receipt_document(receipt, page, text + "One more paragraph.\n")
 
 
 def test_a_chinese_pdf_its_pages_in_utf8_and_gbk_and_its_text(service: RegistryService) -> None:

@@ -17,7 +17,8 @@ from registry.core.digests import digest_document
 from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
 from registry.core.quotes import verify_quote_proof
-from registry.errors import EmptyDocument, InputError
+from registry.core.receipt import Receipt, ReceiptRendition, check_receipt_document
+from registry.errors import EmptyDocument, InputError, VerificationError
 from registry.rendition import MIN_DETECTED_BYTES, declared_charset, render
 from registry.service import RegistryService, Submission
 from tests.service.conftest import Seeded
@@ -215,3 +216,31 @@ def test_a_binary_registers_as_before(service: RegistryService) -> None:
 )
 def test_the_charset_parameter_of_a_content_type(header: str | None, charset: str | None) -> None:
     assert declared_charset(header) == charset
+
+
+def test_the_receipt_of_a_gbk_document_names_its_encoding(service: RegistryService) -> None:
+    data = _text("004").encode("gb18030")
+    record = service.register([Submission(data, ArticleMetadata())], wait=30).articles[0].article
+    receipt = service.receipt(record.id)
+    assert receipt.version == "1.2"
+    assert receipt.document.rendition is not None
+    assert (receipt.document.rendition.encoding, receipt.document.rendition.extractor) == (
+        "gb18030",
+        None,
+    )
+    assert check_receipt_document(Receipt.from_json(receipt.to_json()), data) is True
+    # named another encoding, the bytes give another paragraph root
+    wrong = receipt.model_copy(
+        update={
+            "document": receipt.document.model_copy(
+                update={"rendition": ReceiptRendition(encoding="big5", media_type="text/plain")}
+            )
+        }
+    )
+    with pytest.raises(VerificationError, match="does not decode as big5"):
+        check_receipt_document(wrong, data)
+    # a UTF-8 document's receipt stays 1.1, without a rendition
+    plain = service.register([Submission(b"Plain text.\n", ArticleMetadata())], wait=30)
+    plain_receipt = service.receipt(plain.articles[0].article.id)
+    assert plain_receipt.version == "1.1"
+    assert "rendition" not in plain_receipt.to_json()
