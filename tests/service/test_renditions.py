@@ -8,9 +8,11 @@ searched by quotes; a declared charset wins over detection; binaries stay binary
 
 from __future__ import annotations
 
+import json
 import os
 import zlib
 
+import jsonschema_rs
 import pytest
 
 from registry.core.digests import digest_document
@@ -21,6 +23,7 @@ from registry.core.receipt import Receipt, ReceiptRendition, check_receipt_docum
 from registry.errors import EmptyDocument, InputError, VerificationError
 from registry.rendition import MIN_DETECTED_BYTES, declared_charset, render
 from registry.service import RegistryService, Submission
+from tests.core.test_schemas import RECEIPT as RECEIPT_SCHEMA
 from tests.service.conftest import Seeded
 from tests.service.corpus import article, replace_paragraph, unique_paragraph
 
@@ -229,6 +232,11 @@ def test_the_receipt_of_a_gbk_document_names_its_encoding(service: RegistryServi
         None,
     )
     assert check_receipt_document(Receipt.from_json(receipt.to_json()), data) is True
+    RECEIPT_SCHEMA.validate(json.loads(receipt.to_json()))
+    bad = json.loads(receipt.to_json())
+    bad["document"]["rendition"]["encoding"] = "shift_jis"
+    with pytest.raises(jsonschema_rs.ValidationError):
+        RECEIPT_SCHEMA.validate(bad)
     # named another encoding, the bytes give another paragraph root
     wrong = receipt.model_copy(
         update={
