@@ -252,3 +252,20 @@ def test_the_receipt_of_a_gbk_document_names_its_encoding(service: RegistryServi
     plain_receipt = service.receipt(plain.articles[0].article.id)
     assert plain_receipt.version == "1.1"
     assert "rendition" not in plain_receipt.to_json()
+
+
+def test_rebuild_and_repair_keep_a_gbk_document_whole(service: RegistryService) -> None:
+    data = _text("004").encode("gb18030")
+    record = service.register([Submission(data, ArticleMetadata())], wait=30).articles[0].article
+    # the index rebuilt from the chain takes its paragraphs from its rendition
+    report = service.rebuild()
+    assert report.problems == ()
+    assert len(report.matched_batches) == 1
+    assert service.verify_content(_text("004").encode()).kind == "authentic_normalized"
+    # a damaged stored copy fails the audit; presenting the genuine bytes restores it
+    service.store.replace_content(bytes.fromhex(record.id), data[:-2] + b"!\n")
+    assert not service.check_article(record.id).ok
+    again = service.register([Submission(data, ArticleMetadata())], wait=30)
+    assert again.articles[0].restored
+    assert service.audit().ok
+    assert service.verify_quote(article("004").paragraphs[3][2:14]).article_id == record.id
