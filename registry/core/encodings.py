@@ -103,7 +103,8 @@ _GB18030_DISAGREE_CHARS: Final = re.compile(
 )
 # Big5: ETEN extensions and a few punctuation marks (A145 is U+2022 in Python's codec,
 # U+2027 in WHATWG's), and the HKSCS and other extensions WHATWG's big5 decodes beyond
-# standard Big5 (leads 81-A0, C8, FA-FE, and A3E1, F9D6-F9FE), which Python's refuses;
+# standard Big5 (leads 81-A0, C8, FA-FE, and A3C0-A3E1, F9D6-F9FE), which Python's refuses
+# (Chromium decodes A3C0-A3E0 as control pictures, Node does not);
 # inclusive ranges of two-byte codes. The bytes 80 and FF alone are refused too.
 BIG5_DISAGREE: Final = (
     (0x8140, 0xA0FE),
@@ -115,7 +116,7 @@ BIG5_DISAGREE: Final = (
     (0xA241, 0xA242),
     (0xA244, 0xA244),
     (0xA246, 0xA247),
-    (0xA3E1, 0xA3E1),
+    (0xA3C0, 0xA3E1),
     (0xC6A1, 0xC6FE),
     (0xC740, 0xC77E),
     (0xC7A1, 0xC8FE),

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, FilePayload, expect
 
+from registry.core.encodings import decode_as
 from tests.api.conftest import corpus_bytes
 from tests.api.test_page import Browsing, browser, browsing_on, fact, screenshot
 from tests.api.test_server import start_server
@@ -118,3 +119,44 @@ def test_a_gbk_article_shows_its_encoding_and_a_decoded_preview(browsing: Browsi
     expect(dialog.locator(".preview-paragraph")).to_have_text(
         ["通知", "各市州人民政府:现将《区块链产业发展三年行动计划》印发给你们。"]
     )
+
+
+def test_chromium_decodes_every_sequence_as_the_python_core(browsing: Browsing) -> None:
+    """The page's verifier decodes GB18030 and Big5 with Chromium's TextDecoder and the
+    protocol's refusals: the same text as ``decode_as`` for every one- and two-byte
+    sequence and every four-byte GB18030 sequence of the BMP (Node's is checked in
+    tests/verifier; browsers ship their own tables)."""
+    decoded: dict[str, dict[str, str | None]] = browsing.page.evaluate(
+        """async () => {
+          const { decodeAs } = await import("/static/verifier/canonical.js");
+          const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+          const out = { gb18030: {}, big5: {} };
+          for (const encoding of ["gb18030", "big5"]) {
+            for (let a = 0x80; a <= 0xff; a += 1) {
+              out[encoding][hex([a])] = decodeAs(new Uint8Array([a]), encoding);
+            }
+            for (let a = 0x81; a <= 0xfe; a += 1) {
+              for (let b = 0x30; b <= 0xfe; b += 1) {
+                const bytes = new Uint8Array([a, b]);
+                out[encoding][hex(bytes)] = decodeAs(bytes, encoding);
+              }
+            }
+          }
+          for (let a = 0x81; a <= 0x84; a += 1)
+            for (let b = 0x30; b <= 0x39; b += 1)
+              for (let c = 0x81; c <= 0xfe; c += 1)
+                for (let d = 0x30; d <= 0x39; d += 1) {
+                  const bytes = new Uint8Array([a, b, c, d]);
+                  out.gb18030[hex(bytes)] = decodeAs(bytes, "gb18030");
+                }
+          return out;
+        }"""
+    )
+    differ = {
+        (encoding, sequence): (decode_as(bytes.fromhex(sequence), encoding), text)
+        for encoding, table in decoded.items()
+        for sequence, text in table.items()
+        if decode_as(bytes.fromhex(sequence), encoding) != text
+    }
+    assert differ == {}
+    assert len(decoded["gb18030"]) > 60_000
