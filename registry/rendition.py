@@ -162,6 +162,39 @@ def resolve_charset(label: str) -> str:
     return name
 
 
+# WHATWG labels of windows-1252 (ASCII and Latin-1 among them), which the protocol does not
+# decode (PROTOCOL.md §2.1); text in them that is pure ASCII is the same as UTF-8.
+_ASCII_LABELS: Final = frozenset(
+    [
+        "ansi_x3.4-1968",
+        "ascii",
+        "cp1252",
+        "cp819",
+        "csisolatin1",
+        "ibm819",
+        "iso-8859-1",
+        "iso-ir-100",
+        "iso8859-1",
+        "iso88591",
+        "iso_8859-1",
+        "iso_8859-1:1987",
+        "l1",
+        "latin1",
+        "us-ascii",
+        "windows-1252",
+        "x-cp1252",
+    ]
+)
+
+
+def _declared(label: str, data: bytes) -> str:
+    """The encoding a declared label names; an ASCII or Latin-1 label on ASCII bytes (which
+    tools often send: ``text/plain; charset=us-ascii``) is UTF-8, the same text."""
+    if label.strip("\t\n\f\r ").lower() in _ASCII_LABELS and data.isascii():
+        return UTF8
+    return resolve_charset(label)
+
+
 def declared_charset(content_type: str | None) -> str | None:
     """The ``charset`` parameter of a Content-Type header value, as given (None if none)."""
     if not content_type:
@@ -189,7 +222,7 @@ def render(data: bytes, *, charset: str | None = None, media_type: str | None = 
     cannot be extracted is binary, and an HTML page's is its decoded source, each with
     a note saying so.
     """
-    declared = resolve_charset(charset) if charset is not None else None
+    declared = _declared(charset, data) if charset is not None else None
     essence = media_essence(media_type)
     found = sniff_format(data, media_type)
     if found == "pdf":

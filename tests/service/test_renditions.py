@@ -160,6 +160,12 @@ def test_a_charset_the_bytes_do_not_fit_is_refused(service: RegistryService) -> 
         service.register([Submission(b"text\n", ArticleMetadata(), charset="klingon")])
     with pytest.raises(InputError, match="unknown charset"):
         service.verify_content(b"text\n", charset="shift_jis")
+    # Latin-1 is not decoded (implementations disagree on windows-1252), but ASCII text
+    # declared as ASCII or Latin-1, as tools send it, is the same as UTF-8
+    assert render(b"plain ASCII\n", charset="us-ascii").encoding == "utf-8"
+    assert render(b"plain ASCII\n", charset="ISO-8859-1").encoding == "utf-8"
+    with pytest.raises(InputError, match="unknown charset 'latin1'"):
+        render("café\n".encode("latin-1"), charset="latin1")
     # only white space, in any encoding, is no text
     with pytest.raises(EmptyDocument):
         service.register(
