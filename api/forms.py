@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from fastapi import Request, UploadFile
@@ -23,6 +24,7 @@ from api.schemas import ArticleCreate, VerifyText
 from registry.core.metadata import ArticleMetadata
 from registry.core.wire import describe_validation_error
 from registry.errors import InputError, InvalidMetadata
+from registry.rendition import declared_charset
 from registry.service import Submission
 
 MAX_NAME_LENGTH: Final = 255
@@ -110,18 +112,33 @@ def _submission(upload: UploadFile, entry: ArticleCreate) -> Submission:
         name=name,
         media_type=upload.content_type,
         supersedes=entry.supersedes,
+        charset=declared_charset(upload.content_type),
     )
 
 
-async def presented_document(request: Request) -> bytes:
-    """The bytes to verify: a multipart ``file``, or JSON ``{"text": ...}`` encoded as UTF-8."""
+@dataclass(frozen=True, slots=True)
+class PresentedDocument:
+    """The bytes to verify, and the media type sent with them (its ``charset`` declares
+    their encoding: ``text/plain; charset=gbk``)."""
+
+    content: bytes
+    content_type: str | None = None
+
+    @property
+    def charset(self) -> str | None:
+        return declared_charset(self.content_type)
+
+
+async def presented_document(request: Request) -> PresentedDocument:
+    """The bytes to verify: a multipart ``file`` (with its part's Content-Type), or JSON
+    ``{"text": ...}`` encoded as UTF-8."""
     essence = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if essence == "multipart/form-data":
         async with request.form() as form:
             uploads = form.getlist("file")
             if len(uploads) != 1 or not isinstance(uploads[0], StarletteUploadFile):
                 raise InputError("send exactly one document, as the multipart file field `file`")
-            return await uploads[0].read()
+            return PresentedDocument(await uploads[0].read(), uploads[0].content_type)
     if essence == "application/json":
         try:
             presented = VerifyText.model_validate_json(await request.body())
@@ -129,7 +146,7 @@ async def presented_document(request: Request) -> bytes:
             raise RequestValidationError(
                 [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
             ) from None
-        return presented.text.encode("utf-8")
+        return PresentedDocument(presented.text.encode("utf-8"))
     raise UnsupportedMediaType(
         'send the document as multipart/form-data (field `file`) or as JSON {"text": "..."}'
     )

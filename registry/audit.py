@@ -90,6 +90,15 @@ class Auditor:
         """Re-check a stored article from its stored bytes up to the chain."""
         return self._check(stored(self.store, article_id))
 
+    def _rendition(self, digest: bytes) -> str | None:
+        """A document's stored text rendition (None: its text is its UTF-8 bytes, or none).
+
+        The paragraph root is checked against it: a decoded rendition is re-derivable from
+        the bytes and its recorded encoding, an extracted one is what the registrant
+        committed to; the content digest checks the bytes either way."""
+        rendition = self.store.get_renditions([digest], with_text=True).get(digest)
+        return rendition.text if rendition is not None else None
+
     def audit(self, from_block: int = 0) -> AuditReport:
         """Every stored article (each metadata version's leaf included) and batch re-checked;
         ``ok`` only if nothing is off."""
@@ -152,7 +161,7 @@ class Auditor:
                 f"the stored bytes do not hash to the article's content digest; {RESTORE_HINT}"
             )
         else:
-            recomputed = digest_document(data, document.metadata)
+            recomputed = digest_document(data, document.metadata, self._rendition(digest))
             if recomputed.digests.paragraph_root != document.digests.paragraph_root:
                 problems.append("the stored bytes do not give the recorded paragraph root")
             if recomputed.digests.metadata_digest != document.digests.metadata_digest:
@@ -383,7 +392,9 @@ class Auditor:
                 + RESTORE_HINT
             )
             return ()
-        digested = digest_document(data, json.loads(entry.metadata_json))
+        digested = digest_document(
+            data, json.loads(entry.metadata_json), self._rendition(entry.content_digest)
+        )
         if digested.digests != entry.digests:
             problems.append(
                 f"article {entry.content_digest.hex()}: its stored bytes and metadata do not "
@@ -422,7 +433,11 @@ def _batch_tree_problems(
 
 
 def verify_receipt(
-    receipt: Receipt, data: bytes, chain: ChainPort, pins: Pins | None = None
+    receipt: Receipt,
+    data: bytes,
+    chain: ChainPort,
+    pins: Pins | None = None,
+    text: str | None = None,
 ) -> ReceiptCheck:
     """Check a document and its receipt against ``chain`` using nothing else.
 
@@ -432,9 +447,10 @@ def verify_receipt(
     receipt's anchor against the contract's record, the contract's own
     ``verifyDocument`` of the leaf and proof, then the batch's registrar against the
     pinned ones. Without ``pins`` the receipt is only checked against the contract it
-    names itself, which proves nothing about who issued it.
+    names itself, which proves nothing about who issued it. ``text`` is the extracted
+    text of an HTML page or a PDF (receipt 1.2), which its paragraph root commits to.
     """
-    check_receipt_document(receipt, data)
+    root_checked = check_receipt_document(receipt, data, text)
     anchor = receipt.anchor
     if anchor is None:
         raise VerificationError("the receipt has no anchor: its batch was pending when issued")
@@ -468,6 +484,7 @@ def verify_receipt(
         superseded_by=status.superseded_by.hex() if status.superseded_by else None,
         anchor=Anchor.of(anchor),
         pinned=pins is not None,
+        paragraph_root_checked=root_checked,
         local_chain=local,
         note=LOCAL_CHAIN_NOTE if local else None,
     )

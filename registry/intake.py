@@ -27,14 +27,15 @@ from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
 from registry.core.batch import MAX_BATCH_SIZE
-from registry.core.canonical import is_empty_text
+from registry.core.canonical import is_blank_text
 from registry.core.digests import CompactDigests, content_digest
 from registry.core.metadata import ArticleMetadata
 from registry.core.quotes import searchable_digests
 from registry.defaults import DEFAULT_MAX_DOCUMENT_BYTES
 from registry.errors import DocumentTooLarge, EmptyDocument, InputError, InvalidMetadata
 from registry.ids import utf8
-from registry.ports import NewDocument, StorePort
+from registry.ports import NewDocument, StoredRendition, StorePort
+from registry.rendition import HTML, PDF, Rendition, render
 
 MAX_LABEL_BYTES: Final = 256
 MAX_FILE_NAME: Final = 255
@@ -64,6 +65,8 @@ class Submission:
     media_type: str | None = None
     supersedes: str | None = None
     """The id (or unambiguous prefix) of the registered article this one replaces."""
+    charset: str | None = None
+    """The charset the registrant declares (a WHATWG label such as ``gbk``); None: detect."""
 
 
 class GroupCommit(Generic[_Item, _Result]):
@@ -137,25 +140,43 @@ class Intake:
             raise InputError(f"at most {MAX_BATCH_SIZE} documents per registration")
         if len(utf8(label, "a batch label")) > MAX_LABEL_BYTES:
             raise InputError(f"a batch label has at most {MAX_LABEL_BYTES} bytes")
+        renditions: list[Rendition] = []
         for submission in submissions:
             shown = submission.name or "the document"
             check_size(submission.content, shown, self.max_document_bytes)
-            if is_empty_text(submission.content):
+            try:
+                rendition = render(
+                    submission.content, charset=submission.charset, media_type=submission.media_type
+                )
+            except InputError as exc:
+                raise type(exc)(f"{shown}: {exc}") from None
+            if rendition.text is not None and is_blank_text(rendition.text):
                 raise EmptyDocument(f"{shown} has no text, only white space")
+            renditions.append(rendition)
         metadata_json = [s.metadata.canonical_json() for s in submissions]
-        digested = self._digest([s.content for s in submissions], metadata_json)
+        digested = self._digest(
+            [s.content for s in submissions], metadata_json, [r.stored_text for r in renditions]
+        )
         return [
             NewDocument(
                 digests=d.digests,
                 metadata_json=m.decode("utf-8"),
                 content=s.content,
-                media_type=media_type(s.name or "", d.is_text, s.media_type),
+                media_type=(
+                    r.media_type_header()
+                    if r.media_type in (HTML, PDF)
+                    else media_type(s.name or "", r.encoding, s.media_type)
+                ),
                 paragraph_digests=d.paragraph_digests,
                 label=label,
                 file_name=file_name(s.name),
                 paragraphs=paragraphs,
+                rendition=stored_rendition(r),
+                note=r.note,
             )
-            for s, m, (d, paragraphs) in zip(submissions, metadata_json, digested, strict=True)
+            for s, m, r, (d, paragraphs) in zip(
+                submissions, metadata_json, renditions, digested, strict=True
+            )
         ]
 
     def restore(self, documents: Sequence[tuple[bytes, bytes]]) -> set[bytes]:
@@ -199,20 +220,25 @@ class Intake:
     # -- digesting ---------------------------------------------------------------------
 
     def _digest(
-        self, contents: list[bytes], metadata_json: list[bytes]
+        self, contents: list[bytes], metadata_json: list[bytes], texts: list[str | None]
     ) -> list[tuple[CompactDigests, tuple[str, ...]]]:
         """Every document's digests and canonical paragraphs (for the full-text index), in
-        order."""
+        order; ``texts`` are their renditions where their text is not their UTF-8 bytes."""
         pool = self._digest_pool() if len(contents) >= PARALLEL_DIGEST_FROM else None
         if pool is not None:
             # A few chunks per worker: fewer round trips, still an even share at the end.
             chunk = math.ceil(len(contents) / (4 * self.digest_workers))
             try:
-                return list(pool.map(searchable_digests, contents, metadata_json, chunksize=chunk))
+                return list(
+                    pool.map(searchable_digests, contents, metadata_json, texts, chunksize=chunk)
+                )
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): digest here, start afresh next time.
                 self._stop_digest_pool()
-        return [searchable_digests(c, m) for c, m in zip(contents, metadata_json, strict=True)]
+        return [
+            searchable_digests(c, m, t)
+            for c, m, t in zip(contents, metadata_json, texts, strict=True)
+        ]
 
     def _digest_pool(self) -> ProcessPoolExecutor | None:
         if self.digest_workers < 2:
@@ -258,15 +284,35 @@ def file_name(name: str | None) -> str | None:
     return kept[:MAX_FILE_NAME]
 
 
-def media_type(name: str, is_text: bool, declared: str | None) -> str:
-    """The media type to store: the declared one if well-formed, else guessed from the name."""
+def stored_rendition(rendition: Rendition) -> StoredRendition | None:
+    """What the store keeps of a rendition: nothing when the text is the bytes as UTF-8."""
+    if rendition.stored_text is None:
+        return None
+    return StoredRendition(
+        encoding=rendition.encoding,
+        media_type=rendition.media_type,
+        extractor=rendition.extractor,
+        extractor_version=rendition.extractor_version,
+        text=rendition.stored_text,
+    )
+
+
+def media_type(name: str, encoding: str | None, declared: str | None) -> str:
+    """The media type to store: the declared one if well-formed, else guessed from the name.
+
+    A text type names the encoding the bytes were decoded with (``encoding``, a WHATWG
+    name; None for binary data) as its charset, so the exact bytes are served readable.
+    """
+    charset = f"; charset={encoding}" if encoding is not None else ""
     if declared:
         essence = declared.split(";", 1)[0].strip().lower()
         if _MEDIA_TYPE.fullmatch(essence) is None:
             raise InvalidMetadata(f"not a media type: {declared[:80]!r}")
         if essence not in ("application/octet-stream", "text/plain"):
-            return essence + ("; charset=utf-8" if is_text and essence.startswith("text/") else "")
+            return essence + (charset if essence.startswith("text/") else "")
     guessed, _ = mimetypes.guess_type(name, strict=False)
     if guessed and guessed != "text/plain" and guessed.startswith(("text/", "application/")):
-        return guessed + ("; charset=utf-8" if is_text and guessed.startswith("text/") else "")
-    return TEXT_MEDIA_TYPE if is_text else BINARY_MEDIA_TYPE
+        return guessed + (charset if guessed.startswith("text/") else "")
+    if encoding is None:
+        return BINARY_MEDIA_TYPE
+    return TEXT_MEDIA_TYPE if encoding == "utf-8" else f"text/plain{charset}"

@@ -6,6 +6,8 @@ travels (see :mod:`registry.core.wire`)::
     {"format": "policy-registry-manifest", "version": "1.0",
      "articles": [{"file": "corpus/000.txt", "metadata": {"title": "...", ...}}]}
 
+An entry may add ``"charset": "gbk"``: its file's text encoding, declared.
+
 ``file`` is relative to the manifest's folder and may not leave it. Without a
 manifest, every visible regular file of a folder and of its visible subfolders is an
 article without metadata, in the order of their relative paths; a symbolic link is
@@ -39,6 +41,9 @@ class ManifestEntry(BaseModel):
     file: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     metadata: ArticleMetadata = ArticleMetadata()
     supersedes: str | None = None
+    charset: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    """The file's text encoding as a charset label (``gbk``, ``big5``, ``utf-16``), as the
+    API's ``Content-Type`` charset declares it; None: detected."""
 
 
 class Manifest(TravellingModel):
@@ -60,6 +65,7 @@ class FolderArticle:
     path: Path
     metadata: ArticleMetadata
     supersedes: str | None = None
+    charset: str | None = None
 
 
 def _inside(base: Path, relative: str) -> Path:
@@ -93,7 +99,7 @@ def read_manifest(manifest_path: Path) -> list[FolderArticle]:
         seen.add(path)
         if not path.is_file():
             raise InvalidManifest(f"manifest file {entry.file} does not exist in {base}")
-        articles.append(FolderArticle(path, entry.metadata, entry.supersedes))
+        articles.append(FolderArticle(path, entry.metadata, entry.supersedes, entry.charset))
     return articles
 
 

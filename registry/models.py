@@ -65,6 +65,12 @@ class ArticleRecord(_Frozen):
     metadata: ArticleMetadata
     size: int = Field(ge=1)
     media_type: str
+    encoding: str | None = None
+    """The encoding its text was decoded with, by WHATWG name (``utf-8``, ``gb18030``,
+    ``big5``, ``utf-16le``...); none for binary documents and PDFs."""
+    extractor: str | None = None
+    """The program that extracted its text (an HTML page's, a PDF's), if one did."""
+    extractor_version: str | None = None
     paragraph_count: int = Field(ge=0)
     registered_at: float
     """Unix time at which this registry recorded the article (not a chain fact)."""
@@ -146,7 +152,10 @@ class RegisteredArticle(_Frozen):
     this request was not recorded (a registration does not change metadata; a correction,
     ``POST /v1/articles/{id}/metadata`` or ``policy-registry correct``, does)."""
     note: str | None = None
-    """With ``metadata_ignored``: how to correct the metadata instead."""
+    """With ``metadata_ignored``: how to correct the metadata instead. For a new document:
+    what the registry could not do with it, said so rather than silently (an HTML page's or
+    a PDF's text that could not be extracted: the page keeps its source as text, the PDF is
+    binary)."""
 
 
 class Registration(_Frozen):
@@ -279,6 +288,10 @@ class ReceiptCheck(_Frozen):
     anchor: Anchor
     pinned: bool = False
     """Whether the contract, chain and registrar were checked against pins (an identity)."""
+    paragraph_root_checked: bool = True
+    """False for a document whose text an extractor read (receipt 1.2, an HTML page or a
+    PDF) when that text was not given: its bytes do not give its paragraph root, which is
+    then the registrant's commitment, unchecked; the content digest proves the bytes."""
     local_chain: bool = False
     """The chain is a development chain only its operator can see."""
     note: str | None = None

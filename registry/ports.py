@@ -216,6 +216,29 @@ class NewDocument:
     """The name of the file it came in (no folder), kept for downloads; None if not given."""
     paragraphs: tuple[str, ...] = ()
     """Its canonical paragraphs, for the full-text index (none for binary documents)."""
+    rendition: StoredRendition | None = None
+    """Its text when that is not its own UTF-8 bytes (another encoding, an extraction)."""
+    note: str | None = None
+    """For the registrant, not stored: why its text is not what its format promised (a
+    PDF or HTML page whose text could not be extracted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRendition:
+    """A document's text rendition when its text is not its own bytes as UTF-8.
+
+    ``encoding`` is the WHATWG name its bytes were decoded with (None for a PDF),
+    ``media_type`` its media type without parameters, ``extractor`` and
+    ``extractor_version`` what extracted an HTML page's or a PDF's text (None when the
+    text is decoded only). ``text`` is the text the paragraph root commits to; None
+    where it was not asked for (:meth:`StorePort.get_renditions`).
+    """
+
+    encoding: str | None
+    media_type: str
+    extractor: str | None
+    extractor_version: str | None
+    text: str | None
 
 
 MIN_SEARCH_CHARS = 3
@@ -773,4 +796,14 @@ class StorePort(Protocol):
     ) -> list[WatchEvent]:
         """Events newest first (by last time), of one watch or (None) of every watch, of the
         given kinds (empty: all)."""
+        ...
+
+    # -- text renditions (issue 14: text in any encoding, HTML and PDF as text) -------
+
+    def get_renditions(
+        self, content_digests: Sequence[bytes], *, with_text: bool = False
+    ) -> dict[bytes, StoredRendition]:
+        """The stored renditions of these documents, by content digest (documents whose
+        text is their own UTF-8 bytes, and binary ones, have none); their texts only
+        ``with_text``."""
         ...

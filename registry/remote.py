@@ -147,8 +147,8 @@ class RemoteRegistry:
     def check_article(self, article_id: str) -> ArticleCheck:
         return self._get(ArticleCheck, _article_path(article_id) + "/verify")
 
-    def verify_content(self, data: bytes) -> Verdict:
-        files = {"file": ("document", data, "application/octet-stream")}
+    def verify_content(self, data: bytes, *, charset: str | None = None) -> Verdict:
+        files = {"file": ("document", data, _part_type(None, charset))}
         return self._parsed(Verdict, self._request("POST", "/v1/verify", files=files))
 
     def verify_digest(self, digest_hex: str) -> Verdict:
@@ -193,7 +193,7 @@ class RemoteRegistry:
         self, submissions: Sequence[Submission], label: str, wait: float
     ) -> Registration:
         files = [
-            ("file", (s.name or "document", s.content, "application/octet-stream"))
+            ("file", (s.name or "document", s.content, _part_type(s.media_type, s.charset)))
             for s in submissions
         ]
         data = {
@@ -397,3 +397,11 @@ def _error_body(body: bytes) -> tuple[str | None, str | None]:
 def _reason(exc: httpx.TransportError) -> str:
     text = str(exc).strip()
     return text[:200] if text else type(exc).__name__
+
+
+def _part_type(media_type: str | None, charset: str | None) -> str:
+    """A file part's ``Content-Type``: the declared media type, with the declared charset as
+    its parameter (the server reads the charset there, as it does from any client)."""
+    if charset is None:
+        return media_type or "application/octet-stream"
+    return f"{(media_type or 'text/plain').split(';')[0].strip()}; charset={charset}"

@@ -189,6 +189,10 @@ class RegistryService:
     def content(self, article_id: str) -> tuple[ArticleRecord, bytes]:
         return self.views.content(article_id)
 
+    def text(self, article_id: str) -> tuple[ArticleRecord, str]:
+        """A text article's text (its bytes decoded, or its stored rendition)."""
+        return self.views.text(article_id)
+
     def list_articles(
         self, filters: DocumentFilter | None = None, offset: int = 0, limit: int = 50
     ) -> tuple[list[ArticleRecord], int]:
@@ -320,7 +324,8 @@ class RegistryService:
         if wait > 0:
             self._wait(lambda: self._all_anchored(digests) and self._all_done(requests), wait)
         given = {doc.digests.content_digest: doc.digests.metadata_digest for doc in prepared}
-        return self._registration(digests, created, given, restored)
+        notes = {d.digests.content_digest: d.note for d in prepared if d.note is not None}
+        return self._registration(digests, created, given, restored, notes)
 
     def restore(self, contents: Iterable[bytes]) -> list[str]:
         """Restore the damaged or missing stored copies of the registered documents among
@@ -340,6 +345,7 @@ class RegistryService:
         created: set[bytes],
         given_metadata: Mapping[bytes, bytes] | None = None,
         restored: set[bytes] | None = None,
+        notes: Mapping[bytes, str] | None = None,
     ) -> Registration:
         """The registration of ``digests``; ``given_metadata`` maps each to the metadata
         digest this request gave it, so that metadata given for known bytes is not dropped
@@ -360,7 +366,13 @@ class RegistryService:
                     created=(new := bytes.fromhex(record.id) in created),
                     metadata_ignored=(dropped := not new and ignored(record)),
                     restored=bytes.fromhex(record.id) in (restored or set()),
-                    note=correction_hint(record.id) if dropped else None,
+                    note=(
+                        correction_hint(record.id)
+                        if dropped
+                        else (notes or {}).get(bytes.fromhex(record.id))
+                        if new
+                        else None
+                    ),
                 )
                 for record in records
             ),
@@ -420,10 +432,16 @@ class RegistryService:
         verdict = self.verifier.verify_digest(digest_hex).as_of(_block(cursor))
         return self._with_metadata_version(verdict.on_chain(local=self.local_chain()))
 
-    def verify_content(self, data: bytes) -> Verdict:
-        """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown."""
+    def verify_content(
+        self, data: bytes, *, charset: str | None = None, media_type: str | None = None
+    ) -> Verdict:
+        """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown.
+
+        ``charset`` is the charset the presenter declares (None: detected), ``media_type``
+        the media type declared with the bytes, if any."""
         cursor = self.sync()
-        verdict = self.verifier.verify_content(data).as_of(_block(cursor))
+        verdict = self.verifier.verify_content(data, charset=charset, media_type=media_type)
+        verdict = verdict.as_of(_block(cursor))
         return self._with_metadata_version(verdict.on_chain(local=self.local_chain()))
 
     def verify_quote(self, passage: str, article_id: str | None = None) -> QuoteCheck:

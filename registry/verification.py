@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from registry.core.canonical import canonicalize, split_passage
+from registry.core.canonical import canonicalize_text, split_passage
 from registry.core.diff import choose_candidate
 from registry.core.digests import content_digest, paragraph_digest, paragraph_root_of_digests
 from registry.core.nearmiss import (
@@ -27,6 +27,7 @@ from registry.core.quotes import MAX_QUOTE_CHARS, QuoteLocation, build_quote_pro
 from registry.core.records import DocumentStatus
 from registry.core.verdict import (
     Verdict,
+    conversions,
     judge_authentic,
     judge_authentic_normalized,
     judge_modified,
@@ -37,6 +38,7 @@ from registry.ids import parse_digest, stored, utf8
 from registry.intake import check_size
 from registry.models import NearMiss, QuoteCheck, QuoteHit
 from registry.ports import MIN_SEARCH_CHARS, PassageMatch, StoredDocument, StorePort
+from registry.rendition import render
 from registry.views import Views
 
 # How many of the documents sharing the most paragraphs are scored as a modified copy's source.
@@ -66,24 +68,39 @@ class Verifier:
             return judge_unknown(digest)
         return self.views.evidence(judge_authentic(digest), document)
 
-    def verify_content(self, data: bytes) -> Verdict:
-        """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown."""
+    def verify_content(
+        self, data: bytes, *, charset: str | None = None, media_type: str | None = None
+    ) -> Verdict:
+        """The verdict on presented bytes: authentic, authentic_normalized, modified or unknown.
+
+        Bytes that are not registered are rendered as text the way registration renders a
+        document (``charset`` declared, else detected: :func:`registry.rendition.render`)
+        and compared by paragraphs with registered texts, whatever their encodings and
+        formats; the verdict names the conversions.
+        """
         check_size(data, "the presented document", self.max_document_bytes)
         digest = content_digest(data)
         document = self.store.get_document(digest)
         if document is not None:
             return self.views.evidence(judge_authentic(digest), document)
-        canonical = canonicalize(data)
-        if canonical is None or not canonical.paragraphs:
+        presented = render(data, charset=charset, media_type=media_type).document_text()
+        if presented is None:
             return judge_unknown(digest)
-        paragraphs = canonical.paragraphs
+        paragraphs = canonicalize_text(presented.text).paragraphs
+        if not paragraphs:
+            return judge_unknown(digest)
         digests = [paragraph_digest(p) for p in paragraphs]
         for match in self.store.find_by_paragraph_root(paragraph_root_of_digests(digests)):
             registered = self.views.registered_bytes(match.content_digest)
-            if registered is None:
+            registered_text = (
+                self.views.document_text(match.content_digest, registered)
+                if registered is not None
+                else None
+            )
+            if registered is None or registered_text is None:
                 continue
             try:
-                verdict = judge_authentic_normalized(registered, data)
+                verdict = judge_authentic_normalized(registered, data, registered_text, presented)
             except ValueError:
                 continue  # the stored bytes do not give their recorded paragraphs: audit says so
             return self.views.evidence(verdict, match)
@@ -91,11 +108,19 @@ class Verifier:
         if candidate is None:
             return judge_unknown(digest)
         registered = self.views.registered_bytes(candidate.content_digest)
-        registered_text = canonicalize(registered) if registered is not None else None
+        registered_text = (
+            self.views.document_text(candidate.content_digest, registered)
+            if registered is not None
+            else None
+        )
         if registered_text is None:
             return judge_unknown(digest)
         verdict = judge_modified(
-            digest, candidate.content_digest, registered_text.paragraphs, paragraphs
+            digest,
+            candidate.content_digest,
+            canonicalize_text(registered_text.text).paragraphs,
+            paragraphs,
+            conversions(registered_text, presented),
         )
         return self.views.evidence(verdict, candidate)
 
@@ -206,8 +231,8 @@ class Verifier:
 
     def _paragraphs(self, document: StoredDocument) -> tuple[str, ...] | None:
         data = self.store.get_content(document.content_digest)
-        canonical = canonicalize(data) if data is not None else None
-        return canonical.paragraphs if canonical is not None else None
+        text = self.views.document_text(document.content_digest, data) if data is not None else None
+        return canonicalize_text(text.text).paragraphs if text is not None else None
 
     def _hit(self, hit: _Hit, passage: str) -> QuoteHit:
         document, anchor = hit.document, hit.verdict.anchor

@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final, Literal
 
+from registry.core.canonical import UTF8_BOM, decode_text
 from registry.core.digests import content_digest, document_leaf
+from registry.core.encodings import UTF8, has_bom
 from registry.core.hexstr import to_hex
 from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.merkle import process_proof
 from registry.core.metadata import ArticleMetadata
-from registry.core.receipt import Receipt
-from registry.core.verdict import Anchor, AnchorState, Verdict
+from registry.core.receipt import Receipt, ReceiptRendition
+from registry.core.verdict import Anchor, AnchorState, DocumentText, Verdict
 from registry.errors import InputError, NotAnchoredYet, NotFound, VerificationError
 from registry.ids import parse_digest, stored
 from registry.models import (
@@ -37,8 +39,10 @@ from registry.ports import (
     MetadataVersion,
     StoredBatch,
     StoredDocument,
+    StoredRendition,
     StorePort,
 )
+from registry.rendition import rendition_format
 
 MAX_PAGE_SIZE: Final = 500
 
@@ -118,6 +122,7 @@ class Views:
         corrections = (
             self.store.get_metadata_versions([d.content_digest for d in listed]) if listed else {}
         )
+        renditions = self.store.get_renditions([d.content_digest for d in listed])
         batches: dict[bytes, tuple[StoredBatch | None, Anchor | None]] = {}
 
         def placed(root: bytes | None) -> tuple[AnchorState, Anchor | None]:
@@ -136,7 +141,8 @@ class Views:
             versions = self._versions(
                 document, corrections.get(document.content_digest, []), placed
             )
-            records.append(self._record_with(document, versions))
+            rendition = renditions.get(document.content_digest)
+            records.append(self._record_with(document, versions, rendition))
         return records
 
     def _versions(
@@ -187,11 +193,18 @@ class Views:
         return self.record(document)
 
     def _record_with(
-        self, document: StoredDocument, versions: tuple[MetadataVersionView, ...]
+        self,
+        document: StoredDocument,
+        versions: tuple[MetadataVersionView, ...],
+        rendition: StoredRendition | None = None,
     ) -> ArticleRecord:
         status = document.status
         local = self.local_chain()
         current = current_version(versions)
+        if rendition is not None:
+            encoding = rendition.encoding
+        else:  # its text is its UTF-8 bytes, or it has none (binary)
+            encoding = UTF8 if document.paragraph_count else None
         return ArticleRecord(
             id=document.content_digest.hex(),
             content_digest=document.digests.content_digest.hex(),
@@ -200,6 +213,9 @@ class Views:
             metadata=current.metadata,
             size=document.size,
             media_type=document.media_type,
+            encoding=encoding,
+            extractor=rendition.extractor if rendition is not None else None,
+            extractor_version=rendition.extractor_version if rendition is not None else None,
             paragraph_count=document.paragraph_count,
             registered_at=document.registered_at,
             batch_root=current.batch_root,
@@ -228,6 +244,29 @@ class Views:
         if data is None:
             raise VerificationError(f"the stored bytes of {document.content_digest.hex()} are gone")
         return self.record(document), data
+
+    def document_text(self, digest: bytes, data: bytes) -> DocumentText | None:
+        """A stored document's text as verification compares it (from its stored rendition,
+        else its bytes as UTF-8), with its encoding and format; None if it is binary."""
+        rendition = self.store.get_renditions([digest], with_text=True).get(digest)
+        if rendition is None or rendition.text is None:
+            text = decode_text(data)
+            return None if text is None else DocumentText(text, bom=data.startswith(UTF8_BOM))
+        encoding = rendition.encoding
+        return DocumentText(
+            rendition.text,
+            encoding,
+            rendition_format(rendition.media_type, rendition.extractor),
+            bom=encoding is not None and has_bom(data, encoding),
+        )
+
+    def text(self, article_id: str) -> tuple[ArticleRecord, str]:
+        """An article's record and its text (for a text document); NotFound if binary."""
+        record, data = self.content(article_id)
+        text = self.document_text(bytes.fromhex(record.id), data)
+        if text is None:
+            raise NotFound(f"article {record.id} is not text: it has no text rendition")
+        return record, text.text
 
     def registered_bytes(self, digest: bytes) -> bytes | None:
         """A document's stored bytes (None if gone); VerificationError if they are not its bytes."""
@@ -339,12 +378,26 @@ class Views:
                 document.content_digest
             ][number - 2]
             digests, proof = correction.digests, correction.proof
+        stored_rendition = self.store.get_renditions([document.content_digest]).get(
+            document.content_digest
+        )
+        rendition = (
+            ReceiptRendition(
+                encoding=stored_rendition.encoding,
+                media_type=stored_rendition.media_type,
+                extractor=stored_rendition.extractor,
+                extractor_version=stored_rendition.extractor_version,
+            )
+            if stored_rendition is not None
+            else None
+        )
         return Receipt.issue(
             digests,
             chosen.metadata.as_json_object(),
             proof,
             bytes.fromhex(chosen.batch_root[2:]),
             chosen.anchor.for_receipt(),
+            rendition,
         )
 
 

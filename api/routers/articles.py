@@ -238,6 +238,35 @@ def get_content(article_id: ArticleIdParam, service: ServiceDep) -> Response:
     )
 
 
+_TEXT_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
+    200: {
+        "description": "The article's text (what its paragraph root commits to), as UTF-8.",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get(
+    "/{article_id}/text",
+    response_class=Response,
+    responses={**_TEXT_RESPONSE, **error_responses(404, 409)},
+)
+def get_text(article_id: ArticleIdParam, service: ServiceDep) -> Response:
+    """A text article's text as `text/plain; charset=utf-8`: its bytes decoded with its
+    recorded encoding, or the stored text rendition of an HTML page or a PDF; 404 for a
+    binary document. Its paragraphs are the article's paragraphs."""
+    record, text = service.text(article_id)
+    return Response(
+        content=text.encode("utf-8"),
+        headers={
+            "Content-Type": "text/plain; charset=utf-8",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "ETag": f'"{record.id}-text"',
+        },
+    )
+
+
 @router.get(
     "/{article_id}/receipt", response_model=Receipt, responses=error_responses(404, 409, 502)
 )

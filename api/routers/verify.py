@@ -6,6 +6,7 @@ to the chain's head first; ``as_of_block`` names the block it reflects.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Final
 
 from anyio import to_thread
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Depends, Response
 
 from api.deps import ServiceDep
 from api.errors import error_responses
-from api.forms import presented_document
+from api.forms import PresentedDocument, presented_document
 from api.schemas import DigestParam, VerifyText
 from registry.core.verdict import Verdict
 
@@ -48,10 +49,22 @@ _PRESENTED_BODY: Final[dict[str, Any]] = {
     responses=error_responses(413, 415),
 )
 async def verify_document(
-    document: Annotated[bytes, Depends(presented_document)], service: ServiceDep
+    document: Annotated[PresentedDocument, Depends(presented_document)], service: ServiceDep
 ) -> Response:
-    """Authentic, authentic up to formatting, modified (with the changes) or unknown."""
-    return _answer(await to_thread.run_sync(service.verify_content, document))
+    """Authentic, authentic up to formatting, modified (with the changes) or unknown.
+
+    A copy in another encoding or format is compared by its text: the file part's
+    `Content-Type` charset (`text/plain; charset=gbk`) declares its encoding, else it is
+    detected; the verdict's `conversions` name what was converted."""
+    verdict = await to_thread.run_sync(
+        functools.partial(
+            service.verify_content,
+            document.content,
+            charset=document.charset,
+            media_type=document.content_type,
+        )
+    )
+    return _answer(verdict)
 
 
 @router.get("/{sha256}", response_model=Verdict)

@@ -329,6 +329,8 @@ import { wordDiff } from "./worddiff.js";
       case "authentic":
         return ["this is exactly ", what, whenRegistered(verdict), "."];
       case "authentic_normalized": {
+        const converted = convertedSentence(verdict, what);
+        if (converted) return converted;
         const differences = (verdict.formatting_differences || []).join(", ") || "formatting";
         return [
           "the same paragraphs, word for word, as ",
@@ -354,6 +356,70 @@ import { wordDiff } from "./worddiff.js";
           "nothing registered matches this document. It is neither a registered article, nor the same text laid out differently, nor a modified copy of one.",
         ];
     }
+  }
+
+  // ------------------------------------------- encodings and formats (issue 14)
+
+  /** "GB18030 → UTF-8" of the verdict's conversion of this aspect ("encoding", "format"). */
+  function conversionOf(verdict, aspect) {
+    const prefix = `${aspect}: `;
+    const found = (verdict.conversions || []).find((item) => item.startsWith(prefix));
+    return found ? found.slice(prefix.length) : null;
+  }
+
+  /**
+   * The summary of a copy that is the registered text in another format or encoding, or
+   * null when nothing was converted (then only the layout differs).
+   */
+  function convertedSentence(verdict, what) {
+    const format = conversionOf(verdict, "format");
+    const encoding = conversionOf(verdict, "encoding");
+    if (!format && !encoding) return null;
+    const layout = (verdict.formatting_differences || []).length
+      ? ` and in its layout (${verdict.formatting_differences.join(", ")})`
+      : "";
+    if (format) {
+      return [
+        `the same text in another format (${format}) as `,
+        what,
+        whenRegistered(verdict),
+        encoding ? `; its encoding differs too (${encoding}).` : ".",
+      ];
+    }
+    return [
+      "the same paragraphs, word for word, as ",
+      what,
+      whenRegistered(verdict),
+      `; it differs only in its encoding (${encoding})${layout}.`,
+    ];
+  }
+
+  /** The conversions made to compare the copy with the registered text, said plainly. */
+  function conversionNotices(verdict) {
+    const conversions = verdict.conversions || [];
+    if (!conversions.length) return [];
+    return [
+      h(
+        "div",
+        { class: "notice notice-info verdict-conversions" },
+        h("strong", {}, "Converted to compare. "),
+        `Your copy was read as text and compared paragraph by paragraph: ${conversions.join("; ")}. `,
+        "The SHA-256 of your copy is not the registered one: it is not the registered file, byte for byte.",
+      ),
+    ];
+  }
+
+  /** The article record's text rendition: its encoding, and the extractor that read its text. */
+  function textRenditionRows(record) {
+    const rows = [];
+    if (record.encoding) rows.push(["Encoding", record.encoding]);
+    if (record.extractor) {
+      rows.push([
+        "Text extracted by",
+        `${record.extractor}${record.extractor_version ? ` ${record.extractor_version}` : ""}`,
+      ]);
+    }
+    return rows;
   }
 
   function statusNotices(verdict) {
@@ -539,6 +605,7 @@ import { wordDiff } from "./worddiff.js";
       ),
     );
     appendAll(container, statusNotices(verdict));
+    appendAll(container, conversionNotices(verdict));
 
     const rows = [];
     if (verdict.registered_digest) {
@@ -974,6 +1041,7 @@ import { wordDiff } from "./worddiff.js";
       ["Size", plural(record.size, "byte")],
       ["File name", record.file_name ? h("span", { class: "file-name-value" }, record.file_name) : null],
       ["Media type", record.media_type],
+      ...textRenditionRows(record),
       ["Paragraphs", String(record.paragraph_count)],
       ["Recorded by this registry", timeBlock(Math.floor(record.registered_at))],
     ];
@@ -1212,7 +1280,8 @@ import { wordDiff } from "./worddiff.js";
    */
   async function loadPreview(record, container) {
     const mediaType = String(record.media_type || "").split(";")[0].trim().toLowerCase();
-    if (!mediaType.startsWith("text/plain") && mediaType !== "text/markdown") {
+    const extracted = Boolean(record.extractor);
+    if (!extracted && !mediaType.startsWith("text/plain") && mediaType !== "text/markdown") {
       replaceContent(
         container,
         h("p", { class: "muted" }, `No text preview for this format (${mediaType || "unknown"}).`),
@@ -1221,11 +1290,14 @@ import { wordDiff } from "./worddiff.js";
     }
     replaceContent(container, h("p", { class: "muted" }, "Loading the preview…"));
     try {
-      const response = await fetch(`${API}/articles/${encodeURIComponent(record.id)}/content`);
+      // an HTML page's or a PDF's text is the registry's extraction, served as UTF-8
+      const path = extracted ? "text" : "content";
+      const response = await fetch(`${API}/articles/${encodeURIComponent(record.id)}/${path}`);
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       const { bytes, truncated } = await readPrefix(response, PREVIEW_BYTES);
       // The registry's paragraphs: the non-blank lines (any line break), in NFC.
-      const text = decoderFor(record).decode(bytes).normalize("NFC");
+      const decoder = extracted ? new TextDecoder("utf-8") : decoderFor(record);
+      const text = decoder.decode(bytes).normalize("NFC");
       const all = text
         .split(/\r\n|\r|\n/)
         .map((line) => line.trimEnd())

@@ -205,6 +205,22 @@ function resultView(result, sources) {
   ];
 }
 
+/**
+ * An HTML page's or a PDF's paragraph root commits to the text an extractor read (receipt
+ * 1.2 `document.rendition.extractor`), which the bytes alone do not give: take it from this
+ * server, labelled so, when the receipt is the chosen article's.
+ */
+async function addExtractedText(receipt, options, sources) {
+  const rendition = receipt?.document?.rendition;
+  const digest = String(receipt?.document?.contentDigest || "").replace(/^0x/, "");
+  if (!rendition?.extractor || !chosenArticle || chosenArticle.id !== digest) return;
+  const response = await fromServer(`/articles/${encodeURIComponent(digest)}/text`, "extracted text");
+  options.text = new TextDecoder("utf-8").decode(await response.arrayBuffer());
+  sources.push(
+    `The extracted text (${rendition.extractor}), which its paragraph root commits to, came from this server.`,
+  );
+}
+
 async function runCheck() {
   const sources = [];
   const documentSource = document.querySelector('input[name="check-document"]:checked')?.value;
@@ -234,6 +250,7 @@ async function runCheck() {
       bytes = await readFile($("check-file"), MAX_DOCUMENT_BYTES, "the document's file");
       sources.unshift("The document is the file you chose.");
     }
+    await addExtractedText(proof, options, sources);
     return resultView(await verifyReceipt(bytes, proof, options), sources);
   } catch (error) {
     if (error instanceof CheckInputError) throw error;

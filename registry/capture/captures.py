@@ -100,7 +100,7 @@ def submission(fetched: Fetched, supersedes: str | None = None) -> Submission:
     final = fetched.result.final
     declared = final.header("content-type")
     try:  # a malformed Content-Type from the page is not the client's error: guess instead
-        media_type("", True, declared)
+        media_type("", "utf-8", declared)
     except InputError:
         declared = None
     url = httpx.URL(final.url)

@@ -9,6 +9,7 @@ import typer
 
 from registry.cli.framework import (
     ApiUrlOption,
+    CharsetOption,
     ContractOption,
     DataDirOption,
     JsonOption,
@@ -45,6 +46,7 @@ def verify(
     file: Annotated[
         Path, typer.Argument(metavar="FILE", help="The copy to check.", show_default=False)
     ],
+    charset: CharsetOption = None,
     as_json: JsonOption = False,
     data_dir: DataDirOption = None,
     rpc_url: RpcUrlOption = None,
@@ -54,8 +56,9 @@ def verify(
     api_url: ApiUrlOption = None,
 ) -> None:
     """Is this copy what was registered? Authentic, authentic up to formatting, modified (which
-    paragraphs) or unknown, with the chain's evidence. Exit 0 only if authentic, anchored and
-    active.
+    paragraphs) or unknown, with the chain's evidence. A copy in another encoding or format
+    (GBK, UTF-16, HTML, PDF) is compared by its text and the verdict names the conversion.
+    Exit 0 only if authentic, anchored and active.
     """
     settings = chosen_settings(
         data_dir, rpc_url, contract_address, key_env, keystore, api_url=api_url
@@ -70,7 +73,7 @@ def verify(
             verdict = registry.verify_digest(digest.hex())
         else:
             assert data is not None
-            verdict = registry.verify_content(data)
+            verdict = registry.verify_content(data, charset=charset)
     if digest is not None:
         typer.echo(
             f"note: {file} has {size} bytes, over the {limit}-byte limit: checked by its SHA-256 "

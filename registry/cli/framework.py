@@ -219,6 +219,16 @@ TokenFileOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+CharsetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--charset",
+        metavar="LABEL",
+        help="The files' text encoding (gbk, gb18030, big5, utf-16, utf-8...); without it, "
+        "a byte order mark, UTF-8 or reliable detection decides.",
+        show_default=False,
+    ),
+]
 DEFAULT_WAIT: Final = 120.0
 WaitOption = Annotated[
     float,

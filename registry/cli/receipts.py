@@ -33,6 +33,7 @@ from registry.cli.render import (
     plain_id,
     receipt_check_lines,
 )
+from registry.core.canonical import decode_text
 from registry.core.identity import Pins
 from registry.core.receipt import MAX_RECEIPT_BYTES, Receipt
 from registry.core.records import DocumentStatus
@@ -129,6 +130,14 @@ def verify_receipt_command(
             "--identity",
         ),
     ] = None,
+    text_file: Annotated[
+        Path | None,
+        option(
+            "For an HTML page or a PDF (receipt 1.2 naming an extractor): the text the "
+            "registry extracted (GET /v1/articles/ID/text), which its paragraph root commits to.",
+            "--text",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     api_url: ApiUrlOption = None,
 ) -> None:
@@ -157,6 +166,11 @@ def verify_receipt_command(
     receipt_bytes = read_file(receipt_file, MAX_RECEIPT_BYTES)
     checked = Receipt.from_json(receipt_bytes)
     data = read_file(file, settings.max_document_bytes)
+    text = None
+    if text_file is not None:
+        text = decode_text(read_file(text_file, settings.max_document_bytes))
+        if text is None:
+            raise InputError(f"{text_file} is not UTF-8 text")
     try:
         if settings.rpc_url is not None and checked.anchor is None:
             raise VerificationError("the receipt has no anchor: its batch was pending when issued")
@@ -170,7 +184,7 @@ def verify_receipt_command(
                 # The data directory's own registry is the pin: its contract and registrars.
                 pins = registry_identity(chain).pins()
             try:
-                result = verify_receipt(checked, data, chain, pins)
+                result = verify_receipt(checked, data, chain, pins, text)
             except ContractNotDeployed as exc:
                 raise VerificationError(
                     "the chain has no registry contract at the receipt's address "

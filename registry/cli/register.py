@@ -14,6 +14,7 @@ from rich.progress import Progress
 from registry.cli.framework import (
     DEFAULT_WAIT,
     ApiUrlOption,
+    CharsetOption,
     ContractOption,
     DataDirOption,
     JsonOption,
@@ -110,16 +111,16 @@ def _created_counts(registrations: Sequence[Registration]) -> tuple[int, int]:
 
 
 def _read_documents(
-    entries: Sequence[tuple[Path, ArticleMetadata, str | None]],
+    entries: Sequence[tuple[Path, ArticleMetadata, str | None, str | None]],
     limit: int,
     progress: Progress,
     on_unusable: Callable[[Path, InputError], None] | None = None,
 ) -> list[_Document]:
-    """The files' documents; one without text or unreadable raises, or with ``on_unusable``
-    is passed to it and left out."""
+    """The files' documents (path, metadata, supersedes, declared charset); one without text
+    or unreadable raises, or with ``on_unusable`` is passed to it and left out."""
     task = progress.add_task("reading files", total=len(entries))
     documents = []
-    for path, metadata, supersedes in entries:
+    for path, metadata, supersedes, charset in entries:
         progress.update(task, description=f"reading {display(path)}")
         try:
             content = read_document(path, limit)
@@ -129,7 +130,11 @@ def _read_documents(
             on_unusable(path, exc)
         else:
             submission = Submission(
-                content=content, metadata=metadata, name=path.name, supersedes=supersedes
+                content=content,
+                metadata=metadata,
+                name=path.name,
+                supersedes=supersedes,
+                charset=charset,
             )
             documents.append(_Document(path, submission))
         progress.advance(task)
@@ -234,6 +239,8 @@ def _report_registration(registration: Registration, names: Mapping[str, str]) -
                 "  restored: its stored copy was missing or damaged; these bytes, which hash to "
                 "the anchored digest, replace it"
             )
+        if entry.note is not None:
+            typer.echo(f"  note: {entry.note}", err=True)
         if entry.metadata_ignored:
             typer.echo(
                 "  warning: it was registered with other metadata, which is kept; the "
@@ -297,6 +304,7 @@ def register(
     ] = None,
     notes: Annotated[str | None, option("Free notes (one file).")] = None,
     label: Annotated[str, option("A label for the batch (at most 256 bytes).")] = "",
+    charset: CharsetOption = None,
     wait: WaitOption = DEFAULT_WAIT,
     no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
@@ -351,6 +359,7 @@ def register(
             path,
             metadata_of(entry, "" if metadata_file is None else f"{metadata_file}[{index}]: "),
             entry.get("supersedes"),
+            charset,
         )
         for index, (path, entry) in enumerate(zip(files, objects, strict=True))
     ]
@@ -388,6 +397,7 @@ def register_dir(
             help="Fail, registering nothing, if any file would be skipped or cannot be read.",
         ),
     ] = False,
+    charset: CharsetOption = None,
     wait: WaitOption = DEFAULT_WAIT,
     no_wait: NoWaitOption = False,
     as_json: JsonOption = False,
@@ -402,7 +412,8 @@ def register_dir(
     """Register a folder's articles, its subfolders' too (or the files its manifest lists,
     with their metadata), read and queued --batch-size documents at a time; wait until they
     are anchored. Files without text (empty, only white space), links leaving the folder and
-    unreadable files are skipped, each named on stderr, and counted in a final summary."""
+    unreadable files are skipped, each named on stderr, and counted in a final summary. A
+    manifest entry may declare its file's `charset` (as --charset does for every file)."""
     settings = chosen_settings(
         data_dir,
         rpc_url,
@@ -444,7 +455,8 @@ def register_dir(
                 read_document(article.path, limit)
             except InputError as exc:
                 unusable(article.path, exc)
-    entries = [(a.path, a.metadata, a.supersedes) for a in articles]
+    # a manifest entry's own charset wins over --charset, which is for every file
+    entries = [(a.path, a.metadata, a.supersedes, a.charset or charset) for a in articles]
 
     def batches() -> Iterator[list[_Document]]:
         read = 0

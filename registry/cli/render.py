@@ -154,6 +154,8 @@ def verdict_lines(name: str, verdict: Verdict) -> list[str]:
     presented = plain_id(verdict.presented_digest)
     if verdict.kind == "authentic":
         headline = f"AUTHENTIC: {name} is registered article {registered}, byte for byte"
+    elif verdict.kind == "authentic_normalized" and verdict.conversions:
+        headline = converted_headline(name, registered, verdict)
     elif verdict.kind == "authentic_normalized":
         headline = (
             f"AUTHENTIC UP TO FORMATTING: {name} has exactly the paragraphs of registered "
@@ -172,6 +174,7 @@ def verdict_lines(name: str, verdict: Verdict) -> list[str]:
     evidence = []
     if verdict.kind != "authentic":
         evidence.append(f"  presented  sha256 {presented}")
+    evidence.extend(f"  converted  {conversion}" for conversion in verdict.conversions)
     if verdict.kind == "modified":
         evidence.append("  changes (paragraphs numbered from 1):")
         evidence.extend("  " + change_line(c) for c in verdict.changes[:MAX_CHANGES_SHOWN])
@@ -189,11 +192,41 @@ def verdict_lines(name: str, verdict: Verdict) -> list[str]:
     )
 
 
+def converted_headline(name: str, registered: str, verdict: Verdict) -> str:
+    """The headline of a copy that is a registered text in another format or encoding."""
+    found = dict(conversion.split(": ", 1) for conversion in verdict.conversions)
+    layout = ", ".join(verdict.formatting_differences)
+    if "format" in found:
+        headline = (
+            f"AUTHENTIC UP TO FORMATTING: {name} is the same text as registered article "
+            f"{registered} in another format ({found['format']})"
+        )
+        if "encoding" in found:
+            headline += f"; its encoding differs too ({found['encoding']})"
+        return headline
+    headline = (
+        f"AUTHENTIC UP TO FORMATTING: {name} has exactly the paragraphs of registered "
+        f"article {registered}; it differs in its encoding ({found.get('encoding', '?')})"
+    )
+    return headline + (f" and its formatting: {layout}" if layout else "")
+
+
+def text_line(record: ArticleRecord) -> list[str]:
+    """The record's text rendition, if it says anything: its encoding, its extractor."""
+    parts = []
+    if record.encoding is not None:
+        parts.append(f"encoding {record.encoding}")
+    if record.extractor is not None:
+        parts.append(f"extracted by {record.extractor} {record.extractor_version or ''}".rstrip())
+    return [f"text         {', '.join(parts)}"] if parts else []
+
+
 def record_lines(record: ArticleRecord) -> list[str]:
     evidence = [f"{field:<12} {value}" for field, value in record.metadata.as_json_object().items()]
     evidence += [
         f"content      {record.size} bytes, {record.media_type}, "
         f"{record.paragraph_count} paragraphs",
+        *text_line(record),
         f"registered   {when(record.registered_at)} (this registry's clock)",
         f"batch        {record.batch_root}, leaf {record.leaf_index}",
         *anchor_lines(record.anchor),
@@ -308,6 +341,11 @@ def receipt_check_lines(name: str, check: ReceiptCheck) -> list[str]:
         "and proof by the pinned registry"
     )
     evidence = [f"  document   sha256 {plain_id(check.content_digest)}"]
+    if not check.paragraph_root_checked:
+        evidence.append(
+            "  note: its paragraph root commits to the text an extractor read from it, which "
+            "the bytes alone do not give: not checked (give --text with the registry's text)"
+        )
     evidence.extend(anchor_lines(check.anchor, check.root))
     if check.local_chain:
         evidence.append(f"  {LOCAL_CHAIN_NOTE}")

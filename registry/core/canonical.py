@@ -5,7 +5,10 @@ them), written down in ``registry/core/PROTOCOL.md`` (sections 2 and 3) and
 implemented independently by ``tests/vectors/generate_protocol.mjs``:
 
 1. a document is text iff, after removing one leading UTF-8 byte order mark, it
-   decodes as strict UTF-8; anything else is binary (no paragraphs);
+   decodes as strict UTF-8; anything else is binary (no paragraphs), unless it has a
+   text rendition (PROTOCOL.md §2.1: another encoding decoded by
+   :func:`registry.core.encodings.decode_as`, or an extracted text), whose text
+   :func:`canonicalize_text` takes from here;
 2. CRLF, then any lone CR, becomes LF;
 3. the text is put in Unicode NFC as of Unicode 14.0.0 (:func:`nfc`): code points
    unassigned in 14.0.0 are kept as they are and NFC applies to the runs between them;
@@ -163,6 +166,16 @@ def canonicalize(data: bytes) -> CanonicalText | None:
     text = decode_text(data)
     if text is None:
         return None
+    return canonicalize_text(text)
+
+
+def canonicalize_text(text: str) -> CanonicalText:
+    """The canonical text of a document's text (decoded, without its BOM): rules 2 to 6.
+
+    What a document's paragraph root commits to whatever its bytes were: UTF-8 decoded,
+    another encoding decoded (:func:`registry.core.encodings.decode_as`), or the stored
+    text rendition of an HTML page or a PDF.
+    """
     lines = _normalized_lines(text)
     return CanonicalText(paragraphs=_paragraphs(lines), text="\n".join(lines))
 
@@ -176,7 +189,12 @@ def is_empty_text(data: bytes) -> bool:
     character outside :data:`WHITE_SPACE` into it, so only white space leaves no line.
     """
     text = decode_text(data)
-    return text is not None and not text.strip(WHITE_SPACE)
+    return text is not None and is_blank_text(text)
+
+
+def is_blank_text(text: str) -> bool:
+    """Whether a document's text has no paragraph (empty or only White_Space)."""
+    return not text.strip(WHITE_SPACE)
 
 
 def split_passage(text: str) -> tuple[str, ...]:
@@ -284,27 +302,43 @@ def _form(bom: bool, lines: Sequence[_Line], skipped: str) -> _Form:
 
 
 def formatting_differences(registered: bytes, presented: bytes) -> tuple[str, ...]:
-    """The layout aspects in which two texts with the same paragraphs differ.
+    """The layout aspects in which two UTF-8 texts with the same paragraphs differ.
 
-    An aspect is named when canonicalizing both texts with every step except
-    that aspect's still leaves them different. Names, in this order:
-    "byte order mark", "line endings", "unicode normalization", "trailing
-    whitespace", "blank lines", "final newline". Identical bytes give ``()``.
-
+    :func:`text_formatting_differences` of their decoded texts, each with its UTF-8 BOM.
     Raises ``ValueError`` if either is binary or their paragraphs differ.
     """
     registered_text = decode_text(registered)
     presented_text = decode_text(presented)
     if registered_text is None or presented_text is None:
         raise ValueError("formatting differences are defined for text documents only")
-    if _paragraphs(_normalized_lines(registered_text)) != _paragraphs(
-        _normalized_lines(presented_text)
-    ):
+    return text_formatting_differences(
+        registered_text,
+        presented_text,
+        registered_bom=registered.startswith(UTF8_BOM),
+        presented_bom=presented.startswith(UTF8_BOM),
+    )
+
+
+def text_formatting_differences(
+    registered: str, presented: str, *, registered_bom: bool = False, presented_bom: bool = False
+) -> tuple[str, ...]:
+    """The layout aspects in which two texts with the same paragraphs differ.
+
+    The texts are decoded (without their BOM; ``*_bom`` says whether one was there), so
+    that two documents in different encodings compare by their text. An aspect is
+    named when canonicalizing both texts with every step except that aspect's still
+    leaves them different. Names, in this order: "byte order mark", "line endings",
+    "unicode normalization", "trailing whitespace", "blank lines", "final newline".
+    Identical texts with the same BOM give ``()``.
+
+    Raises ``ValueError`` if their paragraphs differ.
+    """
+    if _paragraphs(_normalized_lines(registered)) != _paragraphs(_normalized_lines(presented)):
         raise ValueError("the two texts have different paragraphs")
-    if registered == presented:
+    if registered == presented and registered_bom == presented_bom:
         return ()
-    registered_layout = (registered.startswith(UTF8_BOM), _lines(registered_text))
-    presented_layout = (presented.startswith(UTF8_BOM), _lines(presented_text))
+    registered_layout = (registered_bom, _lines(registered))
+    presented_layout = (presented_bom, _lines(presented))
     differences = tuple(
         aspect
         for aspect in _ASPECTS

@@ -24,7 +24,7 @@ from typing import Any
 
 import rfc8785
 
-from registry.core.canonical import CanonicalText, canonicalize
+from registry.core.canonical import CanonicalText, canonicalize, canonicalize_text
 from registry.core.merkle import (
     DOCUMENT_LEAF_ENCODING,
     PARAGRAPH_LEAF_ENCODING,
@@ -144,21 +144,29 @@ class CompactDigests:
     is_text: bool
 
 
-def compact_digests(data: bytes, metadata_json: bytes) -> CompactDigests:
+def compact_digests(
+    data: bytes, metadata_json: bytes, rendition: str | None = None
+) -> CompactDigests:
     """:func:`digest_document` of ``data`` and canonical metadata JSON, text left out."""
-    digested = digest_document(data, metadata_json)
+    digested = digest_document(data, metadata_json, rendition)
     return CompactDigests(digested.digests, digested.paragraph_digests, digested.is_text)
 
 
-def digest_document(data: bytes, metadata: Mapping[str, Any] | bytes) -> DigestedDocument:
+def digest_document(
+    data: bytes, metadata: Mapping[str, Any] | bytes, rendition: str | None = None
+) -> DigestedDocument:
     """Every digest of a document: content, canonical paragraphs, paragraph root, metadata.
 
     ``metadata`` is the metadata object, or its canonical JSON
-    (:func:`canonical_metadata_json`) when the caller has made it already.
+    (:func:`canonical_metadata_json`) when the caller has made it already. ``rendition``
+    is the document's text when that is not its own UTF-8 bytes (another encoding
+    decoded, an HTML page's or a PDF's extracted text): the paragraph root commits to
+    its paragraphs, the content digest still to the exact bytes. Without it the text is
+    the bytes as UTF-8, or none (binary).
     """
     if not isinstance(metadata, bytes):
         metadata = canonical_metadata_json(metadata)
-    canonical = canonicalize(data)
+    canonical = canonicalize(data) if rendition is None else canonicalize_text(rendition)
     digests = paragraph_digests(canonical.paragraphs) if canonical is not None else ()
     return DigestedDocument(
         digests=DocumentDigests(

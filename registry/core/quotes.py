@@ -249,14 +249,17 @@ def locate_all(
     return found
 
 
-def searchable_digests(data: bytes, metadata_json: bytes) -> tuple[CompactDigests, tuple[str, ...]]:
+def searchable_digests(
+    data: bytes, metadata_json: bytes, rendition: str | None = None
+) -> tuple[CompactDigests, tuple[str, ...]]:
     """A document's digests and the canonical paragraphs quotes are searched in.
 
     What registration computes for each document (in a worker process for many): the
     paragraphs come from the same canonicalization the paragraph root commits to, so the
-    full-text index holds exactly the text a quote proof proves.
+    full-text index holds exactly the text a quote proof proves. ``rendition`` is the
+    document's text when it is not its own UTF-8 bytes (:func:`digest_document`).
     """
-    digested = digest_document(data, metadata_json)
+    digested = digest_document(data, metadata_json, rendition)
     paragraphs = digested.canonical.paragraphs if digested.canonical is not None else ()
     compact = CompactDigests(digested.digests, digested.paragraph_digests, digested.is_text)
     return compact, paragraphs

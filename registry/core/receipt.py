@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from registry.core.canonical import canonicalize
+from registry.core.canonical import canonicalize, canonicalize_text
 from registry.core.digests import (
     canonical_metadata_json,
     content_digest,
@@ -30,6 +30,7 @@ from registry.core.digests import (
     metadata_digest,
     paragraph_root,
 )
+from registry.core.encodings import CODECS, decode_as
 from registry.core.hexstr import Hex32, HexAddress, from_hex, to_hex
 from registry.core.merkle import DOCUMENT_LEAF_ENCODING, process_proof
 from registry.core.records import BatchRecord, DocumentDigests
@@ -39,16 +40,45 @@ from registry.errors import InputError, InvalidMetadata, InvalidReceipt, Verific
 RECEIPT_FORMAT = "policy-registry-receipt"
 RECEIPT_VERSION = "1.1"
 """1.1 added ``identity``; 1.0 receipts (without it) read the same."""
+RENDITION_RECEIPT_VERSION = "1.2"
+"""1.2 adds ``document.rendition``, given only for a document whose text is not its own
+UTF-8 bytes; receipts without one stay 1.1."""
 MAX_IDENTITY_URL_LENGTH = 2048
 MAX_RECEIPT_BYTES = 256 * 1024
 MAX_PROOF_NODES = 64
 """Far above the 17 nodes of a full batch (MAX_BATCH_SIZE = 100,000)."""
 
 
+class ReceiptRendition(BaseModel):
+    """How a document's text is got when it is not its bytes as UTF-8 (receipt 1.2).
+
+    ``encoding`` is the WHATWG name to decode the bytes with (PROTOCOL.md §2.1); with
+    ``extractor`` the text is what that extractor read from an HTML page or a PDF, which
+    the bytes alone do not give: the paragraph root is checked against that text (the
+    registry serves it), the content digest against the bytes.
+    """
+
+    model_config = WIRE_CONFIG
+
+    encoding: str | None = Field(default=None, max_length=32)
+    media_type: str = Field(max_length=128)
+    extractor: str | None = Field(default=None, max_length=64)
+    extractor_version: str | None = Field(default=None, max_length=64)
+
+    @field_validator("encoding")
+    @classmethod
+    def _decodable(cls, encoding: str | None) -> str | None:
+        if encoding is not None and encoding not in CODECS:
+            raise ValueError(f"must be one of {', '.join(CODECS)}")
+        return encoding
+
+
 class ReceiptDocument(DocumentDigestsJson):
     """The document's three digests and the metadata object its digest covers."""
 
     metadata: dict[str, Any]
+    rendition: ReceiptRendition | None = None
+    """Receipt 1.2: how its text is got, when that is not its bytes as UTF-8."""
 
     @field_validator("metadata")
     @classmethod
@@ -120,15 +150,18 @@ class Receipt(TravellingModel):
         proof: Sequence[bytes],
         root: bytes,
         anchor: ReceiptAnchor | None,
+        rendition: ReceiptRendition | None = None,
     ) -> Receipt:
         """The receipt of a document in batch ``root`` (metadata as registered, Nones dropped)."""
         present = {key: value for key, value in metadata.items() if value is not None}
         return cls(
+            version=RECEIPT_VERSION if rendition is None else RENDITION_RECEIPT_VERSION,
             document=ReceiptDocument(
                 content_digest=to_hex(digests.content_digest),
                 paragraph_root=to_hex(digests.paragraph_root),
                 metadata_digest=to_hex(digests.metadata_digest),
                 metadata=present,
+                rendition=rendition,
             ),
             value=(
                 to_hex(digests.content_digest),
@@ -150,9 +183,14 @@ class Receipt(TravellingModel):
         return type(self).model_validate({**self.model_dump(), "identity": url})
 
     def to_json(self) -> str:
-        # A receipt without an identity reads as 1.0 did: no field rather than a null.
-        exclude = {"identity"} if self.identity is None else None
-        return self.model_dump_json(by_alias=True, indent=2, exclude=exclude)
+        # A receipt without an identity reads as 1.0 did, one without a rendition as 1.1
+        # did: no field rather than a null.
+        exclude: dict[str, Any] = {}
+        if self.identity is None:
+            exclude["identity"] = True
+        if self.document.rendition is None:
+            exclude["document"] = {"rendition"}
+        return self.model_dump_json(by_alias=True, indent=2, exclude=exclude or None)
 
 
 def _mismatch(what: str, computed: bytes, claimed: str) -> VerificationError:
@@ -161,20 +199,38 @@ def _mismatch(what: str, computed: bytes, claimed: str) -> VerificationError:
     )
 
 
-def check_receipt_document(receipt: Receipt, data: bytes) -> None:
+def check_receipt_document(receipt: Receipt, data: bytes, text: str | None = None) -> bool:
     """Check ``data`` against ``receipt`` up to its batch root; VerificationError if not.
 
     In order: content digest; paragraph root; metadata digest of the receipt's
-    metadata object; leaf values; leaf hash; the proof leading to the root.
+    metadata object; leaf values; leaf hash; the proof leading to the root. The
+    paragraph root is recomputed from the bytes (decoded with the receipt's
+    ``rendition.encoding`` if it names one), or, for an extracted rendition, from
+    ``text``; False when it could not be checked (an extracted rendition without
+    ``text``: the content digest still proves the bytes), True otherwise.
     """
     document = receipt.document
     computed_content = content_digest(data)
     if to_hex(computed_content) != document.content_digest:
         raise _mismatch("content digest", computed_content, document.content_digest)
-    canonical = canonicalize(data)
-    computed_root = paragraph_root(canonical.paragraphs if canonical is not None else ())
-    if to_hex(computed_root) != document.paragraph_root:
-        raise _mismatch("paragraph root", computed_root, document.paragraph_root)
+    rendition = document.rendition
+    paragraphs: tuple[str, ...] | None
+    if rendition is not None and rendition.extractor is not None:
+        paragraphs = canonicalize_text(text).paragraphs if text is not None else None
+    elif rendition is not None and rendition.encoding is not None:
+        decoded = decode_as(data, rendition.encoding)
+        if decoded is None:
+            raise VerificationError(
+                f"the document does not decode as {rendition.encoding}, the receipt's encoding"
+            )
+        paragraphs = canonicalize_text(decoded).paragraphs
+    else:
+        canonical = canonicalize(data)
+        paragraphs = canonical.paragraphs if canonical is not None else ()
+    if paragraphs is not None:
+        computed_root = paragraph_root(paragraphs)
+        if to_hex(computed_root) != document.paragraph_root:
+            raise _mismatch("paragraph root", computed_root, document.paragraph_root)
     computed_metadata = metadata_digest(document.metadata)
     if to_hex(computed_metadata) != document.metadata_digest:
         raise _mismatch("metadata digest", computed_metadata, document.metadata_digest)
@@ -193,6 +249,7 @@ def check_receipt_document(receipt: Receipt, data: bytes) -> None:
         raise VerificationError(
             f"proof does not lead to root: it leads to {to_hex(reached)}, not {receipt.root}"
         )
+    return paragraphs is not None
 
 
 def check_receipt_anchor(

@@ -21,13 +21,20 @@ is an :class:`Anchor`, not a receipt's camelCase :class:`ReceiptAnchor`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from registry.core.canonical import canonicalize, formatting_differences
+from registry.core.canonical import (
+    UTF8_BOM,
+    canonicalize_text,
+    decode_text,
+    text_formatting_differences,
+)
 from registry.core.diff import ParagraphChange, compare_paragraphs
 from registry.core.digests import content_digest
+from registry.core.encodings import display_name
 from registry.core.hexstr import ArticleIdHex, Hex32, HexAddress
 from registry.core.identity import LOCAL_CHAIN_NOTE
 from registry.core.receipt import ReceiptAnchor
@@ -94,6 +101,10 @@ class Verdict(BaseModel):
     """The registered document the verdict is about (none for "unknown")."""
     formatting_differences: tuple[str, ...] = ()
     """For "authentic_normalized": the layout aspects that differ."""
+    conversions: tuple[str, ...] = ()
+    """For "authentic_normalized" and "modified": how the presented copy's text was got
+    to compare it, where it differs from the registered document's, presented first
+    ("encoding: GB18030 → UTF-8", "format: HTML → text")."""
     changes: tuple[ParagraphChange, ...] = ()
     """For "modified": the paragraphs changed, added or removed."""
     similarity: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -131,6 +142,8 @@ class Verdict(BaseModel):
             raise ValueError("only an authentic_normalized verdict lists formatting differences")
         if self.changes and self.kind != "modified":
             raise ValueError("only a modified verdict lists paragraph changes")
+        if self.conversions and self.kind not in ("authentic_normalized", "modified"):
+            raise ValueError("only a verdict comparing texts names conversions")
         return self
 
     def with_status(self, status: OnChainStatus) -> Verdict:
@@ -180,24 +193,78 @@ def judge_authentic(digest: bytes) -> Verdict:
     )
 
 
-def judge_authentic_normalized(registered: bytes, presented: bytes) -> Verdict:
-    """Same canonical paragraphs as a registered text, laid out differently.
+@dataclass(frozen=True, slots=True)
+class DocumentText:
+    """A document's text as verification compares it, and what it was got from.
 
-    Raises ``ValueError`` if either is binary, their paragraphs differ or there
-    are none: the empty paragraph root is shared by every binary document and
-    must never be looked up.
+    ``text`` is decoded (no BOM; ``bom`` says whether the bytes had one), or extracted;
+    ``encoding`` is the WHATWG name of the encoding decoded (None for a PDF: its text
+    is extracted, not decoded); ``format`` is "text", "HTML" or "PDF".
     """
-    canonical = canonicalize(registered)
-    if canonical is not None and not canonical.paragraphs:
+
+    text: str
+    encoding: str | None = "utf-8"
+    format: str = "text"
+    bom: bool = False
+
+
+def utf8_text(data: bytes) -> DocumentText:
+    """The text of UTF-8 bytes as verification compares it; ValueError if they are binary."""
+    text = decode_text(data)
+    if text is None:
+        raise ValueError("formatting differences are defined for text documents only")
+    return DocumentText(text=text, bom=data.startswith(UTF8_BOM))
+
+
+def conversions(registered: DocumentText, presented: DocumentText) -> tuple[str, ...]:
+    """How the presented text was got where it differs from the registered one, presented
+    first: ``"format: HTML → text"``, ``"encoding: GB18030 → UTF-8"``."""
+    named: list[str] = []
+    if registered.format != presented.format:
+        named.append(f"format: {presented.format} → {registered.format}")
+    if (
+        registered.encoding is not None
+        and presented.encoding is not None
+        and registered.encoding != presented.encoding
+    ):
+        named.append(
+            f"encoding: {display_name(presented.encoding)} → {display_name(registered.encoding)}"
+        )
+    return tuple(named)
+
+
+def judge_authentic_normalized(
+    registered: bytes,
+    presented: bytes,
+    registered_text: DocumentText | None = None,
+    presented_text: DocumentText | None = None,
+) -> Verdict:
+    """Same canonical paragraphs as a registered text, laid out or encoded differently.
+
+    ``registered`` and ``presented`` are the exact bytes (for their content digests), the
+    texts what their paragraphs come from (by default, the bytes as UTF-8). Raises
+    ``ValueError`` if either is binary, their paragraphs differ or there are none: the
+    empty paragraph root is shared by every binary document and must never be looked up.
+    """
+    registered_text = registered_text or utf8_text(registered)
+    presented_text = presented_text or utf8_text(presented)
+    if not canonicalize_text(registered_text.text).paragraphs:
         raise ValueError("documents without paragraphs cannot match by paragraph root")
-    differences = formatting_differences(registered, presented)
-    if not differences:
+    if registered == presented:
         raise ValueError("identical bytes are authentic, not authentic_normalized")
+    differences = text_formatting_differences(
+        registered_text.text,
+        presented_text.text,
+        registered_bom=registered_text.bom,
+        presented_bom=presented_text.bom,
+    )
+    converted = conversions(registered_text, presented_text)
     return Verdict(
         kind="authentic_normalized",
         presented_digest=content_digest(presented).hex(),
         registered_digest=content_digest(registered).hex(),
         formatting_differences=differences,
+        conversions=converted,
         similarity=1.0,
     )
 
@@ -207,14 +274,19 @@ def judge_modified(
     registered_digest: bytes,
     registered_paragraphs: Sequence[str],
     presented_paragraphs: Sequence[str],
+    converted: Sequence[str] = (),
 ) -> Verdict:
-    """A modified copy of a registered text: which paragraphs changed, and how much."""
+    """A modified copy of a registered text: which paragraphs changed, and how much.
+
+    ``converted`` names how the presented text was got (:func:`conversions`).
+    """
     comparison = compare_paragraphs(registered_paragraphs, presented_paragraphs)
     return Verdict(
         kind="modified",
         presented_digest=presented_digest.hex(),
         registered_digest=registered_digest.hex(),
         changes=comparison.changes,
+        conversions=tuple(converted),
         similarity=comparison.similarity,
         unified_diff=comparison.unified_diff,
     )

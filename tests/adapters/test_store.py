@@ -32,7 +32,7 @@ from registry.adapters.store.sql import (
     paragraphs,
     sqlite_url,
 )
-from registry.core.canonical import canonicalize
+from registry.core.canonical import canonicalize, canonicalize_text
 from registry.core.digests import paragraph_digests
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import Conflict, StoreError
@@ -54,6 +54,7 @@ from registry.ports import (
     StatusRequestState,
     StoredBatch,
     StoredDocument,
+    StoredRendition,
     StorePort,
 )
 from tests.postgres import PostgresServer, requires_postgres, running_postgres
@@ -154,6 +155,20 @@ def _text_doc(name: str, text: str) -> NewDocument:
     )
 
 
+def _rendition_doc(name: str, text: str) -> NewDocument:
+    """A GB18030 text document as the intake makes it: its text kept as its rendition."""
+    canonical = canonicalize_text(text)
+    return NewDocument(
+        digests=DocumentDigests(_h(name), _h(name + "/p"), _h(name + "/m")),
+        metadata_json=json.dumps({"title": name}),
+        content=text.encode("gb18030"),
+        media_type="text/plain; charset=gb18030",
+        paragraph_digests=paragraph_digests(canonical.paragraphs),
+        paragraphs=canonical.paragraphs,
+        rendition=StoredRendition("gb18030", "text/plain", None, None, text),
+    )
+
+
 def _stored(
     doc: _Doc, root: bytes, registered_at: float, status: OnChainStatus | None = None
 ) -> StoredDocument:
@@ -224,7 +239,7 @@ class StorePortContract:
     def test_signatures_follow_the_port(self, store: StorePort) -> None:
         # mypy ignores parameter names; a caller passing them by keyword does not.
         methods = [n for n, v in vars(StorePort).items() if callable(v) and n[0] != "_"]
-        assert len(methods) == 55
+        assert len(methods) == 56
         for name in methods:
             port = inspect.signature(getattr(StorePort, name)).parameters.values()
             adapter = inspect.signature(getattr(type(store), name)).parameters.values()
@@ -1103,6 +1118,28 @@ class StorePortContract:
         assert store.search_documents("%", DocumentFilter(), 0, 10).total == 0
         assert store.search_documents('"x" OR *', DocumentFilter(), 0, 10).total == 0
 
+    def test_a_rendition_is_kept_with_its_document(self, store: StorePort) -> None:
+        text = "第一段:区块链产业。\n\n第二段:建设3至5个园区。\n"
+        gbk = _rendition_doc("gbk", text)
+        utf8 = _text_doc("utf8", text)
+        store.add_queued([gbk, utf8])
+        assert store.get_renditions([_h("gbk"), _h("utf8"), UNKNOWN], with_text=True) == {
+            _h("gbk"): gbk.rendition
+        }
+        assert store.get_renditions([_h("gbk")]) == {
+            _h("gbk"): StoredRendition("gb18030", "text/plain", None, None, None)
+        }
+        assert store.get_renditions([]) == {}
+        # its paragraphs are searched in its text, not in its bytes
+        assert [m.content_digest for m in store.find_passage("3至5", 5)] == [_h("gbk"), _h("utf8")]
+        assert store.get_content(_h("gbk")) == text.encode("gb18030")
+
+    def test_a_rendition_is_written_once_for_bytes_sent_twice(self, store: StorePort) -> None:
+        gbk = _rendition_doc("gbk", "再来一次。\n")
+        assert store.add_queued([gbk, gbk]) == [_h("gbk")]
+        assert store.add_queued([gbk]) == []
+        assert store.get_renditions([_h("gbk")], with_text=True) == {_h("gbk"): gbk.rendition}
+
     def test_close_twice(self, store: StorePort) -> None:
         store.close()
         store.close()
@@ -1251,12 +1288,13 @@ class TestSqlStore(StorePortContract):
         _batch(store, _h("root"), "", [a])
         before = store.get_document(a.digests.content_digest)
         store.close()
-        # Layout 5 was layout 8 without the tables of metadata corrections (7) and of
-        # captures and watches (8).
+        # Layout 5 was layout 8 without the tables of renditions (6), metadata corrections
+        # (7), and captures and watches (8).
         engine = sa.create_engine(sqlite_url(tmp_path))
         with engine.begin() as conn:
-            for table in ("metadata_versions", "captures", "capture_warcs", "watches"):
+            for table in ("renditions", "metadata_versions", "captures", "capture_warcs"):
                 conn.execute(sa.text(f"DROP TABLE {table}"))
+            conn.execute(sa.text("DROP TABLE watches"))
             conn.execute(sa.text("DROP TABLE watch_events"))
             conn.execute(
                 sa.update(meta_table)
@@ -1272,6 +1310,40 @@ class TestSqlStore(StorePortContract):
         assert store.get_metadata_versions([a.digests.content_digest]) == {}
         assert store.add_metadata_version(a.digests.content_digest, "{}", _h("m"), "").version == 2
         store.close()
+
+    def test_a_store_of_layout_5_gains_its_renditions(self, tmp_path: Path) -> None:
+        store = SqlStore.in_data_dir(tmp_path)
+        text = _text_doc("text", "Registered before renditions.\n")
+        store.add_queued([text])
+        store.close()
+        # Layout 5 was layout 8 without the tables of renditions (6), metadata corrections
+        # (7), and captures and watches (8).
+        engine = sa.create_engine(sqlite_url(tmp_path))
+        with engine.begin() as conn:
+            for table in ("renditions", "metadata_versions", "captures", "capture_warcs"):
+                conn.execute(sa.text(f"DROP TABLE {table}"))
+            conn.execute(sa.text("DROP TABLE watches"))
+            conn.execute(sa.text("DROP TABLE watch_events"))
+            conn.execute(
+                sa.update(meta_table)
+                .where(meta_table.c.key == "store_schema_version")
+                .values(value="5")
+            )
+        engine.dispose()
+
+        store = SqlStore.in_data_dir(tmp_path)
+        assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "8"
+        # a document stored before has no rendition: its text is its UTF-8 bytes
+        assert store.get_renditions([_h("text")], with_text=True) == {}
+        assert store.find_passage("before renditions", 5) == [
+            PassageMatch(_h("text"), 0, "Registered before renditions.")
+        ]
+        gbk = _rendition_doc("gbk", "迁移之后的文件。\n")
+        store.add_queued([gbk])
+        assert store.get_renditions([_h("gbk")], with_text=True) == {_h("gbk"): gbk.rendition}
+        store.close()
+        # and it opens again as it is
+        SqlStore.in_data_dir(tmp_path).close()
 
     def test_a_store_of_the_first_layout_is_refused(self, tmp_path: Path) -> None:
         # Layout 1 had no version record and keyed the paragraph index by hex digests.

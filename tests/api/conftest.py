@@ -43,6 +43,7 @@ ENDPOINTS: Final = {
     ("get", "/v1/articles"): {200, 422, 503},
     ("get", "/v1/articles/{article_id}"): {200, 404, 409, 422, 503},
     ("get", "/v1/articles/{article_id}/content"): {200, 404, 409, 422, 503},
+    ("get", "/v1/articles/{article_id}/text"): {200, 404, 409, 422, 503},
     ("get", "/v1/articles/{article_id}/receipt"): {200, 404, 409, 422, 502, 503},
     ("get", "/v1/articles/{article_id}/verify"): {200, 404, 409, 422, 502, 503},
     ("post", "/v1/articles/{article_id}/revoke"): _STATUS_CHANGE,

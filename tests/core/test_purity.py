@@ -15,6 +15,7 @@ MODULES = (
     "canonical",
     "diff",
     "digests",
+    "encodings",
     "hexstr",
     "identity",
     "keccak",

@@ -16,7 +16,7 @@ from registry import intake as intake_module
 from registry.adapters.chain import InMemoryChain
 from registry.adapters.store import InMemoryStore, SqlStore
 from registry.audit import verify_receipt
-from registry.core.canonical import UTF8_BOM, canonicalize, decode_text
+from registry.core.canonical import UTF8_BOM, canonicalize, canonicalize_text, decode_text
 from registry.core.digests import EMPTY_PARAGRAPH_ROOT, digest_document, document_leaf
 from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
@@ -433,7 +433,8 @@ BINARY = b"%PDF-1.7\n\xff\xfe\x00\x01binary"
     ],
 )
 def test_media_types(name: str, content: bytes, declared: str | None, expected: str) -> None:
-    assert media_type(name, decode_text(content) is not None, declared) == expected
+    encoding = "utf-8" if decode_text(content) is not None else None
+    assert media_type(name, encoding, declared) == expected
 
 
 def test_the_media_type_is_stored_with_the_article(service: RegistryService) -> None:
@@ -546,10 +547,17 @@ def test_worker_processes_digest_as_this_process_does(
         prepared = workers.intake.prepare(submissions)
         assert prepared == here.intake.prepare(submissions)
         assert workers.intake._pool is not None
-        # The canonical paragraphs come back from the workers for the full-text index.
+        # The canonical paragraphs come back from the workers for the full-text index: of
+        # the text rendition where there is one (the page's extracted text), else the bytes.
         for document in prepared:
-            canonical = canonicalize(document.content)
+            rendition = document.rendition.text if document.rendition is not None else None
+            canonical = (
+                canonicalize(document.content)
+                if rendition is None
+                else canonicalize_text(rendition)
+            )
             assert document.paragraphs == (canonical.paragraphs if canonical else ())
+        assert any(d.rendition is not None for d in prepared)
         assert any(document.paragraphs for document in prepared)
         first = workers.register(submissions, wait=30)
         assert first.anchored

@@ -19,6 +19,7 @@ from typing import Any
 from registry.core.canonical import (
     FormattingProfile,
     canonicalize,
+    canonicalize_text,
     decode_text,
     formatting_differences,
     is_empty_text,
@@ -26,9 +27,11 @@ from registry.core.canonical import (
     nfc,
     split_passage,
 )
-from registry.core.digests import digest_document, document_leaf, metadata_digest
+from registry.core.digests import content_digest, digest_document, document_leaf, metadata_digest
+from registry.core.encodings import decode_as
 from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
+from registry.core.records import DocumentDigests
 from registry.errors import InvalidMetadata
 
 VECTORS_PATH = Path(__file__).resolve().parent / "protocol_vectors.json"
@@ -48,6 +51,8 @@ def _differs(what: str, computed: object, expected: object) -> list[str]:
 def document_problems(case: dict[str, Any]) -> list[str]:
     """How the core disagrees with one document vector; empty when it agrees."""
     data = bytes.fromhex(case["bytes"])
+    if "encoding" in case:
+        return encoded_document_problems(case, data)
     digested = digest_document(data, case["metadata"])
     digests = digested.digests
     canonical = canonicalize(data)
@@ -76,6 +81,33 @@ def document_problems(case: dict[str, Any]) -> list[str]:
         passage = data.decode("utf-8")
         problems += _differs("split_passage", list(split_passage(passage)), case["paragraphs"])
     return problems
+
+
+def encoded_document_problems(case: dict[str, Any], data: bytes) -> list[str]:
+    """A document in a named encoding (§2.1): decoded by ``decode_as``, else binary."""
+    text = decode_as(data, case["encoding"])
+    if text is None:
+        digested = digest_document(b"\xff", case["metadata"])  # binary: no paragraphs
+        paragraph_root, paragraphs = digested.digests.paragraph_root, []
+        leaf_digests = DocumentDigests(
+            content_digest(data), paragraph_root, digested.digests.metadata_digest
+        )
+    else:
+        digested = digest_document(data, case["metadata"], text)
+        paragraphs = list(canonicalize_text(text).paragraphs)
+        leaf_digests = digested.digests
+    return [
+        *_differs("text", text is not None, case["text"]),
+        *_differs("paragraphs", paragraphs, case["paragraphs"]),
+        *_differs(
+            "paragraph digests",
+            [to_hex(digest) for digest in digested.paragraph_digests] if text is not None else [],
+            case["paragraphDigests"],
+        ),
+        *_differs("paragraph root", to_hex(leaf_digests.paragraph_root), case["paragraphRoot"]),
+        *_differs("content digest", to_hex(leaf_digests.content_digest), case["contentDigest"]),
+        *_differs("leaf", to_hex(document_leaf(leaf_digests)), case["leaf"]),
+    ]
 
 
 def metadata_problems(case: dict[str, Any]) -> list[str]:

@@ -77,8 +77,60 @@ function trimEnd(line) {
   return chars.join("");
 }
 
-/** The paragraphs of `bytes`, or null when they are not text (binary). */
-function paragraphsOf(bytes) {
+// Two-byte Big5 sequences whose decoding differs between implementations (PROTOCOL.md §2.1).
+const BIG5_DISAGREE = [
+  [0x8140, 0xa0fe], [0xa145, 0xa145], [0xa14e, 0xa14e], [0xa1c2, 0xa1c2], [0xa1e3, 0xa1e3],
+  [0xa1f2, 0xa1f3], [0xa241, 0xa242], [0xa244, 0xa244], [0xa246, 0xa247], [0xa3c0, 0xa3e1],
+  [0xc6a1, 0xc6fe], [0xc740, 0xc77e], [0xc7a1, 0xc8fe], [0xf9d6, 0xf9fe], [0xfa40, 0xfefe],
+];
+
+// GB18030 sequences whose decoding differs between implementations (PROTOCOL.md §2.1), and 80.
+const GB18030_DISAGREE = [
+  0xa3a0, 0xa6d9, 0xa6da, 0xa6db, 0xa6dc, 0xa6dd, 0xa6de, 0xa6df, 0xa6ec, 0xa6ed, 0xa6f3, 0xa8bc,
+  0xfe59, 0xfe61, 0xfe66, 0xfe67, 0xfe6d, 0xfe7e, 0xfe90, 0xfea0, 0x8135f437,
+];
+
+/** `bytes` decoded with a named encoding by §2.1, or null when they are not text in it. */
+function decodeAs(bytes, encoding) {
+  let text;
+  try {
+    // without ignoreBOM, TextDecoder drops one BOM of UTF-8 and UTF-16, and only theirs
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+  if (encoding === "gb18030") {
+    for (let i = 0; i < bytes.length; ) {
+      const lead = bytes[i];
+      if (lead < 0x80) {
+        i += 1;
+        continue;
+      }
+      if (lead === 0x80) return null;
+      const size = bytes[i + 1] >= 0x30 && bytes[i + 1] <= 0x39 ? 4 : 2;
+      let code = 0;
+      for (let k = 0; k < size; k += 1) code = code * 256 + bytes[i + k];
+      if (GB18030_DISAGREE.includes(code)) return null;
+      i += size;
+    }
+  }
+  if (encoding === "big5") {
+    for (let i = 0; i < bytes.length; i += bytes[i] < 0x80 ? 1 : 2) {
+      if (bytes[i] < 0x80) continue;
+      if (bytes[i] === 0x80 || bytes[i] === 0xff) return null;
+      const code = (bytes[i] << 8) | bytes[i + 1];
+      if (BIG5_DISAGREE.some(([first, last]) => first <= code && code <= last)) return null;
+    }
+  }
+  return text;
+}
+
+/** The paragraphs of `bytes` (in `encoding` if given), or null when they are not text. */
+function paragraphsOf(bytes, encoding) {
+  if (encoding !== undefined) {
+    const decoded = decodeAs(bytes, encoding);
+    return decoded === null ? null : paragraphsOfText(decoded);
+  }
   let body = bytes;
   if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) {
     body = body.subarray(3);
@@ -90,7 +142,11 @@ function paragraphsOf(bytes) {
   } catch {
     return null;
   }
-  text = nfc14(text.replace(/\r\n?/g, "\n"));
+  return paragraphsOfText(text);
+}
+
+function paragraphsOfText(decoded) {
+  const text = nfc14(decoded.replace(/\r\n?/g, "\n"));
   return text
     .split("\n")
     .map(trimEnd)
@@ -130,7 +186,7 @@ const documents = DOCUMENTS.map((item, i) => {
   names.add(item.name);
   const bytes = bytesOf(item);
   const metadata = item.file !== undefined ? corpusMetadata.get(item.file) : DOCUMENT_METADATA[i % DOCUMENT_METADATA.length];
-  const paragraphs = paragraphsOf(bytes);
+  const paragraphs = paragraphsOf(bytes, item.encoding);
   const digests = (paragraphs ?? []).map((p) => sha256(Buffer.from(p, "utf8")));
   const contentDigest = sha256(bytes);
   const root_ = paragraphRoot(digests);
@@ -138,6 +194,7 @@ const documents = DOCUMENTS.map((item, i) => {
   return {
     name: item.name,
     description: item.description,
+    ...(item.encoding !== undefined ? { encoding: item.encoding } : {}),
     bytes: bytes.toString("hex"),
     text: paragraphs !== null,
     paragraphs: paragraphs ?? [],

@@ -88,6 +88,46 @@ text("noncharacters", "U+FFFE, U+FFFF, U+1FFFE, U+10FFFF are Cn: kept, run separ
 text("private use", "U+E000 and U+F0000 are assigned (Co): normalized like any starter", `\ue000\u0301${cp(0xf0000)}\n`);
 text("Unicode 14 chars", "characters new in 14.0 itself are assigned: ordinary NFC", `${cp(0x1e290, 0x1e2ae)}\u0301\u0898\n`);
 
+// -- text in other encodings (PROTOCOL.md §2.1) ------------------------------------------------
+// The bytes come from glibc's iconv (`printf ... | iconv -f UTF-8 -t GB18030 | xxd -p`), the
+// expected text from the generator's TextDecoder: neither is the Python core.
+const encoded = (name, description, encoding, value) =>
+  documents.push({ name, description, encoding, hex: value.replace(/\s+/g, "") });
+encoded("gb18030 simplified", "GB18030 (GBK) text with CRLF lines", "gb18030",
+  "bafec4cfcaa1c7f8bfe9c1b4b2fad2b5c8fdc4ead0d0b6afbcc6bbae28323032302d32303232c4ea290d0a0d0a" +
+  "b5bd32303232c4ea2cbda8c9e833d6c135b8f6c7f8bfe9c1b4b2fad2b5d4b0c7f8a1a30d0a");
+encoded("gb18030 four-byte and euro", "an emoji in a four-byte sequence, the euro sign, IPA", "gb18030",
+  "b1edc7e99439fc36d3ebc5b7d4aaa2e3a1a2bce4b8f420d3eba8bb0a");
+encoded("gb18030 leading FEFF", "GB18030's own BOM is text: TextDecoder drops a BOM for UTF-8 and UTF-16 only", "gb18030",
+  "84319533d6d0cec40a");
+encoded("gb18030 private use", "A6D9 is private use in GB18030-2005, U+FE10 since 2022: refused, binary", "gb18030",
+  "d6d0a6d90a");
+encoded("gb18030 user-defined area", "AAA1 is private use U+E000 in every decoder: text", "gb18030",
+  "d6d0aaa10a");
+encoded("gb18030 four-byte swap", "8135F437 is U+1E3F in GB18030-2005, U+E7C7 in 2022: refused", "gb18030",
+  "618135f4370a");
+encoded("gb18030 euro byte", "80 alone is the euro sign in WHATWG only: refused", "gb18030", "61800a");
+encoded("gb18030 truncated", "a lead byte at the end: not GB18030, binary", "gb18030", "d6d0ce");
+encoded("big5 traditional", "Big5 Traditional Chinese, full-width punctuation", "big5",
+  "b0cfb6f4c3ecb2a3b77eb56fae69a454a67ea6e6b0caad70b9ba0ac048b5dba4acc170baf4a7deb34ebb50bcc6a672b8" +
+  "67c0d9aabaa7d6b374b56fae69a141b0cfb6f4c3ecb2a3b77ea8fca8ecbc73aa78c3f6aa60a1430a");
+encoded("big5 disagreeing pair", "A145 decodes differently in implementations: refused, binary", "big5",
+  "a4a4a1450a");
+encoded("big5 trail like a lead", "A4A1 then 45: the A1 is a trail byte, not the start of A145", "big5",
+  "a4a1450a");
+encoded("utf-16le with BOM", "FF FE dropped, a ZWJ and a space trimmed at a line end", "utf-16le",
+  "fffe3a535757fe94200070006f006c006900630079000a002c7b8c4eb56b20000d200a00");
+encoded("utf-16le without BOM", "the same text, no BOM", "utf-16le",
+  "3a535757fe94200070006f006c006900630079000a002c7b8c4eb56b20000d200a00");
+encoded("utf-16be with BOM", "FE FF dropped", "utf-16be",
+  "feff533a575794fe00200070006f006c006900630079000a7b2c4e8c6bb5000a");
+encoded("utf-16le odd length", "a byte left over: not UTF-16, binary", "utf-16le", "fffe610062");
+encoded("utf-16le lone surrogate", "an unpaired high surrogate: not UTF-16, binary", "utf-16le",
+  "fffe610000d80a00");
+encoded("utf-16le two BOMs", "the second BOM is text, U+FEFF", "utf-16le", "fffefffe61000a00");
+encoded("utf-8 named", "UTF-8 named as the encoding: its BOM dropped, as without a name", "utf-8",
+  "efbbbf68656c6c6f0a");
+
 // -- texts without paragraphs ---------------------------------------------------------------
 hex("empty", "no bytes: text with no paragraphs, zero root", "");
 hex("three LF", "0a0a0a: no paragraphs", "0a0a0a");

@@ -16,7 +16,7 @@ from registry.adapters.chain import RpcChain, SignerKey
 from registry.core.batch import BatchTree, build_batch
 from registry.core.digests import digest_document
 from registry.core.hexstr import to_hex
-from registry.core.receipt import Receipt, ReceiptAnchor
+from registry.core.receipt import Receipt, ReceiptAnchor, ReceiptRendition
 from tests.anvil import AnvilNode, start_anvil
 
 OTHER_CHAIN_ID: Final = 4242
@@ -90,10 +90,20 @@ class Issued:
 
 
 def anchor(
-    deployment: Deployment, documents: Sequence[tuple[bytes, Mapping[str, Any]]], label: str
+    deployment: Deployment,
+    documents: Sequence[tuple[bytes, Mapping[str, Any]]],
+    label: str,
+    renditions: Sequence[tuple[ReceiptRendition, str] | None] | None = None,
 ) -> list[Issued]:
-    """Anchor one batch of ``documents`` (bytes, metadata) and issue each one's receipt."""
-    digested = [digest_document(data, metadata) for data, metadata in documents]
+    """Anchor one batch of ``documents`` (bytes, metadata) and issue each one's receipt.
+
+    ``renditions`` gives, per document, its rendition and text when its text is not its
+    UTF-8 bytes (as the registry stores them)."""
+    given = list(renditions) if renditions is not None else [None] * len(documents)
+    digested = [
+        digest_document(data, metadata, r[1] if r is not None else None)
+        for (data, metadata), r in zip(documents, given, strict=True)
+    ]
     batch = build_batch([d.digests for d in digested])
     tx = deployment.chain.anchor_batch(batch.root, len(batch), label)
     anchor_json = ReceiptAnchor(
@@ -113,10 +123,11 @@ def anchor(
                 batch.proof_for(d.digests.content_digest),
                 batch.root,
                 anchor_json,
+                r[0] if r is not None else None,
             ),
             batch=batch,
         )
-        for (data, metadata), d in zip(documents, digested, strict=True)
+        for (data, metadata), d, r in zip(documents, digested, given, strict=True)
     ]
 
 

@@ -47,7 +47,8 @@ expectEqual("protocol", "unicode", protocol.unicode, UNICODE_VERSION);
 
 for (const vector of protocol.documents ?? []) {
   const where = `document ${vector.name}`;
-  const digests = await digestDocument(fromHex("0x" + vector.bytes), vector.metadata);
+  const rendition = vector.encoding ? { encoding: vector.encoding } : {};
+  const digests = await digestDocument(fromHex("0x" + vector.bytes), vector.metadata, rendition);
   expectEqual(where, "text", digests.text, vector.text);
   expectEqual(where, "paragraphs", digests.paragraphs, vector.paragraphs);
   expectEqual(where, "paragraphDigests", digests.paragraphDigests, vector.paragraphDigests);

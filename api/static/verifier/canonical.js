@@ -75,6 +75,56 @@ export function decodeText(bytes) {
   }
 }
 
+// Byte sequences decoders disagree on (PROTOCOL.md §2.1): a document holding one is not text
+// in that encoding. GB18030: 20 two-byte codes the 2022 edition moved out of private use,
+// the four-byte 8135F437 it swapped with A8BC, and the byte 80 alone; Big5: inclusive ranges
+// (ETEN and a few marks decoded differently, extensions beyond standard Big5), 80 and FF.
+const GB18030_DISAGREE = new Set([
+  0xa3a0, 0xa6d9, 0xa6da, 0xa6db, 0xa6dc, 0xa6dd, 0xa6de, 0xa6df, 0xa6ec, 0xa6ed, 0xa6f3, 0xa8bc,
+  0xfe59, 0xfe61, 0xfe66, 0xfe67, 0xfe6d, 0xfe7e, 0xfe90, 0xfea0, 0x8135f437,
+]);
+const BIG5_DISAGREE = [
+  [0x8140, 0xa0fe], [0xa145, 0xa145], [0xa14e, 0xa14e], [0xa1c2, 0xa1c2], [0xa1e3, 0xa1e3],
+  [0xa1f2, 0xa1f3], [0xa241, 0xa242], [0xa244, 0xa244], [0xa246, 0xa247], [0xa3c0, 0xa3e1],
+  [0xc6a1, 0xc6fe], [0xc740, 0xc77e], [0xc7a1, 0xc8fe], [0xf9d6, 0xf9fe], [0xfa40, 0xfefe],
+];
+/** The encodings the protocol decodes, by WHATWG name. */
+export const ENCODINGS = ["utf-8", "utf-16le", "utf-16be", "gb18030", "big5"];
+
+function agreed(bytes, encoding) {
+  if (encoding !== "gb18030" && encoding !== "big5") return true;
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i];
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    }
+    if (lead === 0x80 || lead === 0xff) return false;
+    const size = encoding === "gb18030" && bytes[i + 1] >= 0x30 && bytes[i + 1] <= 0x39 ? 4 : 2;
+    let code = 0;
+    for (let k = 0; k < size; k += 1) code = code * 256 + bytes[i + k];
+    if (encoding === "gb18030" && GB18030_DISAGREE.has(code)) return false;
+    if (encoding === "big5" && BIG5_DISAGREE.some(([a, b]) => a <= code && code <= b)) return false;
+    i += size;
+  }
+  return true;
+}
+
+/**
+ * The text of `bytes` decoded strictly as `encoding` (a WHATWG name of ENCODINGS), one BOM of
+ * UTF-8 or UTF-16 dropped; null if they are not text in it (PROTOCOL.md §2.1).
+ */
+export function decodeAs(bytes, encoding) {
+  if (!ENCODINGS.includes(encoding)) throw new Error(`not an encoding the protocol decodes: ${encoding}`);
+  let text;
+  try {
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+  return agreed(bytes, encoding) ? text : null;
+}
+
 /** A line without its trailing White_Space (rule 5). */
 export function trimEnd(line) {
   // Every White_Space character is one UTF-16 unit, and no surrogate is White_Space.
@@ -94,9 +144,16 @@ export function splitPassage(text) {
   return normalizedLines(body).filter((line) => line.length > 0);
 }
 
-/** The canonical paragraphs of `bytes`, or null if the document is binary. */
-export function canonicalParagraphs(bytes) {
-  const text = decodeText(bytes);
-  if (text === null) return null;
-  return normalizedLines(text).filter((line) => line.length > 0);
+/**
+ * The canonical paragraphs of `bytes`, or null if the document is binary. `encoding` (a WHATWG
+ * name) decodes them as that encoding instead of UTF-8; `text` is the document's text rendition
+ * (an HTML page's or a PDF's extracted text), which the paragraphs then come from.
+ */
+export function canonicalParagraphs(bytes, { encoding, text } = {}) {
+  let decoded;
+  if (typeof text === "string") decoded = text;
+  else if (encoding) decoded = decodeAs(bytes, encoding);
+  else decoded = decodeText(bytes);
+  if (decoded === null) return null;
+  return normalizedLines(decoded).filter((line) => line.length > 0);
 }

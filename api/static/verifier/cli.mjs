@@ -2,6 +2,7 @@
 // Check a receipt or a quote proof from the command line, with the verifier the page uses:
 //
 //   node api/static/verifier/cli.mjs FILE RECEIPT --rpc-url URL --contract A --registrar A [--chain-id N]
+//        [--text TEXT]   (an HTML page's or a PDF's extracted text, UTF-8: its paragraph root)
 //   node api/static/verifier/cli.mjs --quote-proof PROOF --rpc-url URL --contract A --registrar A --chain-id N
 //
 // --identity FILE takes the pins (chainId, contract, registrars) from a saved copy of a
@@ -91,6 +92,7 @@ async function main(argv) {
         "chain-id": { type: "string" },
         identity: { type: "string" },
         "quote-proof": { type: "string" },
+        text: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -110,6 +112,14 @@ async function main(argv) {
   }
   const pins = pinsFrom(values);
   const options = { rpcUrl: values["rpc-url"], ...pins };
+  if (values.text !== undefined) {
+    const bytes = readBounded(values.text, MAX_DOCUMENT_BYTES, "text");
+    try {
+      options.text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new UsageError(`the text ${values.text} is not UTF-8`);
+    }
+  }
   let result;
   try {
     if (quote) {

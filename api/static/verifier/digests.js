@@ -138,9 +138,10 @@ export async function metadataDigest(metadata) {
 /**
  * Every digest of a document (bytes: Uint8Array) and its metadata object:
  * {text, paragraphs, paragraphDigests, contentDigest, paragraphRoot, metadataDigest, leaf}.
+ * `rendition` ({encoding} or {text}) says how its text is got when it is not UTF-8 bytes.
  */
-export async function digestDocument(bytes, metadata) {
-  const paragraphs = canonicalParagraphs(bytes);
+export async function digestDocument(bytes, metadata, rendition = {}) {
+  const paragraphs = canonicalParagraphs(bytes, rendition);
   const paragraphDigests = await Promise.all((paragraphs ?? []).map(paragraphDigest));
   const contentDigest = toHex(await sha256(bytes));
   const paragraphRoot = paragraphRootOfDigests(paragraphDigests);

@@ -7,7 +7,7 @@
 // Each result is {ok, node: {url, chainId}, checks: [{id, label, ok, detail}]}; a check's `ok`
 // is true (passed), false (failed) or null (not checked, because an earlier failure makes it
 // meaningless). The whole is ok only when every check passed.
-import { splitPassage } from "./canonical.js";
+import { ENCODINGS, splitPassage } from "./canonical.js";
 import {
   digestDocument,
   documentLeaf,
@@ -87,6 +87,14 @@ function receiptProblems(receipt) {
   if (!isObject(document) || !isObject(document.metadata)) return "the receipt has no document";
   for (const name of ["contentDigest", "paragraphRoot", "metadataDigest"]) {
     if (!HEX32.test(document[name] ?? "")) return `document.${name} is not 0x + 64 lowercase hex`;
+  }
+  const rendition = document.rendition;
+  if (rendition !== undefined && rendition !== null) {
+    if (!isObject(rendition)) return "document.rendition is not an object";
+    const encoding = rendition.encoding ?? null;
+    if (encoding !== null && !ENCODINGS.includes(encoding)) {
+      return `document.rendition.encoding is not one of ${ENCODINGS.join(", ")}`;
+    }
   }
   if (!Array.isArray(receipt.value) || receipt.value.length !== 3) return "value is not 3 digests";
   if (!HEX32.test(receipt.leaf ?? "") || !HEX32.test(receipt.root ?? "")) {
@@ -282,8 +290,23 @@ async function chainChecks(checks, rpc, pins, run, names) {
 }
 
 /**
+ * How the receipt says the document's text is got (receipt 1.2 `document.rendition`), for
+ * digestDocument: {encoding} to decode the bytes with, {text} for an extracted text the
+ * caller has (`options.text`), or null when the paragraph root cannot be checked from the
+ * bytes (an extracted text not given).
+ */
+function renditionOf(receipt, options) {
+  const rendition = receipt.document.rendition;
+  if (!rendition) return {};
+  if (rendition.extractor) return typeof options.text === "string" ? { text: options.text } : null;
+  return rendition.encoding ? { encoding: rendition.encoding } : {};
+}
+
+/**
  * Check a receipt against the document's bytes (Uint8Array) and a node of the caller's choice.
- * `options`: {rpcUrl, chainId?, contract, registrars}, the last three pinned by the caller.
+ * `options`: {rpcUrl, chainId?, contract, registrars, text?}, the three pins given by the
+ * caller; `text` is an HTML page's or a PDF's extracted text (the registry serves it), which
+ * its paragraph root commits to.
  */
 export async function verifyReceipt(bytes, receipt, options) {
   const checks = new Checks();
@@ -295,9 +318,17 @@ export async function verifyReceipt(bytes, receipt, options) {
     return checks.result(node);
   }
   const document = receipt.document;
+  const rendition = renditionOf(receipt, options);
   let computed;
   try {
-    computed = await digestDocument(bytes, document.metadata);
+    computed = await digestDocument(bytes, document.metadata, rendition ?? {});
+    if (rendition === null) {
+      // the paragraph root is the receipt's: what the extractor read is not in the bytes
+      computed = { ...computed, paragraphRoot: document.paragraphRoot, text: true, paragraphs: null };
+      computed.leaf = toHex(
+        documentLeaf(computed.contentDigest, computed.paragraphRoot, computed.metadataDigest),
+      );
+    }
   } catch (error) {
     checks.add("metadata-digest", "Metadata digest", false, `the metadata: ${error.message}`);
     return checks.result(node);
@@ -310,14 +341,26 @@ export async function verifyReceipt(bytes, receipt, options) {
     computed.contentDigest === document.contentDigest,
     mismatch("content", computed.contentDigest, document.contentDigest),
   );
-  checks.add(
-    "paragraph-root",
-    computed.text
-      ? `Paragraph root (${computed.paragraphs.length} paragraphs)`
-      : "Paragraph root (binary: zero)",
-    computed.paragraphRoot === document.paragraphRoot,
-    mismatch("paragraph root", computed.paragraphRoot, document.paragraphRoot),
-  );
+  const decoded = document.rendition?.encoding ? `, decoded as ${document.rendition.encoding}` : "";
+  if (rendition === null) {
+    const { extractor, extractorVersion } = document.rendition;
+    checks.skip(
+      "paragraph-root",
+      "Paragraph root",
+      `it commits to the text ${extractor} ${extractorVersion ?? ""} extracted from the document, ` +
+        "which the bytes alone do not give: check it with that text (the registry serves it); " +
+        "the content digest proves the bytes",
+    );
+  } else {
+    checks.add(
+      "paragraph-root",
+      computed.text
+        ? `Paragraph root (${computed.paragraphs.length} paragraphs${decoded})`
+        : "Paragraph root (binary: zero)",
+      computed.paragraphRoot === document.paragraphRoot,
+      mismatch("paragraph root", computed.paragraphRoot, document.paragraphRoot),
+    );
+  }
   checks.add(
     "metadata-digest",
     "Metadata digest",

@@ -47,6 +47,7 @@ from registry.ports import (
     StatusRequestState,
     StoredBatch,
     StoredDocument,
+    StoredRendition,
     fold_for_search,
 )
 
@@ -112,6 +113,7 @@ class InMemoryStore:
         # The full-text index's equivalent: each text document's canonical paragraphs, in the
         # order documents were stored (SqlStore's passage keys), scanned for a substring.
         self._texts: dict[bytes, tuple[str, ...]] = {}
+        self._renditions: dict[bytes, StoredRendition] = {}
         # Keyed by content digest, like SqlStore's table: a status may precede its document.
         self._statuses: dict[bytes, OnChainStatus] = {}
         self._sequence = 0
@@ -156,6 +158,8 @@ class InMemoryStore:
                     self._paragraphs.setdefault(paragraph, set()).add(digest)
                 if doc.paragraphs:
                     self._texts[digest] = doc.paragraphs
+                if doc.rendition is not None:
+                    self._renditions[digest] = doc.rendition
                 created.append(digest)
         return created
 
@@ -759,6 +763,14 @@ class InMemoryStore:
             text_searched=text_searched,
             text_cut_short=found == SEARCH_TEXT_PARAGRAPHS,
         )
+
+    # -- text renditions -----------------------------------------------------
+    def get_renditions(
+        self, content_digests: Sequence[bytes], *, with_text: bool = False
+    ) -> dict[bytes, StoredRendition]:
+        with self._lock:
+            found = {d: self._renditions[d] for d in content_digests if d in self._renditions}
+        return found if with_text else {d: replace(r, text=None) for d, r in found.items()}
 
     # -- plumbing ------------------------------------------------------------
     def _stored(self, row: _Document) -> StoredDocument:

@@ -40,7 +40,7 @@ from registry.capture.records import (
     WatchEventKind,
     WatchState,
 )
-from registry.core.canonical import canonicalize
+from registry.core.canonical import canonicalize, canonicalize_text
 from registry.core.nearmiss import search_fragments
 from registry.core.records import DocumentDigests, DocumentStatus, OnChainStatus, TxInfo
 from registry.errors import Conflict, StorageFull, StoreError
@@ -67,6 +67,7 @@ from registry.ports import (
     StatusRequestState,
     StoredBatch,
     StoredDocument,
+    StoredRendition,
     fold_for_search,
     unicode_folding,
 )
@@ -74,7 +75,7 @@ from registry.ports import (
 SCHEMA_VERSION = "8"
 """The tables' layout; 2 added document ids and the compact paragraph index, 3 the queue
 (documents without a leaf, their batch and label), status requests and leases, 4 file
-names, 5 the full-text index of paragraphs, 7 metadata corrections
+names, 5 the full-text index of paragraphs, 6 text renditions, 7 metadata corrections
 (:func:`_layout_metadata_versions`), 8 captures and watches (new tables only)."""
 _SCHEMA_KEY = "store_schema_version"
 # Most values in one IN list: under every database's parameter limit.
@@ -286,6 +287,20 @@ watch_events = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),
 )
 
+# A document's text when it is not its own bytes as UTF-8 (another encoding decoded, an HTML
+# page's or a PDF's extracted text), which its paragraph root commits to. Added in layout 6;
+# documents registered before have none (their text is their UTF-8 bytes, or none).
+renditions = sa.Table(
+    "renditions",
+    metadata_obj,
+    sa.Column("content_digest", sa.String(64), primary_key=True),
+    sa.Column("encoding", sa.String(32)),
+    sa.Column("media_type", sa.String(128), nullable=False),
+    sa.Column("extractor", sa.String(64)),
+    sa.Column("extractor_version", sa.String(64)),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
 # The full-text index of canonical paragraphs, one row per paragraph keyed by
 # :func:`passage_key`. Written with the document (add_queued) and never removed: a rebuild
 # keeps every document, so it keeps their text. On SQLite an FTS5 table with the trigram
@@ -424,6 +439,7 @@ class SqlStore:
                 blob_rows.append((_hex(digest), doc.content))
             _insert_many(conn, blobs, _BLOB_COLUMNS, blob_rows)
             _insert_many(conn, _documents_table, _DOCUMENT_COLUMNS, doc_rows)
+            _insert_renditions(conn, new)
             _index_paragraphs(conn, {d: doc.paragraph_digests for d, doc in new.items()})
             _index_passages(conn, {d: doc.paragraphs for d, doc in new.items()})
         return list(new)
@@ -1304,6 +1320,33 @@ class SqlStore:
             text_cut_short=len(found) == SEARCH_TEXT_PARAGRAPHS,
         )
 
+    # -- text renditions -----------------------------------------------------
+    def get_renditions(
+        self, content_digests: Sequence[bytes], *, with_text: bool = False
+    ) -> dict[bytes, StoredRendition]:
+        columns = [
+            renditions.c.content_digest,
+            renditions.c.encoding,
+            renditions.c.media_type,
+            renditions.c.extractor,
+            renditions.c.extractor_version,
+        ]
+        if with_text:
+            columns.append(renditions.c.text)
+        found: dict[bytes, StoredRendition] = {}
+        with self._read() as conn:
+            for chunk in _chunks(list(dict.fromkeys(_hex(d) for d in content_digests))):
+                query = sa.select(*columns).where(renditions.c.content_digest.in_(chunk))
+                for row in conn.execute(query).mappings():
+                    found[_bytes(row["content_digest"])] = StoredRendition(
+                        encoding=row["encoding"],
+                        media_type=row["media_type"],
+                        extractor=row["extractor"],
+                        extractor_version=row["extractor_version"],
+                        text=row["text"] if with_text else None,
+                    )
+        return found
+
     # -- plumbing ------------------------------------------------------------
     def _read(self) -> _Connection:
         return _Connection(self._engine, write=False)
@@ -1456,6 +1499,8 @@ def _create_schema(conn: sa.Connection) -> None:
         conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value="5"))
         version = "5"
     if version == "5":
+        version = _migrate_to_renditions(conn)
+    if version == "6":
         version = _layout_metadata_versions(conn)
     if version == "7":
         version = _add_capture_tables(conn, "8")
@@ -1481,6 +1526,30 @@ def _add_capture_tables(conn: sa.Connection, version: str) -> str:
     metadata_obj.create_all(conn, tables=[captures, capture_warcs, watches, watch_events])
     conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value=version))
     return version
+
+
+def _migrate_to_renditions(conn: sa.Connection) -> str:
+    """Layout 5 to 6: the ``renditions`` table (made by ``create_all``); nothing to fill,
+    since every document stored before has its own UTF-8 bytes as text, or none."""
+    conn.execute(sa.update(meta_table).where(meta_table.c.key == _SCHEMA_KEY).values(value="6"))
+    return "6"
+
+
+def _insert_renditions(conn: sa.Connection, new: dict[bytes, NewDocument]) -> None:
+    rows = [
+        (
+            _hex(digest),
+            doc.rendition.encoding,
+            doc.rendition.media_type,
+            doc.rendition.extractor,
+            doc.rendition.extractor_version,
+            doc.rendition.text,
+        )
+        for digest, doc in new.items()
+        if doc.rendition is not None and doc.rendition.text is not None
+    ]
+    columns = ("content_digest", "encoding", "media_type", "extractor", "extractor_version", "text")
+    _insert_many(conn, renditions, columns, rows)
 
 
 def _create_search_index(conn: sa.Connection) -> None:
@@ -1564,7 +1633,10 @@ def _index_restored(conn: sa.Connection, content_digest: bytes, content: bytes) 
     key = table.c.rowid if conn.dialect.name == "sqlite" else table.c.key
     if conn.execute(sa.select(key).where(key.between(first, last)).limit(1)).first():
         return
-    canonical = canonicalize(content)
+    rendition = conn.execute(
+        sa.select(renditions.c.text).where(renditions.c.content_digest == _hex(content_digest))
+    ).scalar_one_or_none()
+    canonical = canonicalize(content) if rendition is None else canonicalize_text(rendition)
     if canonical is not None and len(canonical.paragraphs) == row.paragraph_count:
         _insert_passages(conn, _passage_rows(int(row.id), canonical.paragraphs))
 
