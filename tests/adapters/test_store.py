@@ -1288,20 +1288,7 @@ class TestSqlStore(StorePortContract):
         _batch(store, _h("root"), "", [a])
         before = store.get_document(a.digests.content_digest)
         store.close()
-        # Layout 5 was layout 8 without the tables of renditions (6), metadata corrections
-        # (7), and captures and watches (8).
-        engine = sa.create_engine(sqlite_url(tmp_path))
-        with engine.begin() as conn:
-            for table in ("renditions", "metadata_versions", "captures", "capture_warcs"):
-                conn.execute(sa.text(f"DROP TABLE {table}"))
-            conn.execute(sa.text("DROP TABLE watches"))
-            conn.execute(sa.text("DROP TABLE watch_events"))
-            conn.execute(
-                sa.update(meta_table)
-                .where(meta_table.c.key == "store_schema_version")
-                .values(value="5")
-            )
-        engine.dispose()
+        _back_to_layout_5(tmp_path)
 
         store = SqlStore.in_data_dir(tmp_path)
         assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "8"
@@ -1316,20 +1303,7 @@ class TestSqlStore(StorePortContract):
         text = _text_doc("text", "Registered before renditions.\n")
         store.add_queued([text])
         store.close()
-        # Layout 5 was layout 8 without the tables of renditions (6), metadata corrections
-        # (7), and captures and watches (8).
-        engine = sa.create_engine(sqlite_url(tmp_path))
-        with engine.begin() as conn:
-            for table in ("renditions", "metadata_versions", "captures", "capture_warcs"):
-                conn.execute(sa.text(f"DROP TABLE {table}"))
-            conn.execute(sa.text("DROP TABLE watches"))
-            conn.execute(sa.text("DROP TABLE watch_events"))
-            conn.execute(
-                sa.update(meta_table)
-                .where(meta_table.c.key == "store_schema_version")
-                .values(value="5")
-            )
-        engine.dispose()
+        _back_to_layout_5(tmp_path)
 
         store = SqlStore.in_data_dir(tmp_path)
         assert store.get_meta("store_schema_version") == SCHEMA_VERSION == "8"
@@ -1500,3 +1474,26 @@ class TestSqlStoreOnPostgres(StorePortContract):
             assert store.similar_paragraphs("The province will build 30 to 50", 5) == []
         finally:
             store.close()
+
+
+def _back_to_layout_5(data_dir: Path) -> None:
+    """Make a closed store of this layout the store of layout 5 it migrates from: layout 5
+    was layout 8 without the tables of renditions (6), metadata corrections (7), and
+    captures and watches (8)."""
+    engine = sa.create_engine(sqlite_url(data_dir))
+    with engine.begin() as conn:
+        for table in (
+            "renditions",
+            "metadata_versions",
+            "captures",
+            "capture_warcs",
+            "watches",
+            "watch_events",
+        ):
+            conn.execute(sa.text(f"DROP TABLE {table}"))
+        conn.execute(
+            sa.update(meta_table)
+            .where(meta_table.c.key == "store_schema_version")
+            .values(value="5")
+        )
+    engine.dispose()

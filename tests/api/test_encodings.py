@@ -52,7 +52,7 @@ def test_a_utf8_copy_of_a_gbk_article_names_the_conversion(client: TestClient) -
     assert response.status_code == 200, response.text
     verdict = response.json()
     assert verdict["kind"] == "authentic_normalized"
-    assert verdict["registered_digest"] == "0x" + article["id"]
+    assert verdict["registered_digest"] == article["id"]
     assert verdict["conversions"] == ["encoding: UTF-8 → GB18030"]
     assert verdict["formatting_differences"] == []
 
@@ -68,9 +68,9 @@ def test_a_declared_charset_on_the_presented_copy(
     assert response.status_code == 200, response.text
     verdict = response.json()
     assert verdict["kind"] == "authentic_normalized"
-    assert verdict["registered_digest"] == "0x" + registered["id"]
+    assert verdict["registered_digest"] == registered["id"]
     assert verdict["conversions"] == ["encoding: UTF-16LE → UTF-8"]
-    assert verdict["presented_digest"] == "0x" + hashlib.sha256(copy).hexdigest()
+    assert verdict["presented_digest"] == hashlib.sha256(copy).hexdigest()
 
 
 def test_charsets_that_do_not_fit_are_refused(client: TestClient) -> None:

@@ -81,7 +81,7 @@ def test_a_gbk_copy_is_authentic_up_to_its_encoding(browsing: Browsing) -> None:
         "encoding: GB18030 → UTF-8."
     )
     expect(fact(verdict.locator(".evidence"), "SHA-256 of your copy")).to_have_text(
-        "0x" + hashlib.sha256(copy).hexdigest()
+        hashlib.sha256(copy).hexdigest()
     )
     screenshot(page.locator("#verify"), "page-verdict-encoding.png")
 
@@ -104,7 +104,7 @@ def test_a_pdf_of_a_registered_text_is_the_same_text_in_another_format(
     registered = fact(verdict.locator(".evidence"), "SHA-256 registered")
     expect(registered).to_have_text(
         re.compile(
-            f"^0x({hashlib.sha256(PASTED).hexdigest()}|{hashlib.sha256(corpus_bytes('002')).hexdigest()})$"
+            f"^({hashlib.sha256(PASTED).hexdigest()}|{hashlib.sha256(corpus_bytes('002')).hexdigest()})$"
         )
     )
     expect(verdict.locator(".verdict-conversions")).to_contain_text("format: PDF → text")

@@ -85,8 +85,10 @@ def test_chinese_pages_in_utf8_and_gbk(pages: PageServer, captures: Captures) ->
     assert by_url[utf8].article.id == hashlib.sha256(CHINESE_TEXT.encode()).hexdigest()
     assert by_url[utf8].article.paragraph_count == 2
     assert by_url[gbk].article.id == hashlib.sha256(CHINESE_TEXT.encode("gbk")).hexdigest()
-    # Not UTF-8: registered byte for byte as a binary document until renditions land.
-    assert by_url[gbk].article.media_type == "text/html"
+    # Not UTF-8: its text is decoded as GB18030 (GBK's superset) and extracted as a page's.
+    assert by_url[gbk].article.media_type == "text/html; charset=gb18030"
+    assert by_url[gbk].article.encoding == "gb18030"
+    assert by_url[gbk].article.paragraph_count > 0
     assert {page.article.state for page in result.captures} == {"queued"}
 
 

@@ -52,8 +52,9 @@ from registry.remote import RemoteRegistry
 from tests.cli.conftest import CORPUS_FILES, DATA, Run, file_id, paragraphs, run_cli
 from tests.server import ServerProcess, running_server
 
-DIFFERENT: Final = frozenset({"registered_at", "block_timestamp"})
-"""The registry's clock when it recorded a document, and the block's time: the same
+DIFFERENT: Final = frozenset({"registered_at", "accepted_at", "block_timestamp"})
+"""The registry's clock when it recorded a document (or a metadata version), and the block's
+time: the same
 document registered in two registries at two moments."""
 SERVER_ENV: Final = {"POLICY_REGISTRY_BATCH_INTERVAL": "0.2"}
 FIRST: Final = CORPUS_FILES[0]
