@@ -54,8 +54,7 @@ from tests.server import ServerProcess, running_server
 
 DIFFERENT: Final = frozenset({"registered_at", "accepted_at", "block_timestamp"})
 """The registry's clock when it recorded a document (or a metadata version), and the block's
-time: the same
-document registered in two registries at two moments."""
+time: the same document registered in two registries at two moments."""
 SERVER_ENV: Final = {"POLICY_REGISTRY_BATCH_INTERVAL": "0.2"}
 FIRST: Final = CORPUS_FILES[0]
 

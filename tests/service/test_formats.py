@@ -17,7 +17,6 @@ import pytest
 from registry.adapters.chain import InMemoryChain
 from registry.adapters.store import SqlStore
 from registry.core.canonical import canonicalize_text
-from registry.core.hexstr import to_hex
 from registry.core.metadata import ArticleMetadata
 from registry.core.receipt import check_receipt_document
 from registry.errors import VerificationError
@@ -74,7 +73,7 @@ def test_an_english_page_its_pdf_and_its_text(service: RegistryService) -> None:
 
     pdf = service.verify_content(pdf_document(title, paragraphs, lang="en"))
     assert pdf.kind == "authentic_normalized"
-    assert pdf.registered_digest == to_hex(bytes.fromhex(record.id))
+    assert pdf.registered_digest == record.id
     assert pdf.conversions == ("format: PDF → HTML",)
 
     pasted = service.verify_content(_pasted(title, paragraphs))
@@ -140,7 +139,7 @@ def test_a_pdf_with_a_modified_paragraph_names_it(service: RegistryService) -> N
     assert edited[4] != paragraphs[4]
     verdict = service.verify_content(pdf_document(title, edited, lang="zh-Hans"))
     assert verdict.kind == "modified"
-    assert verdict.registered_digest == to_hex(bytes.fromhex(record.id))
+    assert verdict.registered_digest == record.id
     # paragraph 4 of the article's body is paragraph 5 of the document (the title is 0)
     assert [(c.kind, c.registered_index) for c in verdict.changes] == [("changed", 5)]
     assert verdict.conversions == ("format: PDF → text",)

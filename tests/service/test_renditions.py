@@ -59,7 +59,7 @@ def test_a_copy_in_another_encoding_is_authentic_up_to_it(
     copy = UTF16_BOM.get(codec, b"") + _text(prefix).encode(codec)
     verdict = corpus_registry.service.verify_content(copy)
     assert verdict.kind == "authentic_normalized"
-    assert verdict.registered_digest == to_hex(registered.digest)
+    assert verdict.registered_digest == registered.digest.hex()
     assert verdict.conversions == (f"encoding: {name} → UTF-8",)
     assert verdict.formatting_differences == (("byte order mark",) if "16" in codec else ())
     assert verdict.state == "anchored"
@@ -73,7 +73,7 @@ def test_a_modified_gbk_copy_names_the_paragraph_and_the_conversion(
     edited = replace_paragraph(registered, index, registered.paragraphs[index] + "(已修改)")
     verdict = corpus_registry.service.verify_content(edited.decode().encode("gb18030"))
     assert verdict.kind == "modified"
-    assert verdict.registered_digest == to_hex(registered.digest)
+    assert verdict.registered_digest == registered.digest.hex()
     assert [(c.kind, c.registered_index) for c in verdict.changes] == [("changed", index)]
     assert verdict.conversions == ("encoding: GB18030 → UTF-8",)
 
@@ -89,7 +89,7 @@ def test_a_gbk_document_registers_as_text(service: RegistryService) -> None:
     assert record.extractor is None
     assert record.paragraph_count == len(article("002").paragraphs)
     assert record.paragraph_root == to_hex(utf8_twin.digests.paragraph_root)
-    assert record.content_digest == to_hex(digest_document(data, {}).digests.content_digest)
+    assert record.content_digest == digest_document(data, {}).digests.content_digest.hex()
     # its text is served as text; its exact bytes are kept
     assert service.text(record.id)[1] == text
     assert service.content(record.id)[1] == data
