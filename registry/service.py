@@ -273,13 +273,15 @@ class RegistryService:
         """Say on a verdict that the registered document's metadata was corrected, and when."""
         if verdict.registered_digest is None:
             return verdict
-        record = self.views.record_by_digest(bytes.fromhex(verdict.registered_digest))
-        current = record.metadata_versions[record.metadata_version - 1]
-        corrected_at = (
-            current.anchor.block_timestamp if current.anchor and current.version > 1 else None
-        )
+        current = self.views.current_correction(bytes.fromhex(verdict.registered_digest))
+        if current is None:
+            return verdict.model_copy(update={"metadata_version": 1})
+        correction, anchor = current
         return verdict.model_copy(
-            update={"metadata_version": current.version, "metadata_corrected_at": corrected_at}
+            update={
+                "metadata_version": correction.version,
+                "metadata_corrected_at": anchor.block_timestamp,
+            }
         )
 
     # -- registration --------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Final
 from registry.core.canonical import canonicalize_text, split_passage
 from registry.core.diff import choose_candidate
 from registry.core.digests import content_digest, paragraph_digest, paragraph_root_of_digests
+from registry.core.metadata import ArticleMetadata
 from registry.core.nearmiss import (
     MIN_NEAR_MISS_SIMILARITY,
     Window,
@@ -26,6 +27,7 @@ from registry.core.nearmiss import (
 from registry.core.quotes import MAX_QUOTE_CHARS, QuoteLocation, build_quote_proof, locate_all
 from registry.core.records import DocumentStatus
 from registry.core.verdict import (
+    DocumentText,
     Verdict,
     conversions,
     judge_authentic,
@@ -91,14 +93,10 @@ class Verifier:
             return judge_unknown(digest)
         digests = [paragraph_digest(p) for p in paragraphs]
         for match in self.store.find_by_paragraph_root(paragraph_root_of_digests(digests)):
-            registered = self.views.registered_bytes(match.content_digest)
-            registered_text = (
-                self.views.document_text(match.content_digest, registered)
-                if registered is not None
-                else None
-            )
-            if registered is None or registered_text is None:
+            stored = self._stored_text(match.content_digest)
+            if stored is None:
                 continue
+            registered, registered_text = stored
             try:
                 verdict = judge_authentic_normalized(registered, data, registered_text, presented)
             except ValueError:
@@ -107,14 +105,10 @@ class Verifier:
         candidate = self._closest(digests)
         if candidate is None:
             return judge_unknown(digest)
-        registered = self.views.registered_bytes(candidate.content_digest)
-        registered_text = (
-            self.views.document_text(candidate.content_digest, registered)
-            if registered is not None
-            else None
-        )
-        if registered_text is None:
+        stored = self._stored_text(candidate.content_digest)
+        if stored is None:
             return judge_unknown(digest)
+        registered_text = stored[1]
         verdict = judge_modified(
             digest,
             candidate.content_digest,
@@ -123,6 +117,13 @@ class Verifier:
             conversions(registered_text, presented),
         )
         return self.views.evidence(verdict, candidate)
+
+    def _stored_text(self, digest: bytes) -> tuple[bytes, DocumentText] | None:
+        """A registered document's stored bytes and its text; None if the bytes are gone or
+        it is binary."""
+        data = self.views.registered_bytes(digest)
+        text = self.views.document_text(digest, data) if data is not None else None
+        return None if data is None or text is None else (data, text)
 
     def _closest(self, paragraph_digests: Sequence[bytes]) -> StoredDocument | None:
         """The registered text sharing the most paragraphs, found through the paragraph index."""
@@ -227,7 +228,9 @@ class Verifier:
     def _title(self, document: StoredDocument) -> str | None:
         """The title the article shows: its current metadata version's (a correction
         anchored since registration changes it)."""
-        return self.views.record(document).metadata.title
+        current = self.views.current_correction(document.content_digest)
+        metadata_json = current[0].metadata_json if current else document.metadata_json
+        return ArticleMetadata.from_json(metadata_json).title
 
     def _paragraphs(self, document: StoredDocument) -> tuple[str, ...] | None:
         data = self.store.get_content(document.content_digest)

@@ -186,6 +186,20 @@ class Views:
             before = metadata
         return tuple(views)
 
+    def current_correction(self, digest: bytes) -> tuple[MetadataVersion, Anchor] | None:
+        """A registered document's current metadata correction with its batch's anchor, or
+        None while its registration's metadata is current (as :func:`current_version`
+        chooses: the latest anchored correction). Read from its corrections alone, not a
+        whole record: every verdict and quote hit asks."""
+        corrections = self.store.get_metadata_versions([digest]).get(digest, [])
+        for correction in reversed(corrections):
+            if correction.batch_root is None:
+                continue
+            anchor = self.anchor_of(self.store.get_batch(correction.batch_root))
+            if anchor is not None:
+                return correction, anchor
+        return None
+
     def record_by_digest(self, digest: bytes) -> ArticleRecord:
         document = self.store.get_document(digest)
         if document is None:

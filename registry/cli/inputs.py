@@ -120,19 +120,24 @@ def _json_depth(text: str) -> int:
     return deepest
 
 
+def _metadata_json(path: Path, limit: int, shape: str) -> Any:
+    """The JSON value of a --metadata file of at most ``limit`` bytes, its nesting bounded
+    before it is parsed; ``shape`` says what it must hold, for the messages."""
+    try:
+        text = read_file(path, limit).decode("utf-8")
+        if _json_depth(text) > MAX_METADATA_DEPTH:
+            raise InvalidMetadata(
+                f"{path} nests deeper than {MAX_METADATA_DEPTH} levels: it must hold {shape}"
+            )
+        return json.loads(text)
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
+        raise InvalidMetadata(f"{path} is not UTF-8 JSON: {exc}") from None
+
+
 def metadata_objects(path: Path, count: int, shared: Mapping[str, str]) -> list[dict[str, Any]]:
     """The objects of a --metadata file, one per file, each completed with the shared
     options (publisher, language, policy); an object giving one of them too is refused."""
-    try:
-        text = read_file(path, MAX_METADATA_FILE_BYTES).decode("utf-8")
-        if _json_depth(text) > MAX_METADATA_DEPTH:
-            raise InvalidMetadata(
-                f"{path} nests deeper than {MAX_METADATA_DEPTH} levels: it must hold a JSON "
-                "array of objects, one per file"
-            )
-        value: Any = json.loads(text)
-    except ValueError as exc:  # UnicodeDecodeError is a ValueError
-        raise InvalidMetadata(f"{path} is not UTF-8 JSON: {exc}") from None
+    value = _metadata_json(path, MAX_METADATA_FILE_BYTES, "a JSON array of objects, one per file")
     if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
         raise InvalidMetadata(f"{path} must hold a JSON array of objects, one per file")
     if len(value) != count:
@@ -167,16 +172,7 @@ def metadata_of(entry: Mapping[str, Any], where: str) -> ArticleMetadata:
 def metadata_object(path: Path) -> dict[str, Any]:
     """The one JSON object of a --metadata file for ``correct`` (the whole new metadata),
     its nesting bounded before it is parsed."""
-    try:
-        text = read_file(path, MAX_METADATA_JSON_BYTES).decode("utf-8")
-        if _json_depth(text) > MAX_METADATA_DEPTH:
-            raise InvalidMetadata(
-                f"{path} nests deeper than {MAX_METADATA_DEPTH} levels: it must hold one JSON "
-                "object of metadata fields"
-            )
-        value: Any = json.loads(text)
-    except ValueError as exc:  # UnicodeDecodeError is a ValueError
-        raise InvalidMetadata(f"{path} is not UTF-8 JSON: {exc}") from None
+    value = _metadata_json(path, MAX_METADATA_JSON_BYTES, "one JSON object of metadata fields")
     if not isinstance(value, dict):
         raise InvalidMetadata(f"{path} must hold one JSON object of metadata fields")
     return value
